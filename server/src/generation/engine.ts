@@ -1,0 +1,120 @@
+/**
+ * One generation run from request to checked result, with the real ports: it gathers the task,
+ * chooses the provider from the settings, and plugs the plan, type check, testability check and
+ * scratch test runs into the loop. Plain data in and out, so the language server, the CLI and the
+ * tests drive the same code; `features/generation.ts` only turns the result into an LSP edit.
+ */
+import * as path from 'node:path';
+import type { TypeScriptModule } from './declarations';
+import { gatherTask, type GatherRequest, type WorkspaceView } from './gather';
+import { runGenerationLoop, type LoopPorts, type LoopResult } from './loop';
+import type { GenerationCheckIssue, PlannedFile, TestFramework, TestRunResult } from './model';
+import { planAnswer } from './plan';
+import { OfflineProvider } from './providers/offline';
+import { OpenAIProvider } from './providers/openai';
+import type { ModelProvider } from './providers/provider';
+import { runTestFiles, scrubbedEnv } from './runner';
+import { createScratchCopy } from './scratch';
+import type { GenerationSettings } from './settings';
+import type { GenerationTask } from './task';
+import { checkTestabilityOf } from './testabilityCheck';
+import { typeCheckPlanned } from './typecheck';
+
+/** Runs given test files in a folder once; the workspace's test runner or the small one in runner.ts. */
+export type TestFilesRunner = (input: { dir: string; files: string[]; framework: TestFramework; timeoutMs: number; env: NodeJS.ProcessEnv; signal: AbortSignal; workspace: string }) => Promise<TestRunResult>;
+
+export interface EngineInput {
+  ts: TypeScriptModule;
+  view: WorkspaceView;
+  request: GatherRequest;
+  settings: GenerationSettings;
+  /** The `testability` section of the settings, handed to the testability analyzer as is. */
+  testabilitySettings: unknown;
+  /** Unsaved editor text of a file, undefined when it is not open. */
+  overlay(path: string): string | undefined;
+  /** Environment variable names never passed to child processes. */
+  secretEnvNames: string[];
+  /** Where the API key is read from; `process.env` unless a test says otherwise. */
+  env?: NodeJS.ProcessEnv;
+  progress(message: string): void;
+  log(level: 'error' | 'warning' | 'info' | 'log', message: string): void;
+  signal: AbortSignal;
+  /** Replaces the provider the settings choose (tests and benchmarks). */
+  provider?: ModelProvider;
+  /** Replaces the default test runner. */
+  runTestFiles?: TestFilesRunner;
+  /** Replaces the type check (benchmarks measure the loop without it). */
+  typeCheck?: LoopPorts['typeCheck'];
+}
+
+export interface EngineResult {
+  task?: GenerationTask;
+  provider: 'openai' | 'offline';
+  model?: string;
+  loop?: LoopResult;
+  /** Set when the run could not start (unknown requirement, unreadable file). */
+  error?: string;
+}
+
+/** The provider the settings ask for: a model when one is named, the offline skeleton writer otherwise. */
+export function chooseProvider(settings: GenerationSettings, task: GenerationTask, env: NodeJS.ProcessEnv, log: EngineInput['log']): ModelProvider {
+  const useModel = settings.provider === 'openai' || (settings.provider === 'auto' && settings.model.trim() !== '');
+  if (!useModel) return new OfflineProvider(task);
+  return new OpenAIProvider({
+    baseURL: settings.baseURL,
+    model: settings.model,
+    apiKey: env[settings.apiKeyEnv],
+    apiKeyEnv: settings.apiKeyEnv,
+    temperature: settings.temperature,
+    stream: settings.stream,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    maxRetries: settings.maxRetries,
+    maxRetryDelayMs: settings.maxRetryDelayMs,
+    maxAnswerTokens: settings.maxAnswerTokens,
+    maxAnswerChars: settings.maxAnswerChars,
+    onRetry: (attempt, delay, reason) => log('info', `generation: ${reason}; retry ${attempt} in ${delay} ms`),
+  });
+}
+
+const defaultRunner: TestFilesRunner = (input) => runTestFiles({ ...input, resolvePaths: [input.workspace] });
+
+export async function runGeneration(input: EngineInput): Promise<EngineResult> {
+  const { ts, view, settings } = input;
+  const gathered = gatherTask(ts, view, input.request);
+  if ('error' in gathered) return { provider: 'offline', error: gathered.error };
+  const task = gathered;
+  const provider = input.provider ?? chooseProvider(settings, task, input.env ?? process.env, input.log);
+  const offline = provider.name === 'offline';
+  const replaceable = new Set<string>();
+  if (input.request.kind === 'refactor' && input.request.path && input.request.symbol) replaceable.add(`${input.request.path}#${input.request.symbol}`);
+  const readText = (file: string) => view.readText(file);
+  const runner = input.runTestFiles ?? defaultRunner;
+  const secretNames = [...input.secretEnvNames, settings.apiKeyEnv];
+  const ports: LoopPorts = {
+    provider,
+    ts,
+    plan: (files) => planAnswer({ folder: view.folder, files, readText, isTestPath: (relative) => view.isTest(path.join(view.folder, relative)), ts, replaceable, requirementId: task.requirement?.id }),
+    typeCheck: input.typeCheck ?? ((planned) => typeCheckPlanned({ ts, folder: view.folder, planned, overlay: input.overlay })),
+    checkTestability: (planned) => checkTestabilityOf(ts, planned, input.testabilitySettings, task),
+    runTests: async (planned: PlannedFile[], signal: AbortSignal) => {
+      const scratch = createScratchCopy({ ts, folder: view.folder, planned, readText, moduleKind: task.moduleKind });
+      try {
+        const result = await runner({ dir: scratch.dir, files: scratch.testFiles, framework: task.framework, timeoutMs: settings.testTimeoutMs, env: scrubbedEnv(secretNames), signal, workspace: view.folder });
+        const back = (file: string) => scratch.origin.get(file) ?? scratch.origin.get(path.resolve(scratch.dir, file)) ?? file;
+        return { ...result, verdicts: result.verdicts.map((v) => ({ ...v, path: back(v.path) })) };
+      } finally {
+        scratch.dispose();
+      }
+    },
+    progress: input.progress,
+  };
+  const loop = await runGenerationLoop(
+    task,
+    ports,
+    { rounds: offline ? 1 : settings.rounds, testRuns: offline ? 1 : settings.testRuns, promptTokenBudget: settings.promptTokenBudget, allowOnlyPendingTests: offline },
+    input.signal,
+  );
+  return { task, provider: provider.name, model: provider.model, loop };
+}
+
+export type { GenerationCheckIssue };

@@ -1,0 +1,237 @@
+/**
+ * The generation loop: ask the model for implementation and tests in one answer, check the answer
+ * before anyone sees it, feed what failed back, and stop after a number of rounds.
+ *
+ * Every check is a port, so the loop is tested on its own and the server plugs in the real ones:
+ * paths and overwrites (plan), syntax and types over the unsaved workspace (typeCheck), the
+ * testability rules (checkTestability), and the new tests run against the new code in a scratch
+ * copy, `testRuns` times (runTests). A test whose verdict flips between runs is flaky and dropped;
+ * a test that repeats one the project has is dropped before it runs. The result is either an
+ * attempt that passed every check, the best failed attempt with its failing checks, or nothing.
+ */
+import type { TypeScriptModule } from './declarations';
+import { listTests, normalizeBody, parseSource, removeTests } from './declarations';
+import { parseAnswer } from './format';
+import type { ChatMessage, GenerationCheckIssue, GenerationRound, PlannedFile, ProposedFile, TestRunResult } from './model';
+import { applyChanges } from './plan';
+import type { Plan } from './plan';
+import { buildPrompt, repairPrompt } from './prompt';
+import { ModelError, type ModelProvider } from './providers/provider';
+import type { GenerationTask } from './task';
+
+export interface LoopPorts {
+  provider: ModelProvider;
+  ts: TypeScriptModule;
+  /** Resolves the answer's blocks against the workspace (paths, overwrites, tags). */
+  plan(files: ProposedFile[]): Plan;
+  /** Syntax and type errors the planned files bring, over the unsaved workspace state. */
+  typeCheck(planned: PlannedFile[]): GenerationCheckIssue[] | Promise<GenerationCheckIssue[]>;
+  /** Testability findings in the changed code. */
+  checkTestability(planned: PlannedFile[]): GenerationCheckIssue[] | Promise<GenerationCheckIssue[]>;
+  /** Runs the planned test files against the planned code once, in a scratch copy. */
+  runTests(planned: PlannedFile[], signal: AbortSignal): Promise<TestRunResult>;
+  /** Names the stage and round, for `$/progress` or the log. */
+  progress(message: string): void;
+}
+
+export interface LoopOptions {
+  rounds: number;
+  testRuns: number;
+  promptTokenBudget: number;
+  /** Pending tests (skeletons) are acceptable: the offline provider writes nothing else. */
+  allowOnlyPendingTests?: boolean;
+}
+
+export interface LoopResult {
+  status: 'passed' | 'failed' | 'cancelled' | 'error';
+  /** The files of the passing attempt, or of the best failed one. */
+  planned?: PlannedFile[];
+  /** The blocking issues of `planned` when it failed. */
+  failingIssues: GenerationCheckIssue[];
+  rounds: GenerationRound[];
+  message: string;
+  /** Estimated tokens of the first prompt. */
+  promptTokens: number;
+}
+
+interface NewTest {
+  file: PlannedFile;
+  fullTitle: string;
+  body: string;
+}
+
+/** The tests an attempt adds: those in its test files that were not there before. */
+function newTests(ts: TypeScriptModule, planned: PlannedFile[]): NewTest[] {
+  const found: NewTest[] = [];
+  for (const file of planned.filter((f) => f.isTest)) {
+    const before = new Set(file.before === undefined ? [] : listTests(ts, parseSource(ts, file.path, file.before)).map((t) => t.fullTitle));
+    for (const test of listTests(ts, parseSource(ts, file.path, file.after))) {
+      if (!before.has(test.fullTitle)) found.push({ file, fullTitle: test.fullTitle, body: test.body });
+    }
+  }
+  return found;
+}
+
+/** Removes the named tests from the generated changes of one test file. */
+function dropTests(ts: TypeScriptModule, file: PlannedFile, fullTitles: Set<string>): void {
+  // A change that appends statements may not hold the suites around them, so inside a change a
+  // test matches when its title there is the full title or ends it.
+  file.changes = file.changes.map((change) => {
+    const inChange = listTests(ts, parseSource(ts, file.path, change.text));
+    const doomed = new Set(inChange.filter((t) => fullTitles.has(t.fullTitle) || [...fullTitles].some((f) => f.endsWith(` ${t.fullTitle}`))).map((t) => t.fullTitle));
+    return doomed.size === 0 ? change : { ...change, text: removeTests(ts, file.path, change.text, doomed) };
+  });
+  file.after = applyChanges(file.before ?? '', file.changes);
+}
+
+function blockingCount(issues: GenerationCheckIssue[]): number {
+  return issues.filter((i) => i.blocking).length;
+}
+
+export async function runGenerationLoop(task: GenerationTask, ports: LoopPorts, options: LoopOptions, signal: AbortSignal): Promise<LoopResult> {
+  const first = buildPrompt(task, options.promptTokenBudget);
+  const rounds: GenerationRound[] = [];
+  let messages: ChatMessage[] = first.messages;
+  let best: { planned: PlannedFile[]; issues: GenerationCheckIssue[] } | undefined;
+  const existingTitles = new Set(task.existingTestTitles);
+  const existingBodies = new Set(task.existingTestBodies);
+  const finish = (status: LoopResult['status'], message: string, planned?: PlannedFile[], failingIssues: GenerationCheckIssue[] = []): LoopResult => ({
+    status,
+    planned,
+    failingIssues,
+    rounds,
+    message,
+    promptTokens: first.tokens,
+  });
+
+  for (let round = 1; round <= options.rounds; round++) {
+    const record: GenerationRound = { round, tokensIn: 0, tokensOut: 0, modelMs: 0, checksMs: 0, requests: 0, issues: [], testsPassed: 0 };
+    rounds.push(record);
+    if (signal.aborted) return finish('cancelled', 'Generation was cancelled.');
+    ports.progress(`Round ${round}/${options.rounds}: asking ${ports.provider.name === 'offline' ? 'the offline provider' : ports.provider.model ?? 'the model'}`);
+    let answerText: string;
+    try {
+      const answer = await ports.provider.complete(messages, signal);
+      Object.assign(record, { tokensIn: answer.tokensIn, tokensOut: answer.tokensOut, modelMs: answer.ms, requests: answer.requests });
+      answerText = answer.text;
+    } catch (error) {
+      const failure = error instanceof ModelError ? error : new ModelError('server', (error as Error).message ?? String(error));
+      record.modelMs = failure.ms;
+      record.requests = failure.requests;
+      if (failure.kind === 'cancelled' || signal.aborted) return finish('cancelled', 'Generation was cancelled; the model request was aborted.');
+      if (failure.kind !== 'tooLarge' && failure.kind !== 'empty') return finish('error', failure.message);
+      record.issues.push({ check: failure.kind === 'tooLarge' ? 'size' : 'format', message: `${failure.message} Answer with only the file blocks, shorter.`, blocking: true });
+      messages = repairPrompt(first.messages, '(no usable answer)', record.issues, round, options.rounds);
+      continue;
+    }
+    const checksStarted = Date.now();
+    const issues = record.issues;
+    const parsed = parseAnswer(answerText);
+    for (const error of parsed.errors) issues.push({ check: 'format', line: error.line, message: error.message, blocking: true });
+    let planned: PlannedFile[] = [];
+    if (parsed.errors.length === 0) {
+      ports.progress(`Round ${round}/${options.rounds}: checking paths`);
+      const plan = ports.plan(parsed.files);
+      issues.push(...plan.issues);
+      planned = plan.planned;
+      if (planned.length > 0 && !planned.some((f) => f.isTest)) {
+        issues.push({ check: 'tests', message: `the answer holds no tests; write them in ${task.testPath}`, blocking: true });
+      }
+      if (task.kind === 'tests' && planned.some((f) => !f.isTest)) {
+        issues.push({ check: 'overwrite', message: 'this task only adds tests; the answer must not change implementation files', blocking: true });
+      }
+    }
+    if (blockingCount(issues) === 0) {
+      await runChecks(task, ports, options, planned, issues, record, existingTitles, existingBodies, round, signal);
+    }
+    record.checksMs = Date.now() - checksStarted;
+    if (signal.aborted) return finish('cancelled', 'Generation was cancelled during the checks.');
+    if (blockingCount(issues) === 0) {
+      return finish('passed', `Every check passed in round ${round}.`, planned);
+    }
+    if (planned.length > 0 && (!best || blockingCount(issues) <= blockingCount(best.issues))) best = { planned, issues: issues.filter((i) => i.blocking) };
+    if (round < options.rounds) messages = repairPrompt(first.messages, answerText, issues, round + 1, options.rounds);
+  }
+  const last = rounds[rounds.length - 1];
+  const summary = best ? `${blockingCount(best.issues)} failing check(s) remain` : `no usable answer (${last.issues[0]?.message ?? 'unknown'})`;
+  return finish('failed', `The checks still failed after ${options.rounds} round(s): ${summary}.`, best?.planned, best?.issues ?? last.issues.filter((i) => i.blocking));
+}
+
+async function runChecks(
+  task: GenerationTask,
+  ports: LoopPorts,
+  options: LoopOptions,
+  planned: PlannedFile[],
+  issues: GenerationCheckIssue[],
+  record: GenerationRound,
+  existingTitles: Set<string>,
+  existingBodies: Set<string>,
+  round: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const stage = (name: string) => ports.progress(`Round ${round}/${options.rounds}: ${name}`);
+  const { ts } = ports;
+  // Tests that repeat the project's are dropped before anything runs.
+  const duplicates = newTests(ts, planned).filter((t) => existingTitles.has(t.fullTitle) || (t.body && existingBodies.has(normalizeBody(t.body))));
+  for (const file of new Set(duplicates.map((d) => d.file))) {
+    const titles = new Set(duplicates.filter((d) => d.file === file).map((d) => d.fullTitle));
+    dropTests(ts, file, titles);
+    for (const title of titles) issues.push({ check: 'duplicate', path: file.relative, message: `dropped "${title}": the project already has this test`, blocking: false });
+  }
+  stage('type-checking');
+  const typeIssues = await ports.typeCheck(planned);
+  issues.push(...typeIssues);
+  const syntaxBroken = typeIssues.some((i) => i.check === 'syntax');
+  stage('checking testability');
+  issues.push(...(await ports.checkTestability(planned)));
+  if (syntaxBroken || signal.aborted) return;
+  const tests = newTests(ts, planned);
+  if (tests.length === 0) {
+    issues.push({ check: 'tests', message: `no new test remains; write tests in ${task.testPath}`, blocking: true });
+    return;
+  }
+  const outcomes = new Map<string, { outcomes: string[]; messages: string[]; file: PlannedFile }>();
+  const key = (path: string, title: string) => `${path}\u0000${title}`;
+  for (const test of tests) outcomes.set(key(test.file.path, test.fullTitle), { outcomes: [], messages: [], file: test.file });
+  for (let run = 1; run <= options.testRuns; run++) {
+    if (signal.aborted) return;
+    stage(`running the new tests (${run}/${options.testRuns})`);
+    const result = await ports.runTests(planned, signal);
+    if (signal.aborted) return;
+    if (result.error && result.verdicts.length === 0) {
+      issues.push({ check: 'tests', message: `the tests did not run: ${result.error}`, blocking: true });
+      return;
+    }
+    for (const verdict of result.verdicts) {
+      const entry = outcomes.get(key(verdict.path, verdict.fullTitle));
+      if (!entry) continue;
+      entry.outcomes.push(verdict.outcome);
+      if (verdict.message) entry.messages.push(verdict.message);
+    }
+    for (const entry of outcomes.values()) if (entry.outcomes.length < run) entry.outcomes.push(result.error ? 'failed' : 'missing');
+    if (result.error) issues.push({ check: 'tests', message: `the test run failed: ${result.error}`, blocking: true });
+  }
+  const flaky = new Map<PlannedFile, Set<string>>();
+  for (const [id, entry] of outcomes) {
+    const title = id.split('\u0000')[1];
+    const distinct = new Set(entry.outcomes);
+    if (distinct.size > 1) {
+      if (!flaky.has(entry.file)) flaky.set(entry.file, new Set());
+      flaky.get(entry.file)!.add(title);
+      issues.push({ check: 'flaky', path: entry.file.relative, message: `dropped "${title}": its verdict changed between runs (${entry.outcomes.join(', ')})`, blocking: false });
+    } else if (distinct.has('failed')) {
+      issues.push({ check: 'tests', path: entry.file.relative, message: `"${title}" failed: ${entry.messages[0] ?? 'no message'}`, blocking: true });
+    } else if (distinct.has('missing')) {
+      issues.push({ check: 'tests', path: entry.file.relative, message: `"${title}" did not run (is it inside a skipped suite or a file that fails to load?)`, blocking: true });
+    } else if (distinct.has('passed')) {
+      record.testsPassed++;
+    } else if (distinct.has('skipped') && !options.allowOnlyPendingTests && task.kind !== 'tests') {
+      // A pending test is accepted only from the offline provider; a model must write real tests.
+      issues.push({ check: 'tests', path: entry.file.relative, message: `"${title}" is skipped or pending; write a test that runs`, blocking: true });
+    }
+  }
+  for (const [file, titles] of flaky) dropTests(ts, file, titles);
+  if (flaky.size > 0 && newTests(ts, planned).length === 0) {
+    issues.push({ check: 'tests', message: 'every new test was flaky and was dropped; write deterministic tests', blocking: true });
+  }
+}
