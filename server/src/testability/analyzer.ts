@@ -1,0 +1,1024 @@
+/**
+ * The testability rules over one file's syntax tree, in a single walk.
+ *
+ * The walk keeps a stack of function frames: each frame counts its own cyclomatic complexity,
+ * nesting depth and direct I/O; cognitive complexity goes to the outermost function (nested
+ * functions and callbacks add to their enclosing function with one more level of nesting, as the
+ * cognitive complexity paper prescribes). Rules that need the whole file (module-level state,
+ * static fields, exports) collect during the walk and conclude after it.
+ *
+ * The walk runs without parent pointers and without the type checker, so it costs little more than
+ * parsing. Everything returned is plain data.
+ */
+import type * as TS from 'typescript';
+import type { TestabilityFinding, TestabilityRuleCode, FindingFixData } from './model';
+import { ruleSettings, type TestabilitySettings } from './settings';
+import type { TypeScript } from './typescript';
+
+/** A declaration the module exports, for the workspace rules (`untested-export`, `untested-requirement`). */
+export interface ExportedDeclaration {
+  /** The name a test imports: the exported name, `default` for a default export. */
+  exportedName: string;
+  /** The name declared in the file (the symbol trace tags bind to). */
+  localName: string;
+  kind: 'function' | 'class';
+  /** Offsets of the declaration's name. */
+  start: number;
+  end: number;
+}
+
+/** What one walk of a file yields: findings of the file-local rules, and the file's exports. */
+export interface FileAnalysis {
+  findings: TestabilityFinding[];
+  exports: ExportedDeclaration[];
+}
+
+interface Frame {
+  node: TS.FunctionLikeDeclaration | TS.PropertyDeclaration;
+  name: string;
+  nameStart: number;
+  nameEnd: number;
+  parent: Frame | undefined;
+  /** The frame whose cognitive complexity this one's structures add to. */
+  owner: Frame;
+  isField: boolean;
+  isConstructor: boolean;
+  isFactory: boolean;
+  isStatic: boolean;
+  /** Declared at module level (function declaration or `const f = …`) or a private method. */
+  unreachableCandidate: boolean;
+  cognitive: number;
+  nesting: number;
+  cyclomatic: number;
+  depth: number;
+  depthReported: boolean;
+  params: Set<string>;
+  ioCall?: TS.Node;
+  ioName?: string;
+  classContext?: ClassContext;
+  /** The body statement that added most cognitive complexity (for the extract refactor). */
+  heaviest?: { start: number; end: number; weight: number };
+}
+
+interface StaticField {
+  name: string;
+  nameNode: TS.Node;
+  readonly: boolean;
+  written: boolean;
+  singleton: boolean;
+}
+
+interface ClassContext {
+  name: string | undefined;
+  staticFields: Map<string, StaticField>;
+}
+
+interface NameHint {
+  name: string;
+  node: TS.Node;
+  topLevel: boolean;
+  exported: boolean;
+}
+
+const clockCalls = new Map<string, { code: TestabilityRuleCode; dependency: 'clock' | 'performance' | 'random' | 'uuid' }>([
+  ['Date.now', { code: 'hidden-clock', dependency: 'clock' }],
+  ['performance.now', { code: 'hidden-clock', dependency: 'performance' }],
+  ['Math.random', { code: 'hidden-random', dependency: 'random' }],
+  ['crypto.randomUUID', { code: 'hidden-random', dependency: 'uuid' }],
+  ['crypto.getRandomValues', { code: 'hidden-random', dependency: 'uuid' }],
+]);
+
+const timerNames = new Set(['setInterval', 'setTimeout', 'setImmediate']);
+const listenerMethods = new Set(['on', 'once', 'addListener', 'addEventListener', 'listen', 'prependListener']);
+const factoryName = /^(create|make|build|new|from|of)([A-Z_]|$)|Factory$|^factory|^main$/;
+const constructorAllowedCalls = new Set(['freeze', 'seal', 'assign', 'defineProperty', 'bind', 'super']);
+
+function normalizeModule(specifier: string): string {
+  return specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+}
+
+/** Walks one parsed file and returns the findings of every file-local rule plus the file's exports. */
+export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: TestabilitySettings): FileAnalysis {
+  const K = ts.SyntaxKind;
+  const text = sourceFile.text;
+  const findings: TestabilityFinding[] = [];
+  const enabled = (code: TestabilityRuleCode) => ruleSettings(settings, code).severity !== 'off';
+  const threshold = (code: TestabilityRuleCode, fallback: number) => ruleSettings(settings, code).threshold ?? fallback;
+
+  const checkHidden = enabled('hidden-clock') || enabled('hidden-random') || enabled('hidden-env');
+  const checkCollaborator = enabled('hidden-collaborator');
+  const checkIo = enabled('hidden-io');
+  const checkReach = enabled('reach-through');
+  const checkSideEffects = enabled('import-side-effect') && !text.startsWith('#!');
+  const reachLimit = threshold('reach-through', 2);
+  const depthLimit = threshold('nesting-depth', 4);
+  const ioLimit = threshold('hidden-io', 1);
+  const ioModules = new Set((settings.ioModules ?? []).map(normalizeModule));
+  const valueClasses = new Set(settings.valueClasses ?? []);
+  const fluentNames = new Set(settings.fluentNames ?? []);
+
+  // Module-level facts gathered before the walk: I/O bindings, mutable variables, exports.
+  const ioBindings = new Set<string>();
+  const moduleMutable = new Set<string>();
+  const exportedLocals = new Map<string, string[]>();
+  const topDeclarations = new Map<string, { kind: 'function' | 'class'; start: number; end: number }>();
+  const addExport = (local: string, exported: string) => {
+    const list = exportedLocals.get(local);
+    if (list) list.push(exported);
+    else exportedLocals.set(local, [exported]);
+  };
+  const hasModifier = (node: TS.Node, kind: TS.SyntaxKind) =>
+    ts.canHaveModifiers(node) && (ts.getModifiers(node)?.some((modifier) => modifier.kind === kind) ?? false);
+  const isFunctionLike = (node: TS.Node | undefined): node is TS.FunctionExpression | TS.ArrowFunction =>
+    !!node && (node.kind === K.ArrowFunction || node.kind === K.FunctionExpression);
+  const requireSpecifier = (node: TS.Expression | undefined): string | undefined => {
+    let current = node;
+    while (current && current.kind === K.AwaitExpression) current = (current as TS.AwaitExpression).expression;
+    if (!current || current.kind !== K.CallExpression) return undefined;
+    const call = current as TS.CallExpression;
+    const argument = call.arguments[0];
+    if (call.expression.kind === K.Identifier && (call.expression as TS.Identifier).text === 'require' && argument && ts.isStringLiteral(argument)) {
+      return argument.text;
+    }
+    return undefined;
+  };
+  const bindNames = (name: TS.BindingName, into: Set<string>) => {
+    if (name.kind === K.Identifier) into.add(name.text);
+    else for (const element of name.elements) if (element.kind === K.BindingElement) bindNames(element.name, into);
+  };
+
+  for (const statement of sourceFile.statements) {
+    switch (statement.kind) {
+      case K.ImportDeclaration: {
+        const declaration = statement as TS.ImportDeclaration;
+        if (!ts.isStringLiteral(declaration.moduleSpecifier) || !ioModules.has(normalizeModule(declaration.moduleSpecifier.text))) break;
+        const clause = declaration.importClause;
+        if (clause?.name) ioBindings.add(clause.name.text);
+        const bindings = clause?.namedBindings;
+        if (bindings?.kind === K.NamespaceImport) ioBindings.add(bindings.name.text);
+        else if (bindings?.kind === K.NamedImports) for (const element of bindings.elements) ioBindings.add(element.name.text);
+        break;
+      }
+      case K.ImportEqualsDeclaration: {
+        const declaration = statement as TS.ImportEqualsDeclaration;
+        const reference = declaration.moduleReference;
+        if (reference.kind === K.ExternalModuleReference && ts.isStringLiteral(reference.expression) && ioModules.has(normalizeModule(reference.expression.text))) {
+          ioBindings.add(declaration.name.text);
+        }
+        break;
+      }
+      case K.VariableStatement: {
+        const variables = statement as TS.VariableStatement;
+        const exported = hasModifier(statement, K.ExportKeyword);
+        const mutable = !(variables.declarationList.flags & (ts.NodeFlags.Const | ts.NodeFlags.Using | ts.NodeFlags.AwaitUsing));
+        for (const declaration of variables.declarationList.declarations) {
+          const specifier = requireSpecifier(declaration.initializer);
+          if (specifier !== undefined && ioModules.has(normalizeModule(specifier))) bindNames(declaration.name, ioBindings);
+          if (mutable) bindNames(declaration.name, moduleMutable);
+          if (declaration.name.kind !== K.Identifier) continue;
+          const initializer = declaration.initializer;
+          if (isFunctionLike(initializer) || initializer?.kind === K.ClassExpression) {
+            topDeclarations.set(declaration.name.text, {
+              kind: initializer.kind === K.ClassExpression ? 'class' : 'function',
+              start: declaration.name.getStart(sourceFile),
+              end: declaration.name.end,
+            });
+          }
+          if (exported) addExport(declaration.name.text, declaration.name.text);
+        }
+        break;
+      }
+      case K.FunctionDeclaration:
+      case K.ClassDeclaration: {
+        const declaration = statement as TS.FunctionDeclaration | TS.ClassDeclaration;
+        const kind = statement.kind === K.FunctionDeclaration ? 'function' : 'class';
+        if (declaration.name) {
+          topDeclarations.set(declaration.name.text, { kind, start: declaration.name.getStart(sourceFile), end: declaration.name.end });
+        }
+        if (hasModifier(statement, K.ExportKeyword)) {
+          const isDefault = hasModifier(statement, K.DefaultKeyword);
+          const local = declaration.name?.text ?? 'default';
+          if (!declaration.name) topDeclarations.set('default', { kind, start: declaration.getStart(sourceFile), end: declaration.getStart(sourceFile) + 6 });
+          addExport(local, isDefault ? 'default' : local);
+        }
+        break;
+      }
+      case K.ExportDeclaration: {
+        const declaration = statement as TS.ExportDeclaration;
+        if (declaration.moduleSpecifier || !declaration.exportClause || declaration.exportClause.kind !== K.NamedExports) break;
+        for (const element of declaration.exportClause.elements) addExport((element.propertyName ?? element.name).getText(sourceFile), element.name.getText(sourceFile));
+        break;
+      }
+      case K.ExportAssignment: {
+        const assignment = statement as TS.ExportAssignment;
+        if (assignment.expression.kind === K.Identifier) addExport((assignment.expression as TS.Identifier).text, 'default');
+        break;
+      }
+      case K.ExpressionStatement: {
+        const expression = (statement as TS.ExpressionStatement).expression;
+        if (expression.kind !== K.BinaryExpression) break;
+        const assignment = expression as TS.BinaryExpression;
+        if (assignment.operatorToken.kind !== K.EqualsToken) break;
+        const target = assignment.left.getText(sourceFile);
+        if (target === 'module.exports') {
+          if (assignment.right.kind === K.Identifier) addExport((assignment.right as TS.Identifier).text, 'default');
+          else if (assignment.right.kind === K.ObjectLiteralExpression) {
+            for (const property of (assignment.right as TS.ObjectLiteralExpression).properties) {
+              if (property.kind === K.ShorthandPropertyAssignment) addExport(property.name.text, property.name.text);
+              else if (property.kind === K.PropertyAssignment && property.initializer.kind === K.Identifier && property.name.kind === K.Identifier) {
+                addExport((property.initializer as TS.Identifier).text, property.name.text);
+              }
+            }
+          }
+        } else {
+          const match = /^(?:module\.)?exports\.([\w$]+)$/.exec(target);
+          if (match && assignment.right.kind === K.Identifier) addExport((assignment.right as TS.Identifier).text, match[1]);
+        }
+        break;
+      }
+    }
+  }
+
+  // Walk state.
+  let frame: Frame | undefined;
+  let classContext: ClassContext | undefined;
+  let inStaticMember = false;
+  let parameterDefaults = 0;
+  let entryGuard = 0;
+  let chainContinuation: TS.Node | undefined;
+  let nameHint: NameHint | undefined;
+  const exportsFromWalk: ExportedDeclaration[] = [];
+  const globalWrites = new Map<string, { frame: Frame; node: TS.Node }[]>();
+
+  const report = (
+    code: TestabilityRuleCode,
+    start: number,
+    end: number,
+    message: string,
+    extra: Partial<Pick<TestabilityFinding, 'value' | 'threshold' | 'symbol' | 'fix'>> = {},
+  ) => {
+    const severity = ruleSettings(settings, code).severity;
+    if (severity === 'off') return;
+    findings.push({ code, message, severity, start, end, span: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, ...extra });
+  };
+  const reportNode = (code: TestabilityRuleCode, node: TS.Node, message: string, extra?: Parameters<typeof report>[4]) =>
+    report(code, node.getStart(sourceFile), node.end, message, extra);
+
+  const describeFrame = (target: Frame) => {
+    if (target.isConstructor) return `the constructor of ${target.classContext?.name ?? 'this class'}`;
+    if (target.isField) return `the field \`${target.name}\``;
+    if (target.name === '(callback)') return 'this callback';
+    return `\`${target.name}\``;
+  };
+  /** The frame a hidden dependency is injected into: callbacks passed to calls are skipped. */
+  const injectableOwner = (from: Frame): Frame | undefined => {
+    let current: Frame | undefined = from;
+    while (current && !current.isField && current.name === '(callback)') current = current.parent;
+    return current && !current.isField ? current : undefined;
+  };
+
+  const chainRootIsParameter = (root: string): boolean => {
+    for (let current = frame; current; current = current.parent) if (current.params.has(root)) return true;
+    return false;
+  };
+
+  const calleeName = (expression: TS.Expression): string | undefined => {
+    if (expression.kind === K.Identifier) return (expression as TS.Identifier).text;
+    if (expression.kind === K.PropertyAccessExpression) {
+      const access = expression as TS.PropertyAccessExpression;
+      const left = calleeName(access.expression);
+      return left === undefined ? undefined : `${left}.${access.name.text}`;
+    }
+    if (expression.kind === K.ThisKeyword) return 'this';
+    return undefined;
+  };
+  const rootIdentifier = (expression: TS.Expression): string | undefined => {
+    let current: TS.Expression = expression;
+    for (;;) {
+      if (current.kind === K.Identifier) return (current as TS.Identifier).text;
+      if (current.kind === K.PropertyAccessExpression || current.kind === K.ElementAccessExpression || current.kind === K.CallExpression || current.kind === K.NonNullExpression) {
+        current = (current as TS.PropertyAccessExpression).expression;
+      } else if (current.kind === K.AwaitExpression || current.kind === K.ParenthesizedExpression) {
+        current = (current as TS.ParenthesizedExpression).expression;
+      } else return undefined;
+    }
+  };
+  const isIoCall = (call: TS.CallExpression): string | undefined => {
+    const callee = call.expression;
+    if (callee.kind === K.Identifier && (callee as TS.Identifier).text === 'fetch') return 'fetch';
+    const root = rootIdentifier(callee);
+    if (root !== undefined && ioBindings.has(root)) return calleeName(callee) ?? root;
+    return undefined;
+  };
+  const lastName = (expression: TS.Expression): string | undefined => {
+    if (expression.kind === K.Identifier) return (expression as TS.Identifier).text;
+    if (expression.kind === K.PropertyAccessExpression) return (expression as TS.PropertyAccessExpression).name.text;
+    return undefined;
+  };
+
+  /** Describes the work a constructor statement does, or undefined when it only assigns or checks. */
+  const constructorWork = (statement: TS.Statement): string | undefined => {
+    switch (statement.kind) {
+      case K.ForStatement:
+      case K.ForInStatement:
+      case K.ForOfStatement:
+      case K.WhileStatement:
+      case K.DoStatement:
+        return 'runs a loop';
+      case K.TryStatement:
+        return 'handles errors of work it starts';
+      case K.ThrowStatement:
+      case K.EmptyStatement:
+        return undefined;
+    }
+    let found: string | undefined;
+    const search = (node: TS.Node): void => {
+      if (found) return;
+      if (node.kind === K.ArrowFunction || node.kind === K.FunctionExpression || node.kind === K.ClassExpression) return;
+      if (node.kind === K.CallExpression) {
+        const call = node as TS.CallExpression;
+        const io = isIoCall(call);
+        if (io) {
+          found = `does I/O (\`${io}\`)`;
+          return;
+        }
+        const name = call.expression.kind === K.SuperKeyword ? 'super' : lastName(call.expression);
+        if (name === undefined || (!constructorAllowedCalls.has(name) && !fluentNames.has(name))) {
+          found = `calls \`${calleeName(call.expression) ?? call.expression.getText(sourceFile)}()\``;
+          return;
+        }
+      }
+      if (node.kind === K.AwaitExpression) {
+        found = 'awaits';
+        return;
+      }
+      ts.forEachChild(node, search);
+    };
+    search(statement);
+    return found;
+  };
+
+  const reportConstructorWork = (node: TS.ConstructorDeclaration, current: Frame) => {
+    if (!node.body || !enabled('constructor-work')) return;
+    for (const statement of node.body.statements) {
+      const work = constructorWork(statement);
+      if (!work) continue;
+      const className = current.classContext?.name ?? 'this class';
+      report(
+        'constructor-work',
+        current.nameStart,
+        current.nameEnd,
+        `The constructor of ${className} ${work}: every test that needs a ${className} pays for that work and cannot replace it. Let the constructor only assign fields; do the work in a factory or pass its result in.`,
+        { symbol: className, fix: { kind: 'constructor-work', classStart: classStartOf.get(current.classContext!) ?? 0 } },
+      );
+      return;
+    }
+  };
+  const classStartOf = new Map<ClassContext, number>();
+
+  const functionName = (node: TS.FunctionLikeDeclaration): { name: string; start: number; end: number } => {
+    if (node.kind === K.Constructor) {
+      const start = node.getStart(sourceFile);
+      const at = text.indexOf('constructor', start);
+      return { name: 'constructor', start: at >= 0 ? at : start, end: at >= 0 ? at + 11 : start + 1 };
+    }
+    const declared = node.name;
+    if (declared) return { name: declared.getText(sourceFile), start: declared.getStart(sourceFile), end: declared.end };
+    if (nameHint) return { name: nameHint.name, start: nameHint.node.getStart(sourceFile), end: nameHint.node.end };
+    const start = node.getStart(sourceFile);
+    return { name: '(callback)', start, end: Math.min(node.end, start + (node.kind === K.ArrowFunction ? 1 : 8)) };
+  };
+
+  const visitFunction = (node: TS.FunctionLikeDeclaration) => {
+    const hint = nameHint;
+    const named = functionName(node);
+    nameHint = undefined;
+    const parent = frame;
+    const ownerParent = parent && !parent.isField ? parent : undefined;
+    const isStatic = hasModifier(node, K.StaticKeyword);
+    const isPrivate = node.name?.kind === K.PrivateIdentifier || hasModifier(node, K.PrivateKeyword);
+    const topLevel =
+      !parent &&
+      ((node.kind === K.FunctionDeclaration && classContext === undefined) || (hint?.topLevel === true && classContext === undefined) || isPrivate);
+    const exported = topLevel && (hint?.exported === true || exportedLocals.has(named.name) || hasModifier(node, K.ExportKeyword));
+    const current: Frame = {
+      node,
+      name: named.name,
+      nameStart: named.start,
+      nameEnd: named.end,
+      parent,
+      owner: undefined as unknown as Frame,
+      isField: false,
+      isConstructor: node.kind === K.Constructor,
+      isFactory: factoryName.test(named.name),
+      isStatic,
+      unreachableCandidate: topLevel && !exported,
+      cognitive: 0,
+      nesting: 0,
+      cyclomatic: 1,
+      depth: 0,
+      depthReported: false,
+      params: new Set(),
+      classContext: node.kind === K.Constructor || node.kind === K.MethodDeclaration || node.kind === K.GetAccessor || node.kind === K.SetAccessor ? classContext : undefined,
+    };
+    current.owner = ownerParent ? ownerParent.owner : current;
+    if (hint?.exported && hint.topLevel && node.kind !== K.FunctionDeclaration && !exportedLocals.has(hint.name)) {
+      exportsFromWalk.push({ exportedName: hint.name, localName: hint.name, kind: 'function', start: named.start, end: named.end });
+    }
+
+    for (const parameter of node.parameters) bindNames(parameter.name, current.params);
+    current.params.delete('this');
+    if (enabled('parameter-count')) {
+      const count = node.parameters.filter((parameter) => !(parameter.name.kind === K.Identifier && parameter.name.text === 'this')).length;
+      const limit = threshold('parameter-count', 4);
+      if (count > limit) {
+        report(
+          'parameter-count',
+          named.start,
+          named.end,
+          `${node.kind === K.Constructor ? 'The constructor' : `\`${named.name}\``} takes ${count} parameters (more than ${limit}): every test must build all of them, and their combinations grow fast. Group related parameters into one object.`,
+          { value: count, threshold: limit, symbol: named.name },
+        );
+      }
+    }
+
+    const saved = { frame, inStaticMember, chain: chainContinuation };
+    frame = current;
+    inStaticMember = isStatic;
+    chainContinuation = undefined;
+    if (current.owner !== current) current.owner.nesting++;
+
+    if (node.kind === K.Constructor) reportConstructorWork(node as TS.ConstructorDeclaration, current);
+
+    for (const modifier of ts.canHaveDecorators(node) ? (ts.getDecorators(node) ?? []) : []) visit(modifier);
+    if (node.name && node.name.kind === K.ComputedPropertyName) visit(node.name);
+    for (const parameter of node.parameters) visit(parameter);
+    if (node.type) visit(node.type);
+    const body = node.body;
+    if (body && body.kind === K.Block && current.owner === current) {
+      for (const statement of (body as TS.Block).statements) {
+        const before = current.cognitive;
+        visit(statement);
+        const weight = current.cognitive - before;
+        if (weight > 0 && (!current.heaviest || weight > current.heaviest.weight)) {
+          current.heaviest = { start: statement.getStart(sourceFile), end: statement.end, weight };
+        }
+      }
+    } else if (body) visit(body);
+
+    if (current.owner !== current) current.owner.nesting--;
+    frame = saved.frame;
+    inStaticMember = saved.inStaticMember;
+    chainContinuation = saved.chain;
+    concludeFrame(current);
+  };
+
+  const concludeFrame = (current: Frame) => {
+    const symbol = current.name;
+    const subject = current.isConstructor ? `The constructor of ${current.classContext?.name ?? 'this class'}` : `\`${symbol}\``;
+    if (current.owner === current) {
+      const cognitiveLimit = threshold('cognitive-complexity', 15);
+      const fix: FindingFixData | undefined = current.heaviest
+        ? { kind: 'complexity', extractStart: current.heaviest.start, extractEnd: current.heaviest.end }
+        : undefined;
+      if (current.cognitive > cognitiveLimit) {
+        report(
+          'cognitive-complexity',
+          current.nameStart,
+          current.nameEnd,
+          `${subject} has cognitive complexity ${current.cognitive} (more than ${cognitiveLimit}): its branches are hard to see and each needs its own test. Extract parts into smaller functions that can be tested alone.`,
+          { value: current.cognitive, threshold: cognitiveLimit, symbol, fix },
+        );
+      }
+      const hiddenLimit = threshold('unreachable-logic', 10);
+      if (current.unreachableCandidate && current.cognitive > hiddenLimit) {
+        report(
+          'unreachable-logic',
+          current.nameStart,
+          current.nameEnd,
+          `${subject} is not exported and has cognitive complexity ${current.cognitive} (more than ${hiddenLimit}): tests can reach its logic only through other functions. Export it, or move it into a module of its own, and test it directly.`,
+          { value: current.cognitive, threshold: hiddenLimit, symbol, fix },
+        );
+      }
+    }
+    const cyclomaticLimit = threshold('cyclomatic-complexity', 10);
+    if (current.cyclomatic > cyclomaticLimit) {
+      report(
+        'cyclomatic-complexity',
+        current.nameStart,
+        current.nameEnd,
+        `${subject} has cyclomatic complexity ${current.cyclomatic} (more than ${cyclomaticLimit}): covering every path takes at least ${current.cyclomatic} tests. Split it into smaller functions.`,
+        { value: current.cyclomatic, threshold: cyclomaticLimit, symbol },
+      );
+    }
+    if (checkIo && current.ioCall && current.cyclomatic - 1 > ioLimit) {
+      reportNode(
+        'hidden-io',
+        current.ioCall,
+        `${subject} calls \`${current.ioName}\` and also makes ${current.cyclomatic - 1} decisions: its logic cannot be tested without real I/O. Keep I/O at the edge: pass the data or the I/O function in, and test the computation on plain values.`,
+        { value: current.cyclomatic - 1, threshold: ioLimit, symbol },
+      );
+    }
+  };
+
+  const enterDepth = (node: TS.Node) => {
+    if (!frame) return;
+    frame.depth++;
+    if (frame.depth > depthLimit && !frame.depthReported && enabled('nesting-depth')) {
+      frame.depthReported = true;
+      const start = node.getStart(sourceFile);
+      const keyword = /^[a-z]+/.exec(text.slice(start, start + 8))?.[0] ?? '';
+      report(
+        'nesting-depth',
+        start,
+        start + Math.max(keyword.length, 1),
+        `This block is nested ${frame.depth} deep in ${describeFrame(frame)} (more than ${depthLimit}): a test reaches it only by setting up every enclosing condition. Return early or extract the inner block into a function.`,
+        { value: frame.depth, threshold: depthLimit, symbol: frame.name },
+      );
+    }
+  };
+  const leaveDepth = () => {
+    if (frame) frame.depth--;
+  };
+  /** Adds a cognitive increment for a structure that nests (if, loop, switch, catch, ternary). */
+  const structure = (nests: boolean) => {
+    if (!frame) return;
+    frame.owner.cognitive += 1 + (nests ? frame.owner.nesting : 0);
+  };
+  const nested = (node: TS.Node | undefined) => {
+    if (!node) return;
+    if (!frame) {
+      visit(node);
+      return;
+    }
+    frame.owner.nesting++;
+    visit(node);
+    frame.owner.nesting--;
+  };
+  const decision = () => {
+    if (frame) frame.cyclomatic++;
+  };
+
+  const visitIf = (node: TS.IfStatement, elseIf: boolean) => {
+    decision();
+    structure(!elseIf);
+    if (!elseIf) enterDepth(node);
+    const guard = !frame && /\brequire\.main\b|\bimport\.meta\.main\b/.test(node.expression.getText(sourceFile));
+    visit(node.expression);
+    if (guard) entryGuard++;
+    nested(node.thenStatement);
+    const otherwise = node.elseStatement;
+    if (otherwise) {
+      if (otherwise.kind === K.IfStatement) visitIf(otherwise as TS.IfStatement, true);
+      else {
+        structure(false);
+        nested(otherwise);
+      }
+    }
+    if (guard) entryGuard--;
+    if (!elseIf) leaveDepth();
+  };
+
+  const visitLogical = (node: TS.BinaryExpression, continued: boolean) => {
+    const operator = node.operatorToken.kind;
+    decision();
+    if (!continued && frame) frame.owner.cognitive++;
+    for (const side of [node.left, node.right]) {
+      if (side.kind === K.BinaryExpression && (side as TS.BinaryExpression).operatorToken.kind === operator) visitLogical(side as TS.BinaryExpression, true);
+      else visit(side);
+    }
+  };
+
+  const recordWrite = (target: TS.Expression) => {
+    if (!frame) return;
+    if (target.kind === K.Identifier) {
+      const name = (target as TS.Identifier).text;
+      if (!moduleMutable.has(name) || frame.params.has(name)) return;
+      const list = globalWrites.get(name);
+      const entry = { frame: injectableOwner(frame) ?? frame, node: target };
+      if (!list) globalWrites.set(name, [entry]);
+      else if (!list.some((existing) => existing.frame === entry.frame)) list.push(entry);
+      return;
+    }
+    if (target.kind === K.PropertyAccessExpression && classContext) {
+      const access = target as TS.PropertyAccessExpression;
+      const owner = access.expression;
+      const viaThis = owner.kind === K.ThisKeyword && inStaticMember;
+      const viaName = owner.kind === K.Identifier && (owner as TS.Identifier).text === classContext.name;
+      if (viaThis || viaName) {
+        const field = classContext.staticFields.get(access.name.text);
+        if (field) field.written = true;
+      }
+    }
+  };
+
+  const checkChain = (node: TS.Expression) => {
+    if (!frame || parameterDefaults > 0) return;
+    let hops = 0;
+    let current: TS.Expression = node;
+    for (;;) {
+      if (current.kind === K.PropertyAccessExpression) {
+        const access = current as TS.PropertyAccessExpression;
+        if (!fluentNames.has(access.name.text)) hops++;
+        current = access.expression;
+      } else if (current.kind === K.CallExpression || current.kind === K.ElementAccessExpression || current.kind === K.NonNullExpression) {
+        current = (current as TS.CallExpression).expression;
+      } else break;
+    }
+    if (hops <= reachLimit || current.kind !== K.Identifier) return;
+    const root = (current as TS.Identifier).text;
+    if (!chainRootIsParameter(root)) return;
+    reportNode(
+      'reach-through',
+      node,
+      `${describeFrame(frame)} reaches ${hops} steps through its parameter \`${root}\` (more than ${reachLimit}): a test must build that whole chain of objects. Ask for the object at the end of the chain instead.`,
+      { value: hops, threshold: reachLimit, symbol: frame.name },
+    );
+  };
+
+  const hiddenDependency = (code: TestabilityRuleCode, node: TS.Node, what: string, dependency: 'clock' | 'date' | 'performance' | 'random' | 'uuid' | 'env') => {
+    if (!frame || parameterDefaults > 0 || !enabled(code)) return;
+    const owner = injectableOwner(frame);
+    const fix: FindingFixData | undefined = owner && owner.node.kind !== K.PropertyDeclaration ? { kind: 'inject', dependency, ownerStart: owner.node.getStart(sourceFile) } : undefined;
+    const where = describeFrame(frame.isField || frame.name === '(callback)' ? (owner ?? frame) : frame);
+    const reasons: Record<string, string> = {
+      'hidden-clock': `reads the real clock inside ${where}, so a test cannot control time and results change from run to run. Pass the clock in as a parameter whose default is today's clock.`,
+      'hidden-random': `draws real randomness inside ${where}, so a test cannot predict its result. Pass the random source in as a parameter whose default is today's source.`,
+      'hidden-env': `reads the process environment inside ${where}, so a test must change global state to change its behaviour. Pass the value (or the environment) in as a parameter defaulting to \`process.env\`.`,
+    };
+    reportNode(code, node, `\`${what}\` ${reasons[code]}`, { symbol: frame.name, fix });
+  };
+
+  const visitCall = (node: TS.CallExpression) => {
+    const callee = node.expression;
+    if (frame) {
+      if (checkHidden && callee.kind === K.PropertyAccessExpression) {
+        const name = calleeName(callee);
+        const hidden = name !== undefined ? clockCalls.get(name) : undefined;
+        if (hidden) hiddenDependency(hidden.code, node, `${name}()`, hidden.dependency);
+      }
+      if (checkIo && !frame.ioCall && parameterDefaults === 0) {
+        const io = isIoCall(node);
+        if (io) {
+          frame.ioCall = node;
+          frame.ioName = io;
+        }
+      }
+    } else if (checkSideEffects && entryGuard === 0 && !classContext) {
+      const name = lastName(callee);
+      const io = isIoCall(node);
+      let effect: string | undefined;
+      if (io) effect = `does I/O (\`${io}\`)`;
+      else if (callee.kind === K.Identifier && name && timerNames.has(name)) effect = `starts a timer (\`${name}\`)`;
+      else if (callee.kind === K.PropertyAccessExpression && name && listenerMethods.has(name)) effect = `registers a listener (\`${calleeName(callee) ?? name}\`)`;
+      if (effect) {
+        reportNode(
+          'import-side-effect',
+          node,
+          `Importing this module ${effect}: a test cannot even import it without that effect. Move the statement into a function the program calls at start-up.`,
+        );
+      }
+    }
+  };
+
+  const visitNew = (node: TS.NewExpression) => {
+    if (!frame || parameterDefaults > 0) return;
+    const name = lastName(node.expression);
+    if (name === 'Date' && (!node.arguments || node.arguments.length === 0)) {
+      hiddenDependency('hidden-clock', node, 'new Date()', 'date');
+      return;
+    }
+    if (!checkCollaborator || !name || valueClasses.has(name) || !/^[A-Z]/.test(name) || /(Error|Exception)$/.test(name)) return;
+    if (name === classContext?.name || frame.isFactory || (frame.isStatic && frame.node.kind === K.MethodDeclaration)) return;
+    const owner = injectableOwner(frame);
+    const fix: FindingFixData | undefined = owner ? { kind: 'collaborator', ownerStart: owner.node.getStart(sourceFile), className: name } : undefined;
+    const target = owner ?? frame;
+    const subject = describeFrame(target);
+    reportNode(
+      'hidden-collaborator',
+      node,
+      `${subject.charAt(0).toUpperCase()}${subject.slice(1)} builds its own \`${name}\` with \`new\`, so a test cannot put a fake in its place. Take the collaborator as a parameter (today's \`new ${name}(…)\` can stay as its default).`,
+      { symbol: target.name, fix },
+    );
+  };
+
+  const visitClass = (node: TS.ClassLikeDeclaration) => {
+    const saved = { classContext, inStaticMember, frame, hint: nameHint };
+    const name = node.name?.text ?? nameHint?.name;
+    nameHint = undefined;
+    const context: ClassContext = { name, staticFields: new Map() };
+    classStartOf.set(context, node.getStart(sourceFile));
+    classContext = context;
+    if (hasModifier(node, K.ExportKeyword) && saved.frame === undefined) {
+      // Exported classes are listed by the module pre-pass.
+    }
+    for (const decorator of ts.canHaveDecorators(node) ? (ts.getDecorators(node) ?? []) : []) visit(decorator);
+    for (const clause of node.heritageClauses ?? []) visit(clause);
+    for (const member of node.members) {
+      if (member.kind === K.PropertyDeclaration) {
+        const property = member as TS.PropertyDeclaration;
+        const isStatic = hasModifier(property, K.StaticKeyword);
+        if (isStatic && property.name.kind !== K.ComputedPropertyName) {
+          const initializer = property.initializer;
+          const typeName = property.type && property.type.kind === K.TypeReference ? (property.type as TS.TypeReferenceNode).typeName.getText(sourceFile) : undefined;
+          const singleton =
+            name !== undefined &&
+            ((initializer?.kind === K.NewExpression && lastName((initializer as TS.NewExpression).expression) === name) || typeName === name);
+          context.staticFields.set(property.name.getText(sourceFile), {
+            name: property.name.getText(sourceFile),
+            nameNode: property.name,
+            readonly: hasModifier(property, K.ReadonlyKeyword),
+            written: false,
+            singleton,
+          });
+        }
+        if (property.name.kind === K.ComputedPropertyName) visit(property.name);
+        if (!property.initializer) continue;
+        if (isFunctionLike(property.initializer)) {
+          nameHint = { name: property.name.getText(sourceFile), node: property.name, topLevel: false, exported: false };
+          inStaticMember = isStatic;
+          visit(property.initializer);
+          nameHint = undefined;
+          continue;
+        }
+        if (isStatic) {
+          inStaticMember = true;
+          visit(property.initializer);
+          inStaticMember = false;
+          continue;
+        }
+        const fieldFrame: Frame = {
+          node: property,
+          name: property.name.getText(sourceFile),
+          nameStart: property.name.getStart(sourceFile),
+          nameEnd: property.name.end,
+          parent: frame,
+          owner: undefined as unknown as Frame,
+          isField: true,
+          isConstructor: false,
+          isFactory: false,
+          isStatic: false,
+          unreachableCandidate: false,
+          cognitive: 0,
+          nesting: 0,
+          cyclomatic: 1,
+          depth: 0,
+          depthReported: false,
+          params: new Set(),
+          classContext: context,
+        };
+        fieldFrame.owner = fieldFrame;
+        const outer = frame;
+        frame = fieldFrame;
+        visit(property.initializer);
+        frame = outer;
+      } else if (member.kind === K.ClassStaticBlockDeclaration) {
+        inStaticMember = true;
+        visit((member as TS.ClassStaticBlockDeclaration).body);
+        inStaticMember = false;
+      } else {
+        visit(member);
+      }
+    }
+    for (const field of context.staticFields.values()) {
+      const methodNames = node.members.filter((member) => member.name && hasModifier(member, K.StaticKeyword)).map((member) => member.name!.getText(sourceFile));
+      if (field.singleton || (methodNames.includes('getInstance') && /^_?instance$/i.test(field.name))) {
+        reportNode(
+          'singleton',
+          field.nameNode,
+          `${name ?? 'This class'} keeps its own single instance in \`${field.name}\`: tests cannot replace it or reset it between cases. Create one instance where the program starts and pass it to what needs it.`,
+          { symbol: name },
+        );
+      } else if (field.written && !field.readonly) {
+        reportNode(
+          'static-mutable',
+          field.nameNode,
+          `Static field \`${name ?? ''}.${field.name}\` is changed at run time and shared by every test in the process, so tests depend on their order. Make it an instance field, or pass the state in.`,
+          { symbol: name },
+        );
+      }
+    }
+    classContext = saved.classContext;
+    inStaticMember = saved.inStaticMember;
+  };
+
+  const visit = (node: TS.Node): void => {
+    const isChainTop = node !== chainContinuation;
+    switch (node.kind) {
+      case K.FunctionDeclaration:
+      case K.FunctionExpression:
+      case K.ArrowFunction:
+      case K.MethodDeclaration:
+      case K.Constructor:
+      case K.GetAccessor:
+      case K.SetAccessor:
+        visitFunction(node as TS.FunctionLikeDeclaration);
+        return;
+      case K.ClassDeclaration:
+      case K.ClassExpression:
+        visitClass(node as TS.ClassLikeDeclaration);
+        return;
+      case K.VariableDeclaration: {
+        const declaration = node as TS.VariableDeclaration;
+        if (declaration.name.kind === K.Identifier && (isFunctionLike(declaration.initializer) || declaration.initializer?.kind === K.ClassExpression)) {
+          const topLevel = !frame && !classContext;
+          nameHint = { name: declaration.name.text, node: declaration.name, topLevel, exported: false };
+          if (declaration.type) visit(declaration.type);
+          visit(declaration.initializer!);
+          nameHint = undefined;
+          return;
+        }
+        break;
+      }
+      case K.PropertyAssignment: {
+        const property = node as TS.PropertyAssignment;
+        if (isFunctionLike(property.initializer) && property.name.kind !== K.ComputedPropertyName) {
+          nameHint = { name: property.name.getText(sourceFile), node: property.name, topLevel: false, exported: false };
+          visit(property.initializer);
+          nameHint = undefined;
+          return;
+        }
+        break;
+      }
+      case K.Parameter: {
+        const parameter = node as TS.ParameterDeclaration;
+        if (parameter.initializer) {
+          parameterDefaults++;
+          ts.forEachChild(node, visit);
+          parameterDefaults--;
+          return;
+        }
+        break;
+      }
+      case K.IfStatement:
+        visitIf(node as TS.IfStatement, false);
+        return;
+      case K.ConditionalExpression: {
+        const conditional = node as TS.ConditionalExpression;
+        decision();
+        structure(true);
+        visit(conditional.condition);
+        nested(conditional.whenTrue);
+        nested(conditional.whenFalse);
+        return;
+      }
+      case K.SwitchStatement: {
+        const statement = node as TS.SwitchStatement;
+        structure(true);
+        enterDepth(node);
+        visit(statement.expression);
+        nested(statement.caseBlock);
+        leaveDepth();
+        return;
+      }
+      case K.CaseClause:
+        decision();
+        break;
+      case K.ForStatement:
+      case K.ForInStatement:
+      case K.ForOfStatement:
+      case K.WhileStatement:
+      case K.DoStatement: {
+        decision();
+        structure(true);
+        enterDepth(node);
+        const loop = node as TS.IterationStatement;
+        ts.forEachChild(node, (child) => (child === loop.statement ? nested(child) : visit(child)));
+        leaveDepth();
+        return;
+      }
+      case K.TryStatement: {
+        const statement = node as TS.TryStatement;
+        enterDepth(node);
+        visit(statement.tryBlock);
+        if (statement.catchClause) {
+          decision();
+          structure(true);
+          if (statement.catchClause.variableDeclaration) visit(statement.catchClause.variableDeclaration);
+          nested(statement.catchClause.block);
+        }
+        if (statement.finallyBlock) visit(statement.finallyBlock);
+        leaveDepth();
+        return;
+      }
+      case K.BreakStatement:
+      case K.ContinueStatement:
+        if ((node as TS.BreakStatement).label) structure(false);
+        return;
+      case K.BinaryExpression: {
+        const binary = node as TS.BinaryExpression;
+        const operator = binary.operatorToken.kind;
+        if (operator === K.AmpersandAmpersandToken || operator === K.BarBarToken || operator === K.QuestionQuestionToken) {
+          visitLogical(binary, false);
+          return;
+        }
+        if (operator >= K.FirstAssignment && operator <= K.LastAssignment) {
+          if (operator === K.AmpersandAmpersandEqualsToken || operator === K.BarBarEqualsToken || operator === K.QuestionQuestionEqualsToken) decision();
+          recordWrite(binary.left);
+          const target = binary.left.getText(sourceFile);
+          const exportMatch = !frame && !classContext && /^(?:module\.)?exports\.([\w$]+)$/.exec(target);
+          if (exportMatch && isFunctionLike(binary.right)) {
+            visit(binary.left);
+            nameHint = { name: exportMatch[1], node: binary.left, topLevel: true, exported: true };
+            visit(binary.right);
+            nameHint = undefined;
+            return;
+          }
+        }
+        break;
+      }
+      case K.PrefixUnaryExpression:
+      case K.PostfixUnaryExpression: {
+        const unary = node as TS.PrefixUnaryExpression;
+        if (unary.operator === K.PlusPlusToken || unary.operator === K.MinusMinusToken) recordWrite(unary.operand);
+        break;
+      }
+      case K.CallExpression: {
+        visitCall(node as TS.CallExpression);
+        if (checkReach && isChainTop) checkChain(node as TS.Expression);
+        const call = node as TS.CallExpression;
+        chainContinuation = call.expression;
+        ts.forEachChild(node, visit);
+        return;
+      }
+      case K.NewExpression:
+        visitNew(node as TS.NewExpression);
+        break;
+      case K.PropertyAccessExpression: {
+        const access = node as TS.PropertyAccessExpression;
+        if (
+          checkHidden &&
+          frame &&
+          access.name.text === 'env' &&
+          access.expression.kind === K.Identifier &&
+          (access.expression as TS.Identifier).text === 'process'
+        ) {
+          hiddenDependency('hidden-env', node, 'process.env', 'env');
+        }
+        if (checkReach && isChainTop) checkChain(access);
+        chainContinuation = access.expression;
+        visit(access.expression);
+        return;
+      }
+      case K.ElementAccessExpression:
+      case K.NonNullExpression: {
+        if (checkReach && isChainTop) checkChain(node as TS.Expression);
+        const expression = (node as TS.ElementAccessExpression).expression;
+        chainContinuation = expression;
+        ts.forEachChild(node, visit);
+        return;
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+
+  for (const statement of sourceFile.statements) visit(statement);
+
+  // Module-level state written inside functions: confirm the name is not a local of the writer.
+  for (const [name, writes] of globalWrites) {
+    for (const write of writes) {
+      if (declaresLocally(ts, write.frame.node, name)) continue;
+      reportNode(
+        'mutable-global',
+        write.node,
+        `\`${name}\` is module-level state written by ${describeFrame(write.frame)}: tests in one process share it and come to depend on their order. Keep the state in an object that is passed in, or return new values instead.`,
+        { symbol: name },
+      );
+    }
+  }
+
+  const exports: ExportedDeclaration[] = [...exportsFromWalk];
+  for (const [local, names] of exportedLocals) {
+    const declaration = topDeclarations.get(local);
+    if (!declaration) continue;
+    for (const exportedName of names) exports.push({ exportedName, localName: local, kind: declaration.kind, start: declaration.start, end: declaration.end });
+  }
+
+  for (const finding of findings) {
+    const start = sourceFile.getLineAndCharacterOfPosition(finding.start);
+    const end = sourceFile.getLineAndCharacterOfPosition(finding.end);
+    finding.span = { start, end };
+  }
+  findings.sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
+  return { findings, exports };
+}
+
+/** True when `name` is declared inside the function (a parameter, variable, function or class), which shadows a module variable. */
+function declaresLocally(ts: TypeScript, node: TS.Node, name: string): boolean {
+  const K = ts.SyntaxKind;
+  let found = false;
+  const search = (current: TS.Node): void => {
+    if (found) return;
+    if (
+      (current.kind === K.VariableDeclaration || current.kind === K.Parameter || current.kind === K.BindingElement || current.kind === K.FunctionDeclaration || current.kind === K.ClassDeclaration) &&
+      (current as TS.VariableDeclaration).name?.kind === K.Identifier &&
+      ((current as TS.VariableDeclaration).name as TS.Identifier).text === name
+    ) {
+      found = true;
+      return;
+    }
+    ts.forEachChild(current, search);
+  };
+  ts.forEachChild(node, search);
+  return found;
+}

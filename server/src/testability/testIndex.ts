@@ -1,0 +1,233 @@
+/**
+ * The workspace index of what test files use, for the `untested-export` and
+ * `untested-requirement` rules.
+ *
+ * Per test file it keeps the module specifiers the file imports (`import … from`, `require`,
+ * dynamic `import()`) and every identifier-like word it mentions; per source file it keeps the
+ * re-exports (`export * from`, `export { a as b } from`) so that a test importing a barrel module
+ * counts for the modules behind it. Both come from a fast text scan, not a type check: a test
+ * "uses" an export when it imports the export's module (directly or through re-exports) and
+ * mentions the export's name.
+ *
+ * Updates are incremental: replacing one file's record returns the source files whose facts may
+ * have changed, so only their diagnostics are recomputed. Module resolution follows relative
+ * specifiers with the usual extension and `index` lookups (including `./x.js` naming `x.ts`);
+ * package names and path aliases are not resolved.
+ */
+import * as path from 'node:path';
+import type { WorkspaceTestFacts } from './model';
+
+interface TestRecord {
+  specifiers: string[];
+  words: Set<string>;
+}
+
+interface Reexport {
+  specifier: string;
+  /** `undefined` for `export * from`; else exported name → name in the target module. */
+  names?: Map<string, string>;
+}
+
+const importPattern = /\bfrom\s*['"]([^'"\n]+)['"]|\bimport\s*\(\s*['"]([^'"\n]+)['"]\s*\)|\brequire\s*\(\s*['"]([^'"\n]+)['"]\s*\)|\bimport\s+['"]([^'"\n]+)['"]/g;
+const wordPattern = /[A-Za-z_$][\w$]*/g;
+const reexportPattern = /\bexport\s+(?:type\s+)?(\*(?:\s+as\s+[\w$]+)?|\{[^}]*\})\s*from\s*['"]([^'"\n]+)['"]/g;
+const resolvableExtensions = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+
+/** Scans the module specifiers a file imports. */
+export function scanImports(text: string): string[] {
+  const specifiers = new Set<string>();
+  for (const match of text.matchAll(importPattern)) specifiers.add(match[1] ?? match[2] ?? match[3] ?? match[4]);
+  return [...specifiers];
+}
+
+/** Scans the re-exports of a module. */
+export function scanReexports(text: string): Reexport[] {
+  if (!text.includes('export')) return [];
+  const reexports: Reexport[] = [];
+  for (const match of text.matchAll(reexportPattern)) {
+    const clause = match[1];
+    if (clause.startsWith('*')) {
+      reexports.push({ specifier: match[2] });
+      continue;
+    }
+    const names = new Map<string, string>();
+    for (const part of clause.slice(1, -1).split(',')) {
+      const pieces = part.trim().replace(/^type\s+/, '').split(/\s+as\s+/);
+      if (!pieces[0]) continue;
+      names.set((pieces[1] ?? pieces[0]).trim(), pieces[0].trim());
+    }
+    reexports.push({ specifier: match[2], names });
+  }
+  return reexports;
+}
+
+export class TestReferenceIndex {
+  private readonly tests = new Map<string, TestRecord>();
+  private readonly reexports = new Map<string, Reexport[]>();
+  private readonly sources = new Set<string>();
+  /** Resolved module → test files importing it; rebuilt lazily when the set of files changes. */
+  private importers: Map<string, Set<string>> | undefined;
+  /** Target module → modules re-exporting from it (with the name mapping of that edge). */
+  private reexporters: Map<string, { from: string; names?: Map<string, string> }[]> | undefined;
+
+  /** Number of test files indexed. */
+  get testCount(): number {
+    return this.tests.size;
+  }
+
+  /** Records a test file; returns the source files whose facts may have changed. */
+  setTestFile(filePath: string, text: string): string[] {
+    const before = this.affectedBy(filePath);
+    const known = this.tests.has(filePath) || this.sources.has(filePath);
+    this.sources.delete(filePath);
+    this.reexports.delete(filePath);
+    this.tests.set(filePath, { specifiers: scanImports(text), words: new Set(text.match(wordPattern) ?? []) });
+    if (!known) this.invalidateResolution();
+    else this.reindexTest(filePath);
+    return [...new Set([...before, ...this.affectedBy(filePath)])];
+  }
+
+  /** Records a JavaScript/TypeScript source file; returns the source files whose facts may have changed. */
+  setSourceFile(filePath: string, text: string): string[] {
+    const wasTest = this.tests.delete(filePath);
+    const known = this.sources.has(filePath);
+    const previous = JSON.stringify(this.reexports.get(filePath) ?? [], mapReplacer);
+    const reexports = scanReexports(text);
+    this.sources.add(filePath);
+    if (reexports.length > 0) this.reexports.set(filePath, reexports);
+    else this.reexports.delete(filePath);
+    const changed = previous !== JSON.stringify(reexports, mapReplacer);
+    if (!known || wasTest || changed) {
+      this.invalidateResolution();
+      return [...this.sources];
+    }
+    return [];
+  }
+
+  /** Forgets a file; returns the source files whose facts may have changed. */
+  removeFile(filePath: string): string[] {
+    const affected = this.tests.has(filePath) ? this.affectedBy(filePath) : [];
+    const known = this.tests.delete(filePath) || this.sources.delete(filePath);
+    this.reexports.delete(filePath);
+    if (!known) return [];
+    this.invalidateResolution();
+    return affected.filter((source) => source !== filePath);
+  }
+
+  /** What the tests of the workspace use of one source file. */
+  factsFor(filePath: string, requirementsBySymbol: ReadonlyMap<string, readonly string[]> = new Map()): WorkspaceTestFacts {
+    const testedNames = new Set<string>();
+    let moduleImported = false;
+    this.ensureResolution();
+    // Walk from the file up through the modules that re-export it, keeping the names each edge renames.
+    const queue: { module: string; aliases: Map<string, string> | undefined }[] = [{ module: filePath, aliases: undefined }];
+    const visited = new Set<string>();
+    while (queue.length > 0) {
+      const { module, aliases } = queue.shift()!;
+      if (visited.has(module)) continue;
+      visited.add(module);
+      for (const testPath of this.importers!.get(module) ?? []) {
+        const record = this.tests.get(testPath)!;
+        moduleImported = true;
+        for (const word of record.words) {
+          if (!aliases) testedNames.add(word);
+          else {
+            const original = aliases.get(word);
+            if (original !== undefined) testedNames.add(original);
+          }
+        }
+      }
+      for (const edge of this.reexporters!.get(module) ?? []) {
+        let next: Map<string, string> | undefined;
+        if (edge.names) {
+          next = new Map();
+          for (const [exported, local] of edge.names) {
+            const original = aliases ? aliases.get(local) : local;
+            if (original !== undefined) next.set(exported, original);
+          }
+        } else next = aliases;
+        queue.push({ module: edge.from, aliases: next });
+      }
+    }
+    return { hasTests: this.tests.size > 0, testedNames, moduleImported, requirementsBySymbol };
+  }
+
+  /** Source files that the test file's imports reach, directly or through re-exports. */
+  private affectedBy(testPath: string): string[] {
+    const record = this.tests.get(testPath);
+    if (!record) return [];
+    this.ensureResolution();
+    const reached = new Set<string>();
+    const queue: string[] = [];
+    for (const specifier of record.specifiers) {
+      const resolved = this.resolve(testPath, specifier);
+      if (resolved) queue.push(resolved);
+    }
+    while (queue.length > 0) {
+      const module = queue.pop()!;
+      if (reached.has(module)) continue;
+      reached.add(module);
+      for (const reexport of this.reexports.get(module) ?? []) {
+        const target = this.resolve(module, reexport.specifier);
+        if (target) queue.push(target);
+      }
+    }
+    return [...reached];
+  }
+
+  private invalidateResolution(): void {
+    this.importers = undefined;
+    this.reexporters = undefined;
+  }
+
+  private reindexTest(testPath: string): void {
+    if (!this.importers) return;
+    for (const importers of this.importers.values()) importers.delete(testPath);
+    this.addImports(testPath);
+  }
+
+  private addImports(testPath: string): void {
+    for (const specifier of this.tests.get(testPath)!.specifiers) {
+      const resolved = this.resolve(testPath, specifier);
+      if (!resolved) continue;
+      let importers = this.importers!.get(resolved);
+      if (!importers) this.importers!.set(resolved, (importers = new Set()));
+      importers.add(testPath);
+    }
+  }
+
+  private ensureResolution(): void {
+    if (this.importers && this.reexporters) return;
+    this.importers = new Map();
+    this.reexporters = new Map();
+    for (const testPath of this.tests.keys()) this.addImports(testPath);
+    for (const [module, reexports] of this.reexports) {
+      for (const reexport of reexports) {
+        const target = this.resolve(module, reexport.specifier);
+        if (!target) continue;
+        let list = this.reexporters.get(target);
+        if (!list) this.reexporters.set(target, (list = []));
+        list.push({ from: module, names: reexport.names });
+      }
+    }
+  }
+
+  /** Resolves a relative specifier against the files the index knows. */
+  private resolve(fromFile: string, specifier: string): string | undefined {
+    if (!specifier.startsWith('.')) return undefined;
+    const base = path.resolve(path.dirname(fromFile), specifier);
+    const candidates = [base];
+    const extension = path.extname(base);
+    if (/^\.[cm]?jsx?$/.test(extension)) {
+      const stem = base.slice(0, -extension.length);
+      candidates.push(stem + extension.replace('js', 'ts'));
+    }
+    for (const candidate of resolvableExtensions) candidates.push(base + candidate);
+    for (const candidate of resolvableExtensions) candidates.push(path.join(base, `index${candidate}`));
+    return candidates.find((candidate) => this.sources.has(candidate) || this.tests.has(candidate));
+  }
+}
+
+function mapReplacer(_key: string, value: unknown): unknown {
+  return value instanceof Map ? [...value.entries()] : value;
+}
