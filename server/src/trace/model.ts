@@ -105,6 +105,11 @@ export interface TraceTag {
   symbol?: { name: string; span: Span };
   /** The title of the test that holds the tag (test files of parsable languages). */
   testName?: string;
+  /**
+   * The extent of what the tag binds to (the symbol's declaration, the test call), when known:
+   * a position inside it is served by the tag (`traceAt`).
+   */
+  scope?: Span;
 }
 
 /** Everything one file contributes to the trace. Replacing it replaces all of it. */

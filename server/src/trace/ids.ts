@@ -1,0 +1,67 @@
+/**
+ * Requirement identifiers: plain IDs found by the configurable pattern (`REQ-12`) and
+ * OpenFastTrace specification item IDs (`type~name~revision`).
+ */
+
+/** The OpenFastTrace item ID grammar: an artifact type, a name, a revision. */
+export const oftIdSource = '([A-Za-z]+)~([A-Za-z][\\w-]*(?:\\.[\\w-]+)*)~(\\d+)';
+
+export interface OftId {
+  artifactType: string;
+  name: string;
+  revision: number;
+}
+
+const oftIdExact = new RegExp(`^${oftIdSource}$`);
+
+/** Parses `dsn~login~2`; undefined when the text is not an OpenFastTrace ID. */
+export function parseOftId(text: string): OftId | undefined {
+  const match = oftIdExact.exec(text);
+  if (!match) return undefined;
+  return { artifactType: match[1], name: match[2], revision: Number(match[3]) };
+}
+
+export function formatOftId(id: OftId): string {
+  return `${id.artifactType}~${id.name}~${id.revision}`;
+}
+
+/** The revision-less key of an OpenFastTrace ID (`dsn~login`), under which other revisions are found. */
+export function oftNameKey(id: string): string | undefined {
+  const parsed = parseOftId(id);
+  return parsed ? `${parsed.artifactType}~${parsed.name}` : undefined;
+}
+
+const compiled = new Map<string, RegExp | Error>();
+
+/**
+ * A global regular expression for plain IDs, guarded so that it does not match inside a longer
+ * word (`XREQ-1`, `REQ-12a`). Invalid sources yield an Error, which callers report once.
+ */
+export function idRegExp(source: string): RegExp | Error {
+  let regex = compiled.get(source);
+  if (!regex) {
+    try {
+      regex = new RegExp(`(?<![\\w~-])(?:${source})(?![\\w~])`, 'g');
+      if (regex.test('')) regex = new Error(`The ID pattern /${source}/ matches empty text.`);
+    } catch (error) {
+      regex = new Error(`The ID pattern /${source}/ is not a valid regular expression: ${(error as Error).message}`);
+    }
+    compiled.set(source, regex);
+  }
+  if (!(regex instanceof Error)) regex.lastIndex = 0;
+  return regex;
+}
+
+/** The default plain ID pattern. */
+export const defaultIdPattern = '[A-Z][A-Z0-9]*-\\d+';
+
+/** The prefix of a plain ID (`REQ` of `REQ-12`): used to tell a mistyped ID from an unrelated token. */
+export function idPrefix(id: string): string {
+  const match = /^[^\d]*?(?=[-_.:]?\d)/.exec(id);
+  return match ? match[0].replace(/[-_.:]$/, '') : id;
+}
+
+/** True when the text of a test's title or a tag is likely an artifact-type name for tests. */
+export function isTestArtifactType(type: string): boolean {
+  return /test/i.test(type);
+}

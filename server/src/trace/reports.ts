@@ -1,0 +1,174 @@
+/**
+ * Trace reports for terminals, spreadsheets, documents and CI systems. `json` is exactly the
+ * protocol's shapes (`{ requirements: RequirementTrace[], coverage: CoverageResult }`), so a CI
+ * job reads what an editor reads; `junit` makes one test case per requirement, failing when it
+ * is a gap or has defects, so CI systems render the trace as test results.
+ */
+import * as nodePath from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Location, RequirementSummary, RequirementTrace } from '../../../protocol/trace';
+import type { CheckResult } from './check';
+import type { TraceGraph } from './graph';
+
+export type TraceFormat = 'text' | 'json' | 'csv' | 'markdown' | 'junit';
+
+export interface ReportOptions {
+  /** Paths in the report are made relative to this folder. */
+  relativeTo?: string;
+}
+
+export function formatTrace(graph: TraceGraph, format: TraceFormat, options: ReportOptions = {}): string {
+  const summaries = graph.requirements({});
+  switch (format) {
+    case 'json': {
+      const requirements = summaries.map((s) => graph.trace(s.id)).filter((t): t is RequirementTrace => t !== null);
+      return JSON.stringify({ requirements, coverage: graph.coverage() }, null, 2) + '\n';
+    }
+    case 'csv':
+      return formatCsv(summaries, options);
+    case 'markdown':
+      return formatMarkdown(graph, summaries, options);
+    case 'junit':
+      return formatJUnit(graph, summaries, options);
+    default:
+      return formatText(graph, summaries, options);
+  }
+}
+
+export function formatCheck(result: CheckResult, options: ReportOptions = {}): string {
+  const lines: string[] = [];
+  if (result.ok) {
+    lines.push('Trace check passed: every requirement meets the requirement and there are no defects.');
+    return lines.join('\n') + '\n';
+  }
+  if (result.gaps.length > 0) {
+    lines.push(`${result.gaps.length} requirement${plural(result.gaps.length)} below the required status:`);
+    for (const gap of result.gaps) lines.push(`  ${where(gap.location, options)}: ${gap.id} is ${gap.status}${gap.title ? ` (${gap.title})` : ''}`);
+  }
+  if (result.defects.length > 0) {
+    lines.push(`${result.defects.length} defect${plural(result.defects.length)}:`);
+    for (const defect of result.defects) {
+      const at = defect.location ? `${where(defect.location, options)}: ` : '';
+      lines.push(`  ${at}${defect.kind}${defect.id ? ` [${defect.id}]` : ''}: ${defect.message}`);
+    }
+  }
+  lines.push('Trace check failed.');
+  return lines.join('\n') + '\n';
+}
+
+function formatText(graph: TraceGraph, summaries: RequirementSummary[], options: ReportOptions): string {
+  const header = ['ID', 'Status', 'Impl', 'Tests', 'Defects', 'Title'];
+  const rows = summaries.map((s) => [s.id, s.status, String(s.implementations), String(s.tests), s.defects.join(',') || '-', s.title]);
+  const widths = header.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => r[i].length))));
+  const render = (cells: string[]): string =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : truncate(cell, widths[i]).padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  const out = [render(header), render(widths.map((w) => '-'.repeat(w))), ...rows.map(render)];
+  out.push('', coverageLine(graph));
+  void options;
+  return out.join('\n') + '\n';
+}
+
+function coverageLine(graph: TraceGraph): string {
+  const coverage = graph.coverage();
+  const parts = Object.entries(coverage.byStatus)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${n} ${status}`);
+  return `${coverage.total} requirement${plural(coverage.total)}: ${parts.join(', ') || 'none'}; ${Math.round(coverage.coveredRatio * 100)}% covered; ${coverage.defective} with defects; ${coverage.unknownIdTags} tag${plural(coverage.unknownIdTags)} naming unknown IDs.`;
+}
+
+function formatCsv(summaries: RequirementSummary[], options: ReportOptions): string {
+  const rows = [['id', 'title', 'format', 'artifactType', 'status', 'implementations', 'tests', 'defects', 'location']];
+  for (const s of summaries) {
+    rows.push([s.id, s.title, s.format, s.artifactType, s.status, String(s.implementations), String(s.tests), s.defects.join(' '), where(s.location, options)]);
+  }
+  return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+function csvCell(value: string): string {
+  // A leading formula character is neutralised so spreadsheets show the text rather than run it.
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+function formatMarkdown(graph: TraceGraph, summaries: RequirementSummary[], options: ReportOptions): string {
+  const out = ['# Requirements trace', '', coverageLine(graph), '', '| ID | Status | Implementations | Tests | Defects | Title | Defined at |', '|---|---|---|---|---|---|---|'];
+  for (const s of summaries) {
+    out.push(`| ${mdCell(s.id)} | ${s.status} | ${s.implementations} | ${s.tests} | ${s.defects.join(', ') || '–'} | ${mdCell(s.title)} | ${mdCell(where(s.location, options))} |`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function mdCell(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function formatJUnit(graph: TraceGraph, summaries: RequirementSummary[], options: ReportOptions): string {
+  const cases: string[] = [];
+  let failures = 0;
+  for (const s of summaries) {
+    const trace = graph.trace(s.id);
+    const problems: string[] = [];
+    if (s.status !== 'covered' && s.status !== 'verified') problems.push(`${s.id} is ${s.status}.`);
+    for (const defect of trace?.defects ?? []) problems.push(`${defect.kind}: ${defect.message}`);
+    const name = s.title ? `${s.id} ${s.title}` : s.id;
+    const attributes = `classname="${xml(s.artifactType || s.format)}" name="${xml(name)}" file="${xml(filePart(s.location, options))}"`;
+    if (problems.length === 0) cases.push(`    <testcase ${attributes}/>`);
+    else {
+      failures++;
+      cases.push(`    <testcase ${attributes}>\n      <failure message="${xml(problems[0])}" type="${xml(s.status)}">${xml(problems.join('\n'))}</failure>\n    </testcase>`);
+    }
+  }
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="tandem trace" tests="${summaries.length}" failures="${failures}">`,
+    `  <testsuite name="requirements" tests="${summaries.length}" failures="${failures}" errors="0" skipped="0">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+function xml(value: string): string {
+  return value
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
+
+function filePart(location: Location, options: ReportOptions): string {
+  return displayPath(location.uri, options);
+}
+
+function where(location: Location, options: ReportOptions): string {
+  return `${displayPath(location.uri, options)}:${location.range.start.line + 1}:${location.range.start.character + 1}`;
+}
+
+function displayPath(uri: string, options: ReportOptions): string {
+  let path = uri;
+  if (uri.startsWith('file:')) {
+    try {
+      path = fileURLToPath(uri);
+    } catch {
+      path = uri;
+    }
+  }
+  if (options.relativeTo && nodePath.isAbsolute(path)) {
+    const relative = nodePath.relative(options.relativeTo, path);
+    if (!relative.startsWith('..')) return relative.split(nodePath.sep).join('/');
+  }
+  return path;
+}
+
+function truncate(value: string, width: number): string {
+  return value.length > width ? value.slice(0, width - 1) + '…' : value;
+}
+
+function plural(n: number): string {
+  return n === 1 ? '' : 's';
+}
