@@ -1,0 +1,62 @@
+/**
+ * A mocha reporter that sends each test's outcome to Tandem's result channel. Mocha loads it by
+ * path (`--reporter <this file>`) and constructs it with the runner; it prints nothing itself.
+ */
+import { describeValue, sendToRunner } from './channel';
+
+interface MochaRunnable {
+  title: string;
+  file?: string;
+  duration?: number;
+  type?: string;
+  parent?: MochaRunnable & { root?: boolean };
+  root?: boolean;
+  ctx?: { currentTest?: MochaRunnable };
+}
+
+interface MochaRunner {
+  on(event: string, listener: (...args: any[]) => void): void;
+}
+
+function titlesOf(runnable: MochaRunnable): string[] {
+  const titles: string[] = [];
+  for (let node: MochaRunnable | undefined = runnable; node && !node.root; node = node.parent) {
+    if (node.title) titles.unshift(node.title);
+  }
+  return titles;
+}
+
+class TandemMochaReporter {
+  constructor(runner: MochaRunner) {
+    runner.on('pass', (test: MochaRunnable) =>
+      sendToRunner({ type: 'result', file: test.file ?? '', titles: titlesOf(test), outcome: 'passed', durationMs: test.duration }),
+    );
+    runner.on('pending', (test: MochaRunnable) => sendToRunner({ type: 'result', file: test.file ?? '', titles: titlesOf(test), outcome: 'skipped' }));
+    runner.on('fail', (test: MochaRunnable, error: any) => {
+      const message = String(error?.message ?? error);
+      if (test.type === 'hook') {
+        // A failing hook fails the tests it guards; mocha names the hook, so report it against its suite.
+        const current = test.ctx?.currentTest;
+        if (current) {
+          sendToRunner({ type: 'result', file: current.file ?? test.file ?? '', titles: titlesOf(current), outcome: 'errored', message: `${test.title}: ${message}`, stack: error?.stack });
+        } else {
+          sendToRunner({ type: 'fileError', file: test.file, message: `${test.title}: ${message}`, stack: error?.stack });
+        }
+        return;
+      }
+      sendToRunner({
+        type: 'result',
+        file: test.file ?? '',
+        titles: titlesOf(test),
+        outcome: 'failed',
+        durationMs: test.duration,
+        message,
+        expected: error && 'expected' in error && error.showDiff !== false ? describeValue(error.expected) : undefined,
+        actual: error && 'actual' in error && error.showDiff !== false ? describeValue(error.actual) : undefined,
+        stack: typeof error?.stack === 'string' ? error.stack : undefined,
+      });
+    });
+  }
+}
+
+export = TandemMochaReporter;
