@@ -23,7 +23,7 @@ export function parseDoorstopConfig(path: string, text: string): { document?: Do
   const whole: Span = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   let data: unknown;
   try {
-    const document = parseDocument(text, { prettyErrors: false });
+    const document = parseDocument(text, { prettyErrors: false, logLevel: 'error' });
     for (const error of document.errors) problems.push(yamlProblem(path, text, error));
     data = document.toJS();
   } catch (error) {
@@ -77,7 +77,7 @@ export function extractDoorstopItem(
   const uid = nodePath.basename(path).replace(/\.ya?ml$/i, '');
   let parsed: Document.Parsed;
   try {
-    parsed = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+    parsed = parseDocument(text, { prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
   } catch (error) {
     problems.push({ path, span: lines.span(0, 0), severity: 'error', code: 'yaml-syntax', message: `This Doorstop item is not valid YAML: ${(error as Error).message}` });
     return { requirements: [], problems };
