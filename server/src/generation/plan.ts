@@ -118,10 +118,13 @@ export function planAnswer(input: PlanInput): Plan {
     const indent = indentAt(before, target.start);
     const body = file.text.replace(/\n$/, '');
     const reindented = indent && !body.startsWith(indent) ? body.split('\n').map((line, i) => (i === 0 || line === '' ? line : indent + line)).join('\n') : body.replace(/^[ \t]+/, '');
+    // The doc comment above a stub is kept, and a tag already written there still binds.
+    const above = target.docComment ?? '';
+    const tagAbove = input.requirementId !== undefined && new RegExp(`@(?:implements|req)\\s+${input.requirementId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(above);
     planned.changes.push({
       start: target.start,
       end: target.end,
-      text: tagged(reindented, input.requirementId, isTest, indent),
+      text: tagAbove ? reindented : tagged(reindented, input.requirementId, isTest, indent),
       label: target.isStub ? `Implementation of the stub ${target.name}` : `Refactoring of ${target.name}`,
     });
   }

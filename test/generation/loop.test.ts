@@ -1,0 +1,266 @@
+/**
+ * The whole generation run against a real OpenAI-compatible HTTP endpoint on 127.0.0.1 (scripted),
+ * through the `openai` client, with the real checks: plan, type check over the fixture project,
+ * testability rules, and mocha runs in a scratch copy. Each test says what the run reports, what
+ * the model was sent, and that nothing on disk changed.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { TypeScriptModule } from '../../server/src/generation/declarations';
+import { runGeneration, type EngineResult } from '../../server/src/generation/engine';
+import type { GatherRequest } from '../../server/src/generation/gather';
+import { generationSettingsDefaults, type GenerationSettings } from '../../server/src/generation/settings';
+import { ScriptedModel, type ScriptStep } from './support/scriptedModel';
+import { answer, diffSnapshots, diskView, privateMarker, removeWorkspace, secretMarker, shopWorkspace, snapshot } from './support/workspace';
+
+const ts = require('typescript') as TypeScriptModule;
+const apiKey = 'sk-test-key-5521';
+
+interface Run {
+  result: EngineResult;
+  model: ScriptedModel;
+  progress: string[];
+  logs: string[];
+  /** What changed on disk during the run (should be nothing). */
+  diskChanges: string[];
+}
+
+const implementSlugify = (root: string): GatherRequest => ({ kind: 'stub', path: path.join(root, 'src', 'slugify.ts'), symbol: 'slugify', requirementId: 'REQ-1' });
+
+async function generate(root: string, request: GatherRequest, script: ScriptStep[], settings: Partial<GenerationSettings> = {}, signal = new AbortController().signal): Promise<Run> {
+  const model = await new ScriptedModel(script).start();
+  const progress: string[] = [];
+  const logs: string[] = [];
+  const before = snapshot(root);
+  try {
+    const result = await runGeneration({
+      ts,
+      view: diskView(root),
+      request,
+      settings: { ...generationSettingsDefaults, model: 'scripted-model', baseURL: model.baseURL, apiKeyEnv: 'TANDEM_TEST_KEY', maxRetryDelayMs: 50, testTimeoutMs: 20_000, ...settings },
+      testabilitySettings: undefined,
+      overlay: () => undefined,
+      secretEnvNames: [],
+      env: { TANDEM_TEST_KEY: apiKey },
+      progress: (message) => progress.push(message),
+      log: (_level, message) => logs.push(message),
+      signal,
+    });
+    return { result, model, progress, logs, diskChanges: diffSnapshots(before, snapshot(root)) };
+  } finally {
+    await model.stop();
+  }
+}
+
+function issuesOf(run: Run): string {
+  return JSON.stringify(run.result.loop?.rounds.map((r) => r.issues), null, 1);
+}
+
+function lastUserMessage(run: Run, request: number): string {
+  const messages = run.model.requests[request].body.messages;
+  return messages[messages.length - 1].content;
+}
+
+describe('generation loop over a scripted OpenAI-compatible endpoint', function () {
+  this.timeout(60_000);
+  let root: string;
+  beforeEach(() => {
+    root = shopWorkspace();
+  });
+  afterEach(() => removeWorkspace(root));
+
+  it('accepts a first answer that passes every check, streamed', async () => {
+    const run = await generate(root, implementSlugify(root), [{ answer: answer('slugify-good') }]);
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'passed', `expected passed, got ${loop.status}: ${loop.message} ${issuesOf(run)}`);
+    assert.equal(loop.rounds.length, 1);
+    assert.equal(loop.rounds[0].testsPassed, 3, `expected the 3 new tests to pass twice, got ${loop.rounds[0].testsPassed}`);
+    assert.deepEqual(loop.planned!.map((f) => f.relative).sort(), ['src/slugify.ts', 'test/slugify.test.ts']);
+    const source = loop.planned!.find((f) => f.relative === 'src/slugify.ts')!;
+    assert.match(source.after, /@implements REQ-1[\s\S]*export function slugify[\s\S]*\.join\('-'\)/, `the stub's doc comment and tag should stay above the implementation:\n${source.after}`);
+    assert.doesNotMatch(source.after, /not implemented/);
+    const request = run.model.requests[0];
+    assert.equal(request.body.stream, true);
+    assert.equal(request.body.model, 'scripted-model');
+    assert.equal(request.authorization, `Bearer ${apiKey}`);
+    const prompt = request.body.messages.map((m) => m.content).join('\n');
+    assert.match(prompt, /Drops characters that are not letters or digits/, 'the acceptance criteria go into the prompt');
+    assert.match(prompt, /export function slugify\(title: string\): string/, 'the signature goes into the prompt');
+    assert.match(prompt, /describe\('orderTotal'/, 'an existing test goes into the prompt as the style to follow');
+    assert.ok(!prompt.includes(secretMarker), 'the .env file must never reach the prompt');
+    assert.ok(!prompt.includes(privateMarker), 'a .gitignored file must never reach the prompt');
+    assert.ok(run.progress.some((p) => /Round 1\/3: running the new tests \(2\/2\)/.test(p)), `progress should name the stage and round, got ${run.progress.join(' | ')}`);
+    assert.deepEqual(run.diskChanges, [], 'generation writes nothing into the workspace');
+  });
+
+  it('works without streaming and retries a 429 after its Retry-After', async () => {
+    const run = await generate(root, implementSlugify(root), [{ status: 429, headers: { 'retry-after': '0' }, body: { error: { message: 'slow down' } } }, { answer: answer('slugify-good') }], { stream: false });
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'passed', `${loop.message} ${issuesOf(run)}`);
+    assert.equal(run.model.requests.length, 2, 'one rate-limited request and one retry');
+    assert.equal(loop.rounds[0].requests, 2);
+    assert.equal(run.model.requests[1].body.stream, false);
+    assert.ok(run.logs.some((l) => /HTTP 429; retry 1/.test(l)), `the retry should be logged, got ${run.logs.join(' | ')}`);
+  });
+
+  it('feeds failing assertions back and accepts the repaired answer', async () => {
+    const run = await generate(root, implementSlugify(root), [{ answer: answer('slugify-wrong') }, { answer: answer('slugify-good') }]);
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'passed', `${loop.message} ${issuesOf(run)}`);
+    assert.equal(loop.rounds.length, 2);
+    const failures = loop.rounds[0].issues.filter((i) => i.check === 'tests' && i.blocking);
+    assert.ok(failures.length >= 1, `round 1 should fail tests, got ${issuesOf(run)}`);
+    const feedback = lastUserMessage(run, 1);
+    assert.match(feedback, /\[tests\].*slugify (lower-cases|drops characters).*failed/, `the failure should be fed back, got:\n${feedback}`);
+    assert.match(feedback, /expected "red-wool-socks"|expected "socks-2-pack"/, `the expected value should be fed back, got:\n${feedback}`);
+    assert.equal(run.model.requests[1].body.messages.at(-2)?.role, 'assistant', 'the previous answer is part of the repair conversation');
+  });
+
+  it('feeds type errors back and accepts the repaired answer', async () => {
+    const run = await generate(root, implementSlugify(root), [{ answer: answer('slugify-type-error') }, { answer: answer('slugify-good') }]);
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'passed', `${loop.message} ${issuesOf(run)}`);
+    const typeErrors = loop.rounds[0].issues.filter((i) => i.check === 'types');
+    assert.ok(typeErrors.some((i) => i.path === 'src/slugify.ts' && /TS2322/.test(i.message)), `expected TS2322 in src/slugify.ts, got ${issuesOf(run)}`);
+    assert.match(lastUserMessage(run, 1), /\[types\] src\/slugify\.ts:\d+: TS2322/);
+  });
+
+  it('stops after the configured rounds when the answer never converges, keeping the best attempt', async () => {
+    const wrong = { answer: answer('slugify-wrong') };
+    const run = await generate(root, implementSlugify(root), [wrong, wrong, wrong, wrong], { rounds: 3 });
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'failed');
+    assert.equal(loop.rounds.length, 3);
+    assert.equal(run.model.requests.length, 3, 'no request beyond the third round');
+    assert.ok(loop.planned && loop.planned.length === 2, 'the best attempt is kept');
+    assert.ok(loop.failingIssues.some((i) => i.check === 'tests'), `the failing checks are listed, got ${JSON.stringify(loop.failingIssues)}`);
+    assert.match(loop.message, /after 3 round/);
+    assert.deepEqual(run.diskChanges, []);
+  });
+
+  it('reports a server error after its retries with the status', async () => {
+    const failing = { status: 500, body: { error: { message: 'upstream exploded' } } };
+    const run = await generate(root, implementSlugify(root), [failing, failing, failing], { maxRetries: 1 });
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'error');
+    assert.match(loop.message, /HTTP 500 after 1 retry/);
+    assert.equal(run.model.requests.length, 2);
+    assert.deepEqual(run.diskChanges, []);
+  });
+
+  it('aborts a hung request when cancelled', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 300);
+    const run = await generate(root, implementSlugify(root), [{ hang: true }], {}, controller.signal);
+    assert.equal(run.result.loop!.status, 'cancelled');
+    assert.ok(Date.now() - started < 5000, `cancellation should be prompt, took ${Date.now() - started} ms`);
+    const deadline = Date.now() + 2000;
+    while (!run.model.requests[0].aborted && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(run.model.requests[0].aborted, true, 'the HTTP request itself must be aborted');
+    assert.deepEqual(run.diskChanges, []);
+  });
+
+  it('refuses garbage output and says so in the feedback', async () => {
+    const run = await generate(root, implementSlugify(root), [{ answer: answer('garbage') }, { answer: answer('garbage') }], { rounds: 2 });
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'failed');
+    assert.equal(loop.planned, undefined, 'nothing is offered when no answer could be read');
+    assert.ok(loop.rounds.every((r) => r.issues.some((i) => i.check === 'format')));
+    assert.match(lastUserMessage(run, 1), /no file block/);
+  });
+
+  it('refuses a path that escapes the workspace, whatever a comment in the workspace says', async () => {
+    const run = await generate(root, implementSlugify(root), [{ answer: answer('escape') }], { rounds: 1 });
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'failed');
+    assert.ok(loop.rounds[0].issues.some((i) => i.check === 'paths' && /outside the workspace/.test(i.message)), issuesOf(run));
+    assert.equal(fs.existsSync(path.join(path.dirname(root), 'outside')), false);
+    assert.deepEqual(run.diskChanges, []);
+  });
+
+  it('refuses an answer that would overwrite an existing file', async () => {
+    const run = await generate(root, implementSlugify(root), [{ answer: answer('overwrite') }], { rounds: 1 });
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'failed');
+    const overwrite = loop.rounds[0].issues.filter((i) => i.check === 'overwrite');
+    assert.deepEqual(overwrite.map((i) => i.path).sort(), ['src/orders.ts', 'test/orders.test.ts'], issuesOf(run));
+    assert.deepEqual(run.diskChanges, []);
+  });
+
+  it('refuses a huge answer without reading it all', async () => {
+    const huge = `FILE src/huge.ts CREATE\n\`\`\`ts\n${'export const x = 1;\n'.repeat(5000)}\`\`\`\n`;
+    const run = await generate(root, implementSlugify(root), [{ answer: huge }], { rounds: 1, maxAnswerChars: 10_000 });
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'failed');
+    assert.ok(loop.rounds[0].issues.some((i) => i.check === 'size' && /10000 characters/.test(i.message)), issuesOf(run));
+    assert.deepEqual(run.diskChanges, []);
+  });
+
+  it('drops a flaky test and a test the project already has, keeping the rest', async () => {
+    const marker = path.join(os.tmpdir(), 'tandem-generation-flaky-marker');
+    fs.rmSync(marker, { force: true });
+    try {
+      const run = await generate(root, implementSlugify(root), [{ answer: answer('flaky-and-duplicate') }]);
+      const loop = run.result.loop!;
+      assert.equal(loop.status, 'passed', `${loop.message} ${issuesOf(run)}`);
+      const issues = loop.rounds[0].issues;
+      assert.ok(issues.some((i) => i.check === 'flaky' && /passes only on the first run/.test(i.message) && !i.blocking), issuesOf(run));
+      assert.ok(issues.some((i) => i.check === 'duplicate' && /orderTotal totals an empty order as zero/.test(i.message) && !i.blocking), issuesOf(run));
+      const tests = loop.planned!.find((f) => f.isTest)!.after;
+      assert.ok(!tests.includes('passes only on the first run'), `the flaky test should be gone:\n${tests}`);
+      assert.ok(!tests.includes("it('totals an empty order as zero'"), `the repeated test should be gone:\n${tests}`);
+      assert.ok(tests.includes("it('joins words with hyphens'"), 'the good test stays');
+    } finally {
+      fs.rmSync(marker, { force: true });
+    }
+  });
+});
+
+describe('generation without a model', function () {
+  this.timeout(60_000);
+  let root: string;
+  beforeEach(() => {
+    root = shopWorkspace();
+  });
+  afterEach(() => removeWorkspace(root));
+
+  async function offline(request: GatherRequest): Promise<EngineResult> {
+    return runGeneration({
+      ts,
+      view: diskView(root),
+      request,
+      settings: { ...generationSettingsDefaults },
+      testabilitySettings: undefined,
+      overlay: () => undefined,
+      secretEnvNames: [],
+      env: {},
+      progress: () => undefined,
+      log: () => undefined,
+      signal: new AbortController().signal,
+    });
+  }
+
+  it('writes one pending, tagged test per acceptance criterion and a tagged stub', async () => {
+    const result = await offline({ kind: 'requirement', requirementId: 'REQ-2' });
+    const loop = result.loop!;
+    assert.equal(result.provider, 'offline');
+    assert.equal(loop.status, 'passed', `${loop.message} ${JSON.stringify(loop.rounds)}`);
+    const test = loop.planned!.find((f) => f.isTest)!;
+    const stub = loop.planned!.find((f) => !f.isTest)!;
+    assert.equal(test.relative, 'test/order-totals.test.ts');
+    assert.match(test.after, /@verifies REQ-2/);
+    assert.match(test.after, /it\('An empty order totals zero\.'\);/);
+    assert.match(test.after, /it\('A line counts its price once per unit\.'\);/);
+    assert.equal(stub.relative, 'src/order-totals.ts');
+    assert.match(stub.after, /@implements REQ-2[\s\S]*export function orderTotals\(\): never \{\s*throw new Error\('not implemented: REQ-2'\)/);
+  });
+
+  it('says that refactoring needs a model', async () => {
+    const result = await offline({ kind: 'refactor', path: path.join(root, 'src', 'orders.ts'), symbol: 'placedToday', finding: { code: 'hidden-clock', message: 'reads the clock' } });
+    assert.equal(result.loop!.status, 'error');
+    assert.match(result.loop!.message, /Refactoring needs a model: set generation\.model/);
+  });
+});
