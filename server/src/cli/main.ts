@@ -1,0 +1,155 @@
+/**
+ * `tandem`: the server's engine without an editor. `trace` prints the trace matrix, `check` is the
+ * CI gate, `demo` drives the real server over stdio and prints what an editor would show.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { serverVersion } from '../version';
+import { pathToUri } from '../lsp/uri';
+import { Workspace } from '../workspace/workspace';
+import { checkTrace } from '../trace/check';
+import { formatCheck, formatTrace, type TraceFormat } from '../trace/reports';
+import type { TestResultRecord } from '../trace/model';
+
+const usage = `Usage: tandem <command> [options] [PATH]
+
+Commands:
+  trace [PATH]     print the requirement → code → test matrix of the workspace at PATH (default .)
+      --format text|json|csv|markdown|junit   output format (default text)
+      --out FILE                              write to FILE instead of standard output
+      --results FILE...                       JUnit XML test results to count (passed → verified)
+  check [PATH]     print the gaps and defects; exit 1 when there are any (the CI gate)
+      --require covered|verified              what every requirement must reach (default: setting trace.checkRequire)
+      --results FILE...                       JUnit XML test results to count
+      --format text|json|junit                output format (default text)
+  demo [PATH]      start the language server over stdio on PATH (default: the bundled examples/)
+                   and print what an editor would show: diagnostics, lenses, hover, trace, coverage
+
+Options:
+  --version        print the version
+  --help           print this help
+
+Exit codes: 0 success, 1 the check found gaps or defects, 2 bad usage or an unreadable workspace.
+`;
+
+interface Parsed {
+  command?: string;
+  positional: string[];
+  options: Map<string, string[]>;
+}
+
+/** Splits argv into the command, positional arguments and `--name value` options (repeatable). */
+export function parseArgs(argv: string[]): Parsed {
+  const parsed: Parsed = { positional: [], options: new Map() };
+  const takesValues = new Set(['--format', '--out', '--results', '--require']);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg.startsWith('--')) {
+      const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+      const values = parsed.options.get(name) ?? [];
+      if (inline !== undefined) values.push(inline);
+      else if (takesValues.has(name)) {
+        // `--results` takes every following argument up to the next option.
+        while (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
+          values.push(argv[++i]);
+          if (name !== '--results') break;
+        }
+      }
+      parsed.options.set(name, values);
+    } else if (!parsed.command) parsed.command = arg;
+    else parsed.positional.push(arg);
+  }
+  return parsed;
+}
+
+class UsageError extends Error {}
+
+function option(parsed: Parsed, name: string, allowed?: string[]): string | undefined {
+  const values = parsed.options.get(name);
+  if (!values) return undefined;
+  const value = values[values.length - 1];
+  if (value === undefined) throw new UsageError(`${name} needs a value`);
+  if (allowed && !allowed.includes(value)) throw new UsageError(`${name} must be one of ${allowed.join(', ')}, not "${value}"`);
+  return value;
+}
+
+/** Indexes a workspace folder the way the server does, and returns it. */
+export async function indexWorkspace(root: string, log: (message: string) => void = () => undefined): Promise<Workspace> {
+  const resolved = path.resolve(root);
+  if (!fs.existsSync(resolved) || !fs.statSync(resolved).isDirectory()) throw new UsageError(`${root} is not a folder`);
+  const workspace = new Workspace({ toUri: pathToUri, log: (level, message) => (level === 'error' || level === 'warning' ? log(message) : undefined) });
+  workspace.setFolders([fs.realpathSync(resolved)]);
+  await workspace.fullIndex();
+  return workspace;
+}
+
+/** Reads JUnit XML reports into test results for the graph. */
+async function loadResults(files: string[], log: (message: string) => void): Promise<TestResultRecord[]> {
+  if (files.length === 0) return [];
+  const { loadJUnitResults } = await import('../testing/index.js');
+  const loaded = loadJUnitResults(files.map((file) => path.resolve(file)));
+  for (const problem of loaded.problems) log(problem);
+  return loaded.records;
+}
+
+function output(text: string, out: string | undefined): void {
+  if (out) fs.writeFileSync(out, text.endsWith('\n') ? text : `${text}\n`);
+  else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+async function run(argv: string[]): Promise<number> {
+  const parsed = parseArgs(argv);
+  if (parsed.options.has('--version')) {
+    process.stdout.write(`${serverVersion()}\n`);
+    return 0;
+  }
+  if (parsed.options.has('--help') || !parsed.command || parsed.command === 'help') {
+    process.stdout.write(usage);
+    return parsed.command || parsed.options.has('--help') ? 0 : 2;
+  }
+  const log = (message: string) => process.stderr.write(`tandem: ${message}\n`);
+  const root = parsed.positional[0] ?? '.';
+  switch (parsed.command) {
+    case 'trace': {
+      const format = (option(parsed, '--format', ['text', 'json', 'csv', 'markdown', 'junit']) ?? 'text') as TraceFormat;
+      const workspace = await indexWorkspace(root, log);
+      const results = await loadResults(parsed.options.get('--results') ?? [], log);
+      if (results.length > 0) workspace.graph.setTestResults(results);
+      output(formatTrace(workspace.graph, format, { relativeTo: workspace.folders()[0].path }), option(parsed, '--out'));
+      return 0;
+    }
+    case 'check': {
+      const workspace = await indexWorkspace(root, log);
+      const format = option(parsed, '--format', ['text', 'json', 'junit']) ?? 'text';
+      const require = (option(parsed, '--require', ['covered', 'verified']) ?? workspace.settings().trace.checkRequire) as 'covered' | 'verified';
+      const results = await loadResults(parsed.options.get('--results') ?? [], log);
+      if (results.length > 0) workspace.graph.setTestResults(results);
+      const result = checkTrace(workspace.graph, { require });
+      const relativeTo = workspace.folders()[0].path;
+      const text =
+        format === 'json' ? JSON.stringify(result, null, 2) : format === 'junit' ? formatTrace(workspace.graph, 'junit', { relativeTo }) : formatCheck(result, { relativeTo });
+      output(text, option(parsed, '--out'));
+      return result.ok ? 0 : 1;
+    }
+    case 'demo': {
+      const { runDemo } = await import('./demo.js');
+      return runDemo(parsed.positional[0]);
+    }
+    default:
+      throw new UsageError(`unknown command "${parsed.command}"`);
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`tandem: ${error.message}\n\n${usage}`);
+    } else {
+      process.stderr.write(`tandem: ${(error as Error).stack ?? error}\n`);
+    }
+    process.exitCode = 2;
+  },
+);

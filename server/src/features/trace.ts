@@ -1,0 +1,261 @@
+/**
+ * The trace, as the editor sees it: the custom `tandem/*` requests, and the standard LSP features
+ * on requirement IDs wherever they appear (requirement files, tags, test titles).
+ */
+import {
+  CodeActionKind,
+  CompletionItemKind,
+  MarkupKind,
+  SymbolKind,
+  type CodeAction,
+  type CodeLens,
+  type CompletionItem,
+  type CompletionParams,
+  type DefinitionParams,
+  type DocumentSymbol,
+  type Hover,
+  type Location,
+  type ReferenceParams,
+  type SymbolInformation,
+  type TextDocumentPositionParams,
+  type WorkspaceSymbolParams,
+} from 'vscode-languageserver';
+import type {
+  CoverageParams,
+  CoverageResult,
+  RequirementTrace,
+  RequirementsParams,
+  RequirementsResult,
+  TraceAtParams,
+  TraceAtResult,
+  TraceParams,
+} from '../../../protocol/trace';
+import type { CodeActionProvider, CodeLensProvider, CommandHandler, DiagnosticSource, ServerContext } from '../context';
+import { problemToDiagnostic, rangesTouch, toLocation, toRange } from '../lsp/convert';
+import { uriToPath } from '../lsp/uri';
+import { relativePath } from '../workspace/files';
+
+/** A filter "under this folder or file URI", for list requests. */
+function underUri(uri: string | undefined): ((path: string) => boolean) | undefined {
+  if (!uri) return undefined;
+  const root = uriToPath(uri);
+  if (!root) return () => false;
+  return (path) => path === root || path.startsWith(root.endsWith('/') ? root : `${root}/`);
+}
+
+export function requirements(ctx: ServerContext, params: RequirementsParams | undefined): RequirementsResult {
+  return { requirements: ctx.graph.requirements(params ?? {}, underUri(params?.uri)) };
+}
+
+export function trace(ctx: ServerContext, params: TraceParams): RequirementTrace | null {
+  if (!params || typeof params.id !== 'string') throw new Error('tandem/trace needs { id: string }');
+  return ctx.graph.trace(params.id.trim());
+}
+
+export function traceAt(ctx: ServerContext, params: TraceAtParams): TraceAtResult {
+  const path = uriToPath(params.textDocument.uri);
+  if (!path) return { requirements: [] };
+  return ctx.graph.traceAt(path, params.position);
+}
+
+export function coverage(ctx: ServerContext, params: CoverageParams | undefined): CoverageResult {
+  return ctx.graph.coverage(underUri(params?.uri));
+}
+
+/** The requirement ID under the cursor, if any. */
+function idAtPosition(ctx: ServerContext, params: TextDocumentPositionParams): { id: string; path: string } | undefined {
+  const path = uriToPath(params.textDocument.uri);
+  if (!path) return undefined;
+  const found = ctx.graph.idAt(path, params.position);
+  return found ? { id: found.id, path } : undefined;
+}
+
+function where(ctx: ServerContext, location: { uri: string; range: { start: { line: number } } }): string {
+  const path = uriToPath(location.uri);
+  if (!path) return location.uri;
+  const folder = ctx.folderOf(path);
+  return `${folder ? relativePath(folder, path) : path}:${location.range.start.line + 1}`;
+}
+
+/** Hover on an ID: title, status, counts, text, acceptance criteria, defects. */
+export function hover(ctx: ServerContext, params: TextDocumentPositionParams): Hover | null {
+  const at = idAtPosition(ctx, params);
+  if (!at) return null;
+  const found = ctx.graph.idAt(at.path, params.position)!;
+  const result = ctx.graph.trace(at.id);
+  const lines: string[] = [];
+  if (!result) {
+    lines.push(`**${at.id}** — unknown requirement`, '', 'No requirement file defines this ID.');
+  } else {
+    const r = result.requirement;
+    lines.push(`**${r.id}** ${r.title ? `— ${r.title}` : ''}`.trim(), '');
+    lines.push(`\`${r.status}\` · ${r.implementations} impl · ${r.tests} tests · ${r.artifactType} (${r.format})`);
+    if (result.needs.length > 0) lines.push('', `Needs: ${result.needs.join(', ')}`);
+    if (result.text) lines.push('', result.text.length > 1200 ? `${result.text.slice(0, 1200)}…` : result.text);
+    if (result.acceptanceCriteria.length > 0) {
+      lines.push('', '**Acceptance criteria**', ...result.acceptanceCriteria.map((criterion) => `- ${criterion}`));
+    }
+    if (result.defects.length > 0) lines.push('', '**Defects**', ...result.defects.map((defect) => `- ${defect.kind}: ${defect.message}`));
+    lines.push('', `Defined at ${where(ctx, r.location)}`);
+  }
+  return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: toRange(found.span) };
+}
+
+export function definition(ctx: ServerContext, params: DefinitionParams): Location[] {
+  const at = idAtPosition(ctx, params);
+  if (!at) return [];
+  return ctx.graph.definitions(at.id).map(toLocation);
+}
+
+export function references(ctx: ServerContext, params: ReferenceParams): Location[] {
+  const at = idAtPosition(ctx, params);
+  if (!at) return [];
+  return ctx.graph.references(at.id, params.context?.includeDeclaration ?? true).map(toLocation);
+}
+
+/**
+ * Where an ID may be typed: after a comment tag, inside an OpenFastTrace tag or `Covers:` list, or
+ * at the start of a test title. Returns the partial ID already typed.
+ */
+const completionContexts: RegExp[] = [
+  /@(?:implements|verifies|req)\b[\s,]*(?:[\w~.-]+[\s,]+)*([\w~.-]*)$/,
+  /\[\s*[\w~.-]*\s*->\s*([\w~.-]*)$/,
+  /^\s*[-*+]\s+([\w~.-]*)$/,
+  /^\s*(?:Covers|Depends)\s*:\s*(?:[\w~.-]+\s*,\s*)*([\w~.-]*)$/,
+  /\b(?:it|test|describe|context|suite)(?:\.\w+)?\(\s*['"`]([\w~.-]*)$/,
+];
+
+export function completion(ctx: ServerContext, params: CompletionParams): CompletionItem[] {
+  const path = uriToPath(params.textDocument.uri);
+  if (!path) return [];
+  const text = ctx.readText(path);
+  if (text === undefined) return [];
+  const lineStart = offsetOfLine(text, params.position.line);
+  const before = text.slice(lineStart, lineStart + params.position.character);
+  let partial: string | undefined;
+  for (const pattern of completionContexts) {
+    const match = pattern.exec(before);
+    if (match) {
+      partial = match[1];
+      break;
+    }
+  }
+  if (partial === undefined) return [];
+  // A list item in a source file is not a place for IDs; in a requirements file it may be a `Covers:` entry.
+  if (/^\s*[-*+]\s/.test(before) && ctx.roleOf(path) !== 'requirements') return [];
+  const range = {
+    start: { line: params.position.line, character: params.position.character - partial.length },
+    end: params.position,
+  };
+  const lower = partial.toLowerCase();
+  return ctx.graph
+    .knownIds()
+    .filter((entry) => entry.id.toLowerCase().includes(lower) || entry.title.toLowerCase().includes(lower))
+    .slice(0, 200)
+    .map((entry) => ({
+      label: entry.id,
+      kind: CompletionItemKind.Reference,
+      detail: entry.title,
+      documentation: `status: ${entry.status}`,
+      filterText: `${entry.id} ${entry.title}`,
+      textEdit: { range, newText: entry.id },
+    }));
+}
+
+function offsetOfLine(text: string, line: number): number {
+  let offset = 0;
+  for (let i = 0; i < line; i++) {
+    const next = text.indexOf('\n', offset);
+    if (next < 0) return text.length;
+    offset = next + 1;
+  }
+  return offset;
+}
+
+/** Code lens over each requirement: `2 impl · 3 tests · covered`; choosing it shows the trace. */
+export const traceCodeLenses: CodeLensProvider = (ctx, path) => {
+  const lenses: CodeLens[] = [];
+  for (const symbol of ctx.graph.documentSymbols(path)) {
+    if (symbol.kind !== 'requirement') continue;
+    const summary = ctx.graph.trace(symbol.name)?.requirement;
+    if (!summary) continue;
+    const title = `${summary.implementations} impl · ${summary.tests} tests · ${summary.status}${summary.defects.length ? ` · ${summary.defects.join(', ')}` : ''}`;
+    lenses.push({ range: toRange(symbol.span), command: { title, command: 'tandem.showTrace', arguments: [summary.id] } });
+  }
+  return lenses;
+};
+
+const symbolKinds = { requirement: SymbolKind.Key, tag: SymbolKind.Field } as const;
+
+export function documentSymbols(ctx: ServerContext, uri: string): DocumentSymbol[] {
+  const path = uriToPath(uri);
+  if (!path) return [];
+  return ctx.graph.documentSymbols(path).map((symbol) => ({
+    name: symbol.name,
+    detail: symbol.detail,
+    kind: symbolKinds[symbol.kind],
+    range: toRange(symbol.fullSpan),
+    selectionRange: toRange(symbol.span),
+  }));
+}
+
+export function workspaceSymbols(ctx: ServerContext, params: WorkspaceSymbolParams): SymbolInformation[] {
+  return ctx.graph.workspaceSymbols(params.query ?? '').slice(0, 500).map((symbol) => ({
+    name: symbol.name,
+    kind: SymbolKind.Key,
+    containerName: symbol.detail,
+    location: toLocation({ path: symbol.path, span: symbol.span }),
+  }));
+}
+
+/** The trace's problems on a file: parse errors, unknown IDs, duplicates, broken and suspect links, gaps. */
+export const traceDiagnostics: DiagnosticSource = {
+  name: 'trace',
+  collect: (ctx, path) => ctx.graph.problems(path).map(problemToDiagnostic),
+};
+
+/**
+ * Quick fixes for trace diagnostics that carry a replacement in their data
+ * (`data.replacement: { span?, text, title }`): bump an outdated revision, fix a mistyped ID.
+ */
+export const traceCodeActions: CodeActionProvider = (ctx, params) => {
+  const actions: CodeAction[] = [];
+  for (const diagnostic of params.context.diagnostics) {
+    if (diagnostic.source !== 'tandem' || !rangesTouch(diagnostic.range, params.range)) continue;
+    const data = diagnostic.data as { replacements?: { title: string; text: string; span?: import('../trace/model').Span }[] } | undefined;
+    for (const replacement of data?.replacements ?? []) {
+      actions.push({
+        title: replacement.title,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        isPreferred: data!.replacements!.length === 1,
+        edit: {
+          changes: {
+            [params.textDocument.uri]: [{ range: replacement.span ? toRange(replacement.span) : diagnostic.range, newText: replacement.text }],
+          },
+        },
+      });
+    }
+  }
+  return actions;
+};
+
+/** `tandem.showTrace ID`: the trace as a message, for editors without a trace view; returns the trace. */
+export const showTraceCommand: CommandHandler = (ctx, args) => {
+  const id = typeof args[0] === 'string' ? args[0] : undefined;
+  if (!id) throw new Error('tandem.showTrace needs a requirement ID');
+  const result = ctx.graph.trace(id);
+  if (!result) {
+    ctx.client.showMessage('warning', `No requirement ${id} is defined in the workspace.`);
+    return null;
+  }
+  const list = (links: { location: { uri: string; range: { start: { line: number } } }; symbol?: string }[]) =>
+    links.map((link) => `${link.symbol ? `${link.symbol} ` : ''}(${where(ctx, link.location)})`).join(', ') || 'none';
+  const r = result.requirement;
+  ctx.client.showMessage(
+    'info',
+    `${r.id} ${r.title} — ${r.status}. Implemented by: ${list(result.implementations)}. Tested by: ${list(result.tests)}.` +
+      (result.defects.length ? ` Defects: ${result.defects.map((defect) => defect.message).join('; ')}` : ''),
+  );
+  return result;
+};

@@ -1,0 +1,423 @@
+/**
+ * The language server: its state, and the wiring table that maps every LSP and `tandem/*` method
+ * to the feature that answers it. Handlers live in `features/`; this file only connects.
+ *
+ * Policy, as registered below: requests read the state and never change it; notifications (open,
+ * change, close, file events, settings) and the watcher change it. Every handler is guarded: a
+ * throw becomes an error response or a log line, never a dead server.
+ */
+import * as path from 'node:path';
+import {
+  CodeActionKind,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  DocumentDiagnosticReportKind,
+  FileChangeType,
+  ProposedFeatures,
+  TextDocumentSyncKind,
+  TextDocuments,
+  type ClientCapabilities,
+  type CodeAction,
+  type CodeLens,
+  type Command,
+  type Connection,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { CoverageRequest, RequirementsRequest, TraceAtRequest, TraceDidChangeNotification, TraceRequest } from '../../protocol/trace';
+import { ServerInfoRequest, settingsSection } from '../../protocol/settings';
+import type { CodeActionProvider, CodeLensProvider, CommandHandler, DiagnosticSource, FileIndexer, ServerContext } from './context';
+import { settingsDiagnostics, settingsFilesWithProblems } from './features/settings';
+import {
+  completion,
+  coverage,
+  definition,
+  documentSymbols,
+  hover,
+  references,
+  requirements,
+  showTraceCommand,
+  trace,
+  traceAt,
+  traceCodeActions,
+  traceCodeLenses,
+  traceDiagnostics,
+  workspaceSymbols,
+} from './features/trace';
+import { ConnectionClient } from './lsp/client';
+import { DiagnosticsHub } from './lsp/diagnostics';
+import { pathToUri, uriToPath } from './lsp/uri';
+import { serverVersion } from './version';
+import { ChangeBatcher, watchFolders, type ServerWatcher } from './workspace/watcher';
+import { Workspace, type FileChange } from './workspace/workspace';
+
+export { ProposedFeatures };
+
+/**
+ * Commands that break the server on purpose, so tests can prove it survives: only present when the
+ * environment sets TANDEM_FAULT_INJECTION=1.
+ */
+function faultInjectionCommands(): Record<string, CommandHandler> {
+  return {
+    'tandem.fault.throw': () => {
+      throw new Error('fault injected: a handler threw');
+    },
+    'tandem.fault.timer': () => {
+      setTimeout(() => {
+        throw new Error('fault injected: a timer threw');
+      }, 1);
+      return 'scheduled';
+    },
+    'tandem.fault.rejection': () => {
+      void Promise.reject(new Error('fault injected: an unhandled rejection'));
+      return 'rejected';
+    },
+  };
+}
+
+/** Debounce of `tandem/traceDidChange`. */
+const traceDidChangeDelayMs = 200;
+
+export function createServer(connection: Connection): void {
+  let capabilities: ClientCapabilities = {};
+  const client = new ConnectionClient(connection, () => capabilities);
+  const workspace = new Workspace({ toUri: pathToUri, log: (level, message) => client.log(level, message) });
+  const documents = new TextDocuments(TextDocument);
+  let watcherKind: 'client' | 'server' | 'none' = 'none';
+  let serverWatcher: ServerWatcher | undefined;
+  let traceVersion = 0;
+  let traceTimer: NodeJS.Timeout | undefined;
+  let pendingTraceIds: Set<string> | 'all' = new Set();
+  let indexRun: Promise<void> = Promise.resolve();
+  let indexCancel: (() => void) | undefined;
+
+  const ctx: ServerContext = {
+    client,
+    folders: () => workspace.folders().map((folder) => folder.path),
+    folderOf: (file) => workspace.folderOf(file)?.path,
+    settings: (file) => workspace.settings(file),
+    readText: (file) => workspace.readText(file),
+    documentVersion: (file) => workspace.documentVersion(file),
+    roleOf: (file) => workspace.roleOf(file),
+    workspaceFiles: () => workspace.files(),
+    graph: workspace.graph,
+    invalidateDiagnostics: (paths) => diagnostics.invalidate(paths),
+    traceChanged: () => scheduleTraceDidChange('all'),
+    secretEnvNames: () => {
+      const names = new Set(workspace.settings().secretEnv);
+      for (const folder of workspace.folders()) {
+        const generation = folder.settings.generation as { apiKeyEnv?: string } | undefined;
+        if (generation?.apiKeyEnv) names.add(generation.apiKeyEnv);
+      }
+      return [...names];
+    },
+  };
+
+  // ---- The wiring table ------------------------------------------------------------------------
+  // Every diagnostic source, code action and code lens provider, command and per-file index, in
+  // one place. Areas add their lines in their own block below.
+  const diagnosticSources: DiagnosticSource[] = [settingsDiagnostics(workspace), traceDiagnostics];
+  const codeActionProviders: CodeActionProvider[] = [traceCodeActions];
+  const codeLensProviders: CodeLensProvider[] = [traceCodeLenses];
+  const fileIndexers: FileIndexer[] = [];
+  /** Called after a document is saved (run-on-save and the like). */
+  const saveHooks: ((ctx: ServerContext, path: string) => void)[] = [];
+  const commands: Record<string, CommandHandler> = {
+    'tandem.showTrace': showTraceCommand,
+    'tandem.reindex': () => reindex(),
+  };
+  if (process.env.TANDEM_FAULT_INJECTION === '1') Object.assign(commands, faultInjectionCommands());
+
+  connection.onRequest(RequirementsRequest.type, (params) => requirements(ctx, params));
+  connection.onRequest(TraceRequest.type, (params) => trace(ctx, params));
+  connection.onRequest(TraceAtRequest.type, (params) => traceAt(ctx, params));
+  connection.onRequest(CoverageRequest.type, (params) => coverage(ctx, params));
+  connection.onRequest(ServerInfoRequest.type, () => ({
+    version: serverVersion(),
+    folders: ctx.folders().map(pathToUri),
+    files: workspace.files().length,
+    indexing: workspace.indexing,
+    watcher: watcherKind,
+  }));
+  connection.onHover((params) => hover(ctx, params));
+  connection.onDefinition((params) => definition(ctx, params));
+  connection.onReferences((params) => references(ctx, params));
+  connection.onCompletion((params) => completion(ctx, params));
+  connection.onDocumentSymbol((params) => documentSymbols(ctx, params.textDocument.uri));
+  connection.onWorkspaceSymbol((params) => workspaceSymbols(ctx, params));
+
+  // --- testability ---
+  // --- end testability ---
+
+  // --- testing ---
+  // --- end testing ---
+
+  // --- generation ---
+  // --- end generation ---
+
+  for (const indexer of fileIndexers) {
+    workspace.addListener({
+      setFile: (file, text, role) => indexer.setFile(ctx, file, text, role),
+      removeFile: (file) => indexer.removeFile(ctx, file),
+    });
+  }
+
+  // ---- Merged features -------------------------------------------------------------------------
+  const diagnostics = new DiagnosticsHub(() => ctx, diagnosticSources, {
+    pull: false,
+    isOpen: (file) => workspace.isOpen(file),
+    requestRefresh: () => {
+      if (capabilities.workspace?.diagnostics?.refreshSupport) void connection.sendRequest('workspace/diagnostic/refresh').catch(() => undefined);
+    },
+  });
+
+  connection.onCodeAction(async (params, token) => {
+    const all: (CodeAction | Command)[] = [];
+    for (const provider of codeActionProviders) {
+      if (token.isCancellationRequested) break;
+      try {
+        all.push(...(await provider(ctx, params, token)));
+      } catch (error) {
+        client.log('error', `A code action provider failed: ${(error as Error).stack ?? error}`);
+      }
+    }
+    const only = params.context.only;
+    return only ? all.filter((action) => !('kind' in action) || !action.kind || only.some((kind) => action.kind === kind || action.kind!.startsWith(`${kind}.`))) : all;
+  });
+
+  connection.onCodeLens(async (params, token) => {
+    const file = uriToPath(params.textDocument.uri);
+    if (!file) return [];
+    const all: CodeLens[] = [];
+    for (const provider of codeLensProviders) {
+      try {
+        all.push(...(await provider(ctx, file, token)));
+      } catch (error) {
+        client.log('error', `A code lens provider failed: ${(error as Error).stack ?? error}`);
+      }
+    }
+    return all;
+  });
+
+  connection.onExecuteCommand(async (params, token) => {
+    const handler = commands[params.command];
+    if (!handler) throw new Error(`Unknown command ${params.command}`);
+    return handler(ctx, params.arguments ?? [], token, params.workDoneToken);
+  });
+
+  connection.languages.diagnostics.on(async (params) => {
+    const file = uriToPath(params.textDocument.uri);
+    const items = file ? await diagnostics.collect(file) : [];
+    return { kind: DocumentDiagnosticReportKind.Full, items };
+  });
+
+  // ---- State changes ---------------------------------------------------------------------------
+
+  function scheduleTraceDidChange(ids: string[] | 'all'): void {
+    if (ids === 'all' || pendingTraceIds === 'all') pendingTraceIds = 'all';
+    else for (const id of ids) pendingTraceIds.add(id);
+    if (traceTimer) return;
+    traceTimer = setTimeout(() => {
+      traceTimer = undefined;
+      const changed = pendingTraceIds;
+      pendingTraceIds = new Set();
+      traceVersion++;
+      client.sendNotification(TraceDidChangeNotification.method, {
+        version: traceVersion,
+        ...(changed === 'all' ? {} : { ids: [...changed].sort() }),
+      });
+      client.refreshCodeLenses();
+    }, traceDidChangeDelayMs);
+  }
+
+  /** After any change of the index: republish what changed, tell views. */
+  function afterIndexChange(extraFiles: string[] = []): void {
+    const changes = workspace.graph.takeChanges();
+    diagnostics.invalidate([...changes.files, ...extraFiles]);
+    if (changes.ids === 'all' || changes.ids.length > 0) scheduleTraceDidChange(changes.ids);
+  }
+
+  /** Indexes everything again, with progress; a run already going is cancelled first. */
+  function reindex(): Promise<void> {
+    indexCancel?.();
+    const previous = indexRun;
+    indexRun = (async () => {
+      await previous.catch(() => undefined);
+      let cancelled = false;
+      indexCancel = () => (cancelled = true);
+      const progress = await client.beginProgress('Tandem: indexing the workspace', undefined, true);
+      try {
+        const result = await workspace.fullIndex({
+          report: (message, percentage) => progress.report(message, percentage),
+          cancelled: () => cancelled || progress.token.isCancellationRequested,
+        });
+        progress.done(result.cancelled ? 'cancelled' : `${result.files} files in ${Math.round(result.ms)} ms`);
+        client.log('info', `Indexed ${result.files} files in ${Math.round(result.ms)} ms${result.cancelled ? ' (cancelled)' : ''}.`);
+      } catch (error) {
+        progress.done('failed');
+        client.log('error', `Indexing failed: ${(error as Error).stack ?? error}`);
+      }
+      afterIndexChange(settingsFilesWithProblems(workspace));
+      diagnostics.invalidate('all');
+      scheduleTraceDidChange('all');
+    })();
+    return indexRun;
+  }
+
+  const batcher = new ChangeBatcher((changes) => {
+    try {
+      const { reindex: again } = workspace.applyChanges(changes);
+      if (again) void reindex();
+      else afterIndexChange(settingsFilesWithProblems(workspace));
+    } catch (error) {
+      client.log('error', `Applying file changes failed: ${(error as Error).stack ?? error}`);
+    }
+  });
+
+  async function startServerWatcher(): Promise<void> {
+    await serverWatcher?.close();
+    serverWatcher = undefined;
+    const folders = ctx.folders();
+    if (folders.length === 0) return;
+    try {
+      serverWatcher = await watchFolders(
+        folders,
+        (file, isDirectory) => {
+          const folder = workspace.folderOf(file);
+          return folder ? folder.rules.ignores(file, isDirectory) : true;
+        },
+        (change) => batcher.add(change),
+        (message) => client.log('warning', message),
+      );
+      watcherKind = 'server';
+    } catch (error) {
+      client.log('warning', `Watching the workspace failed; changes on disk are seen only when files are opened: ${(error as Error).message}`);
+    }
+  }
+
+  async function pullEditorSettings(): Promise<void> {
+    if (!capabilities.workspace?.configuration) return;
+    try {
+      const [value] = await connection.workspace.getConfiguration([{ section: settingsSection }]);
+      if (value !== null && value !== undefined) workspace.setEditorSettings(value);
+    } catch (error) {
+      client.log('warning', `Reading the editor's settings failed: ${(error as Error).message}`);
+    }
+  }
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    capabilities = params.capabilities ?? {};
+    const folders =
+      params.workspaceFolders?.map((folder) => uriToPath(folder.uri)).filter((p): p is string => !!p) ??
+      (params.rootUri ? [uriToPath(params.rootUri)].filter((p): p is string => !!p) : params.rootPath ? [path.resolve(params.rootPath)] : []);
+    workspace.setFolders(folders);
+    const options = params.initializationOptions as Record<string, unknown> | undefined;
+    const initial = options && typeof options === 'object' && settingsSection in options ? options[settingsSection] : options;
+    if (initial && typeof initial === 'object' && Object.keys(initial).length > 0) workspace.setEditorSettings(initial);
+    const pull = capabilities.textDocument?.diagnostic !== undefined;
+    diagnostics.setPull(pull);
+    return {
+      serverInfo: { name: 'tandem', version: serverVersion() },
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+        hoverProvider: true,
+        definitionProvider: true,
+        referencesProvider: true,
+        completionProvider: { triggerCharacters: [' ', ',', '>', '-', '~', "'", '"'], resolveProvider: false },
+        codeLensProvider: { resolveProvider: false },
+        documentSymbolProvider: true,
+        workspaceSymbolProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.Refactor, CodeActionKind.RefactorRewrite, CodeActionKind.Source] },
+        executeCommandProvider: { commands: Object.keys(commands) },
+        ...(pull ? { diagnosticProvider: { interFileDependencies: true, workspaceDiagnostics: false } } : {}),
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+    };
+  });
+
+  connection.onInitialized(async () => {
+    await pullEditorSettings();
+    if (capabilities.workspace?.didChangeConfiguration?.dynamicRegistration) {
+      void connection.client.register(DidChangeConfigurationNotification.type, { section: settingsSection }).catch(() => undefined);
+    }
+    if (capabilities.workspace?.workspaceFolders) {
+      connection.workspace.onDidChangeWorkspaceFolders((event) => {
+        const removed = new Set(event.removed.map((folder) => uriToPath(folder.uri)));
+        const kept = ctx.folders().filter((folder) => !removed.has(folder));
+        const added = event.added.map((folder) => uriToPath(folder.uri)).filter((p): p is string => !!p);
+        workspace.setFolders([...kept, ...added]);
+        if (watcherKind === 'server') void startServerWatcher();
+        void reindex();
+      });
+    }
+    if (capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
+      try {
+        await connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*' }] });
+        watcherKind = 'client';
+      } catch {
+        await startServerWatcher();
+      }
+    } else {
+      await startServerWatcher();
+    }
+    await reindex();
+  });
+
+  connection.onDidChangeConfiguration(async (change) => {
+    const pushed = (change.settings as Record<string, unknown> | undefined)?.[settingsSection];
+    if (capabilities.workspace?.configuration) await pullEditorSettings();
+    else if (pushed !== undefined) workspace.setEditorSettings(pushed);
+    void reindex();
+  });
+
+  connection.onDidChangeWatchedFiles((params) => {
+    for (const change of params.changes) {
+      const file = uriToPath(change.uri);
+      if (!file) continue;
+      const type = change.type === FileChangeType.Created ? 'created' : change.type === FileChangeType.Deleted ? 'deleted' : 'changed';
+      batcher.add({ path: file, type } satisfies FileChange);
+    }
+  });
+
+  documents.onDidOpen((event) => {
+    const file = uriToPath(event.document.uri);
+    if (!file) return;
+    workspace.setOverlay(file, event.document.getText(), event.document.version);
+    afterIndexChange([file]);
+    diagnostics.opened(file);
+  });
+  documents.onDidChangeContent((event) => {
+    const file = uriToPath(event.document.uri);
+    if (!file) return;
+    workspace.setOverlay(file, event.document.getText(), event.document.version);
+    afterIndexChange([file]);
+  });
+  documents.onDidClose((event) => {
+    const file = uriToPath(event.document.uri);
+    if (!file) return;
+    workspace.closeOverlay(file);
+    afterIndexChange([file]);
+    diagnostics.closed(file);
+  });
+  documents.onDidSave((event) => {
+    const file = uriToPath(event.document.uri);
+    if (!file) return;
+    for (const hook of saveHooks) {
+      try {
+        hook(ctx, file);
+      } catch (error) {
+        client.log('error', `A save hook failed: ${(error as Error).stack ?? error}`);
+      }
+    }
+  });
+  documents.listen(connection);
+
+  connection.onShutdown(async () => {
+    indexCancel?.();
+    batcher.dispose();
+    diagnostics.dispose();
+    await serverWatcher?.close();
+  });
+
+}

@@ -1,0 +1,238 @@
+/**
+ * Tandem's settings: one schema, three sources, later wins — the defaults, `tandem.json` at a
+ * workspace folder's root, then the editor's settings (`initializationOptions` or the `tandem`
+ * section of `workspace/configuration`).
+ *
+ * Validation is by the defaults themselves: every value must have the type of its default (arrays
+ * of the same element type), unknown keys are reported, and each area may add checks of its own.
+ * An invalid value is reported and replaced by its default; loading never throws.
+ */
+
+/** How strongly a kind of finding is reported; `off` hides it. */
+export type Severity = 'error' | 'warning' | 'information' | 'hint' | 'off';
+export const severities: readonly Severity[] = ['error', 'warning', 'information', 'hint', 'off'];
+
+export interface TraceSettings {
+  /** The regular expression (source) of a plain requirement ID. */
+  idPattern: string;
+  /** Globs of requirement files (Markdown and OpenFastTrace specifications). Doorstop trees are found by their `.doorstop.yml`. */
+  requirements: string[];
+  /** Globs of test files: `@req` tags there verify, and IDs in test titles count. */
+  tests: string[];
+  /** How an uncovered requirement is reported. */
+  uncoveredSeverity: Severity;
+  /** What `tandem check` demands of every requirement. */
+  checkRequire: 'covered' | 'verified';
+}
+
+export interface TandemSettings {
+  /** Globs excluded from the workspace index, on top of `.gitignore`. */
+  exclude: string[];
+  /** Files larger than this many bytes are not read (logged once). */
+  maxFileSize: number;
+  /** Environment variable names never passed to child processes (on top of the model's key variable). */
+  secretEnv: string[];
+  trace: TraceSettings;
+  /** Further sections belong to the areas that declare them (see `settingsSections`). */
+  [section: string]: unknown;
+}
+
+export const traceSettingsDefaults: TraceSettings = {
+  idPattern: '[A-Z][A-Z0-9]*-\\d+',
+  requirements: ['**/*.md', '**/*.markdown'],
+  tests: [
+    '**/test/**',
+    '**/tests/**',
+    '**/__tests__/**',
+    '**/spec/**',
+    '**/*.test.*',
+    '**/*.spec.*',
+    '**/*_test.*',
+    '**/test_*.py',
+    '**/*Test.java',
+    '**/*Tests.java',
+    '**/*Test.kt',
+    '**/*_spec.rb',
+  ],
+  uncoveredSeverity: 'warning',
+  checkRequire: 'covered',
+};
+
+export const coreSettingsDefaults = {
+  exclude: ['**/node_modules/**', '**/.git/**', '**/out/**', '**/dist/**', '**/build/**', '**/coverage/**', '**/.tandem/**'],
+  maxFileSize: 2 * 1024 * 1024,
+  secretEnv: ['OPENAI_API_KEY', 'TANDEM_API_KEY', 'ANTHROPIC_API_KEY', 'AZURE_OPENAI_API_KEY'],
+};
+
+/** One area's section of the settings: its defaults and, optionally, checks beyond types. */
+export interface SettingsSection {
+  defaults: Record<string, unknown>;
+  validate?: (value: any) => string[];
+}
+
+/** Every section, by name. Areas register theirs in `settingsSections` (see server.ts). */
+export const settingsSections = new Map<string, SettingsSection>([
+  [
+    'trace',
+    {
+      defaults: traceSettingsDefaults as unknown as Record<string, unknown>,
+      validate: (value: TraceSettings) => {
+        const problems: string[] = [];
+        try {
+          new RegExp(value.idPattern);
+        } catch (error) {
+          problems.push(`trace.idPattern is not a valid regular expression: ${(error as Error).message}`);
+        }
+        if (!severities.includes(value.uncoveredSeverity)) problems.push(`trace.uncoveredSeverity must be one of ${severities.join(', ')}`);
+        if (!['covered', 'verified'].includes(value.checkRequire)) problems.push(`trace.checkRequire must be "covered" or "verified"`);
+        return problems;
+      },
+    },
+  ],
+]);
+
+/** A problem with a settings source: which key, and what is wrong. */
+export interface SettingsProblem {
+  /** Dotted key path, e.g. `trace.idPattern`; empty for a problem with the whole file. */
+  key: string;
+  message: string;
+  /** Character offset in the source text, when the problem comes from a file. */
+  offset?: number;
+}
+
+export interface LoadedSettings {
+  settings: TandemSettings;
+  problems: SettingsProblem[];
+}
+
+export function defaultSettings(): TandemSettings {
+  const settings: Record<string, unknown> = structuredClone(coreSettingsDefaults);
+  for (const [name, section] of settingsSections) settings[name] = structuredClone(section.defaults);
+  return settings as TandemSettings;
+}
+
+function typeName(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (value === null) return 'null';
+  return typeof value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Merges `override` into `base` where each value has the type of the default; collects a problem
+ * for every value that does not, and for every unknown key.
+ */
+function mergeChecked(
+  base: Record<string, unknown>,
+  defaults: Record<string, unknown>,
+  override: Record<string, unknown>,
+  prefix: string,
+  problems: SettingsProblem[],
+): void {
+  for (const [key, value] of Object.entries(override)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (!(key in defaults)) {
+      problems.push({ key: path, message: `unknown setting "${path}"` });
+      continue;
+    }
+    const expected = defaults[key];
+    if (isPlainObject(expected)) {
+      if (!isPlainObject(value)) {
+        problems.push({ key: path, message: `"${path}" must be an object, not ${typeName(value)}` });
+        continue;
+      }
+      mergeChecked(base[key] as Record<string, unknown>, expected, value, path, problems);
+      continue;
+    }
+    if (typeName(value) !== typeName(expected) && !(expected === null || (typeof expected === 'string' && value === null))) {
+      problems.push({ key: path, message: `"${path}" must be ${typeName(expected) === 'array' ? 'an array' : `a ${typeName(expected)}`}, not ${typeName(value)}` });
+      continue;
+    }
+    if (Array.isArray(expected) && Array.isArray(value)) {
+      const elementType = expected.length > 0 ? typeName(expected[0]) : undefined;
+      if (elementType && value.some((element) => typeName(element) !== elementType)) {
+        problems.push({ key: path, message: `"${path}" must be an array of ${elementType}s` });
+        continue;
+      }
+    }
+    base[key] = structuredClone(value);
+  }
+}
+
+/** Applies one source of settings over `settings` (in place) and returns the problems found. */
+export function applySettings(settings: TandemSettings, source: unknown): SettingsProblem[] {
+  const problems: SettingsProblem[] = [];
+  if (source === undefined || source === null) return problems;
+  if (!isPlainObject(source)) return [{ key: '', message: `settings must be an object, not ${typeName(source)}` }];
+  const defaults = defaultSettings() as Record<string, unknown>;
+  const candidate = structuredClone(settings) as Record<string, unknown>;
+  mergeChecked(candidate, defaults, source, '', problems);
+  // Area checks beyond types: an invalid section value falls back to what it was before this source.
+  for (const [name, section] of settingsSections) {
+    if (!section.validate || !(name in source)) continue;
+    const sectionProblems = section.validate(candidate[name]);
+    if (sectionProblems.length === 0) continue;
+    for (const message of sectionProblems) {
+      const key = /^([\w.]+)/.exec(message)?.[1] ?? name;
+      problems.push({ key: key.startsWith(`${name}.`) ? key : name, message });
+    }
+    candidate[name] = structuredClone((settings as Record<string, unknown>)[name]);
+  }
+  Object.assign(settings, candidate);
+  return problems;
+}
+
+/** Finds where a dotted key is written in a JSON text, for a diagnostic; the start when it is not found. */
+export function locateKey(text: string, key: string): number {
+  let from = 0;
+  let found = -1;
+  for (const part of key.split('.')) {
+    const at = text.indexOf(`"${part}"`, from);
+    if (at < 0) break;
+    found = at;
+    from = at + part.length + 2;
+  }
+  return Math.max(found, 0);
+}
+
+/** Parses a `tandem.json` text: the settings it holds and its problems, with offsets. */
+export function parseSettingsFile(text: string): { value: unknown; problems: SettingsProblem[] } {
+  try {
+    return { value: JSON.parse(stripJsonComments(text)), problems: [] };
+  } catch (error) {
+    const message = (error as Error).message;
+    const at = /position (\d+)/.exec(message);
+    return { value: undefined, problems: [{ key: '', message: `tandem.json is not valid JSON: ${message}`, offset: at ? Number(at[1]) : 0 }] };
+  }
+}
+
+/** Blanks `//` and `/* *\/` comments outside strings, keeping offsets, so tandem.json may carry notes. */
+export function stripJsonComments(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      out += c;
+      if (c === '\\') out += text[++i] ?? '';
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') {
+      inString = true;
+      out += c;
+    } else if (c === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') out += text[i++] === '\t' ? '\t' : ' ';
+      if (i < text.length) out += '\n';
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      const stop = end < 0 ? text.length : end + 2;
+      for (; i < stop; i++) out += text[i] === '\n' ? '\n' : ' ';
+      i--;
+    } else out += c;
+  }
+  return out;
+}
