@@ -1,0 +1,112 @@
+/**
+ * The trace index against ripgrep: a cold full index of a generated workspace of 20,000 Markdown
+ * requirements (`Needs: impl, utest`) in 40 files and 40,000 tags in 2,000 source files, in a fresh
+ * process, next to `rg` scanning the same files for the same tags; the peak RSS of that process;
+ * and the latency from `didChange` of one file to the updated trace, through the real server.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LspClient, uriOf } from '../server/src/cli/lspClient';
+import { generateTraceCorpus } from './trace-corpus';
+import { percentile, type BenchRow } from './types';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const runs = 3;
+
+function median(values: number[]): number {
+  return percentile(values, 50);
+}
+
+/** ripgrep's time for the same scan: every comment tag, OpenFastTrace tag and requirement heading. */
+function timeRipgrep(dir: string): number | undefined {
+  const probe = spawnSync('rg', ['--version'], { encoding: 'utf8' });
+  if (probe.status !== 0) return undefined;
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const result = spawnSync(
+      'rg',
+      ['--no-ignore', '--count-matches', '-e', '@(implements|verifies|req)\\s+[A-Z][A-Z0-9]*-[0-9]+', '-e', '\\[[a-z]+(~[^\\]]*)?->[^\\]]+\\]', '-e', '^#+\\s*[A-Z][A-Z0-9]*-[0-9]+', dir],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    times.push(performance.now() - started);
+    if (result.status !== 0) throw new Error(`rg failed: ${result.stderr}`);
+  }
+  return median(times);
+}
+
+function coldIndex(dir: string): { ms: number; peakRssMb: number; files: number; requirements: number } {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const result = spawnSync(process.execPath, [path.join(repoRoot, 'out', 'bench', 'trace-child.js'), dir], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    if (result.status !== 0) throw new Error(`the index child failed: ${result.stderr}`);
+    samples.push(JSON.parse(result.stdout));
+  }
+  samples.sort((a, b) => a.ms - b.ms);
+  return samples[Math.floor(samples.length / 2)];
+}
+
+/** p50/p95 of didChange → the updated trace, measured as the round trip of a change and a trace request. */
+async function editLatency(dir: string, iterations = 300): Promise<{ p50: number; p95: number; indexMs: number }> {
+  const client = new LspClient(path.join(repoRoot, 'server', 'bin', 'tandem-ls.js'), ['--stdio']);
+  try {
+    const indexed = client.waitFor((m) => m.method === 'window/logMessage' && /^Indexed \d+ files/.test(m.params.message), 'the index', 120000);
+    await client.request('initialize', { processId: process.pid, rootUri: uriOf(dir), workspaceFolders: [{ uri: uriOf(dir), name: 'bench' }], capabilities: {} }, 60000);
+    client.notify('initialized', {});
+    const message = await indexed;
+    const indexMs = Number(/in (\d+) ms/.exec(message.params.message)?.[1] ?? NaN);
+    const sources = fs.readdirSync(path.join(dir, 'src')).filter((name) => !name.startsWith('.'));
+    const file = path.join(dir, 'src', sources[0]);
+    const text = fs.readFileSync(file, 'utf8');
+    client.open(file, text);
+    const times: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      const id = `REQ-${(i % 20000) + 1}`;
+      const started = performance.now();
+      client.change(file, `${text}\n// @implements ${id}\n`, i + 2);
+      const trace = await client.request('tandem/trace', { id });
+      times.push(performance.now() - started);
+      if (!trace || !trace.implementations.some((link: any) => link.location.uri === uriOf(file))) {
+        throw new Error(`the edit did not reach the trace of ${id}`);
+      }
+    }
+    return { p50: percentile(times, 50), p95: percentile(times, 95), indexMs };
+  } finally {
+    await client.shutdown().catch(() => client.child.kill('SIGKILL'));
+  }
+}
+
+export async function benchTrace(): Promise<BenchRow[]> {
+  const dir = path.join(os.tmpdir(), 'tandem-bench-trace');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  generateTraceCorpus(dir);
+  // Both peers read the same files from a warm page cache.
+  timeRipgrep(dir);
+  const rg = timeRipgrep(dir);
+  const cold = coldIndex(dir);
+  const latency = await editLatency(dir);
+  const rows: BenchRow[] = [
+    { name: 'cold full index (fresh process)', value: cold.ms, unit: 'ms', note: `${cold.files} files, ${cold.requirements} requirements; target ≤ 1000 ms` },
+    { name: 'peak RSS of that process', value: cold.peakRssMb, unit: 'MB', note: 'target ≤ 300 MB' },
+  ];
+  if (rg !== undefined) {
+    rows.push({ name: 'ripgrep, same files and tags', value: rg, unit: 'ms', note: 'rg --no-ignore --count-matches with the tag patterns' });
+    rows.push({ name: 'full index / ripgrep', value: cold.ms / rg, unit: '×', note: 'target ≤ 3×' });
+  } else {
+    rows.push({ name: 'ripgrep', value: NaN, unit: '', note: 'rg not found: install Debian ripgrep for this ratio' });
+  }
+  rows.push({ name: 'full index inside the server', value: latency.indexMs, unit: 'ms', note: 'from the server log line' });
+  rows.push({ name: 'didChange → updated trace p50', value: latency.p50, unit: 'ms', note: 'round trip of a change and tandem/trace, 300 edits' });
+  rows.push({ name: 'didChange → updated trace p95', value: latency.p95, unit: 'ms', note: 'target ≤ 10 ms' });
+  fs.rmSync(dir, { recursive: true, force: true });
+  return rows;
+}
+
+if (require.main === module) {
+  void benchTrace().then((rows) => {
+    for (const row of rows) process.stdout.write(`${row.name}: ${row.value.toFixed(2)} ${row.unit} ${row.note ?? ''}\n`);
+  });
+}

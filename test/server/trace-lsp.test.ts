@@ -1,0 +1,318 @@
+/**
+ * The trace through standard LSP and the tandem/* requests, over stdio against real files: what an
+ * editor with no Tandem-specific code sees.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fullCapabilities, minimalCapabilities, startServer, uriOf, writeWorkspace, type LspClient } from '../support/lsp';
+
+/** The position of the first `marker` in `text` (offset by `delta` characters). */
+function positionOf(text: string, marker: string, delta = 1): { line: number; character: number } {
+  const at = text.indexOf(marker);
+  assert.ok(at >= 0, `marker ${marker} not found`);
+  const before = text.slice(0, at + delta);
+  const line = before.split('\n').length - 1;
+  return { line, character: at + delta - (before.lastIndexOf('\n') + 1) };
+}
+
+const requirementsText = `# Requirements
+
+## REQ-1: Parse orders
+
+Orders arrive as text.
+
+Acceptance criteria:
+- Given a line, when parsed, then it has a SKU.
+
+## REQ-2: Total with tax
+
+Totals include tax.
+
+## REQ-3: Unique IDs
+
+Every order gets a unique ID.
+`;
+
+const sourceText = `/**
+ * Parses an order.
+ * @implements REQ-1
+ */
+export function parseOrder(text: string) {
+  return text.split('\\n');
+}
+
+// @implements REQ-2
+export function total(lines: number[]) {
+  const label = "@implements REQ-3"; // inside a string: not a tag
+  return lines.reduce((a, b) => a + b, 0);
+}
+
+/** @implements REQ-404 */
+export function ghost() {}
+`;
+
+const testText = `import { parseOrder } from '../src/orders';
+
+describe('orders', () => {
+  it('REQ-1 parses a line', () => {
+    parseOrder('a');
+  });
+});
+`;
+
+function workspaceFiles(): Record<string, string> {
+  return {
+    'docs/requirements.md': requirementsText,
+    'src/orders.ts': sourceText,
+    'test/orders.test.ts': testText,
+  };
+}
+
+describe('trace over LSP', () => {
+  let root: string;
+  let client: LspClient;
+  const file = (relative: string) => path.join(root, relative);
+
+  beforeEach(async () => {
+    root = writeWorkspace(workspaceFiles());
+    client = await startServer(root);
+  });
+
+  afterEach(async () => {
+    await client.shutdown();
+  });
+
+  it('lists requirements with status and counts, and filters gaps', async () => {
+    const { requirements } = await client.request('tandem/requirements', {});
+    const byId = Object.fromEntries(requirements.map((r: any) => [r.id, r]));
+    assert.deepEqual(Object.keys(byId), ['REQ-1', 'REQ-2', 'REQ-3']);
+    assert.equal(byId['REQ-1'].status, 'covered');
+    assert.equal(byId['REQ-1'].implementations, 1);
+    assert.equal(byId['REQ-1'].tests, 1);
+    assert.equal(byId['REQ-2'].status, 'untested');
+    assert.equal(byId['REQ-3'].status, 'unimplemented', 'a tag inside a string literal must not count');
+    const gaps = await client.request('tandem/requirements', { gapsOnly: true });
+    assert.deepEqual(gaps.requirements.map((r: any) => r.id), ['REQ-2', 'REQ-3']);
+    const coverage = await client.request('tandem/coverage', {});
+    assert.equal(coverage.total, 3);
+    assert.equal(coverage.byStatus.covered, 1);
+    assert.equal(coverage.unknownIdTags, 1);
+  });
+
+  it('traces one requirement to its code and tests, and answers traceAt', async () => {
+    const trace = await client.request('tandem/trace', { id: 'REQ-1' });
+    assert.equal(trace.requirement.title, 'Parse orders');
+    assert.deepEqual(trace.acceptanceCriteria, ['Given a line, when parsed, then it has a SKU.']);
+    assert.equal(trace.implementations[0].symbol, 'parseOrder');
+    assert.equal(trace.implementations[0].location.uri, uriOf(file('src/orders.ts')));
+    assert.equal(trace.tests.length, 1);
+    assert.equal(await client.request('tandem/trace', { id: 'NOPE-1' }), null);
+    const inside = positionOf(sourceText, "return text.split");
+    const at = await client.request('tandem/traceAt', { textDocument: { uri: uriOf(file('src/orders.ts')) }, position: inside });
+    assert.deepEqual(at.requirements.map((r: any) => r.id), ['REQ-1'], `traceAt inside parseOrder: ${JSON.stringify(at)}`);
+  });
+
+  it('hovers, goes to the definition and finds references from a tag', async () => {
+    const uri = uriOf(file('src/orders.ts'));
+    const position = positionOf(sourceText, 'REQ-1');
+    const hover = await client.request('textDocument/hover', { textDocument: { uri }, position });
+    assert.match(hover.contents.value, /REQ-1/);
+    assert.match(hover.contents.value, /Parse orders/);
+    assert.match(hover.contents.value, /covered/);
+    const definition = await client.request('textDocument/definition', { textDocument: { uri }, position });
+    assert.equal(definition.length, 1);
+    assert.equal(definition[0].uri, uriOf(file('docs/requirements.md')));
+    assert.equal(definition[0].range.start.line, positionOf(requirementsText, 'REQ-1').line);
+    const references = await client.request('textDocument/references', { textDocument: { uri }, position, context: { includeDeclaration: false } });
+    const places = references.map((r: any) => path.relative(root, new URL(r.uri).pathname)).sort();
+    assert.deepEqual(places, ['src/orders.ts', 'test/orders.test.ts']);
+  });
+
+  it('completes IDs inside tags', async () => {
+    const uri = uriOf(file('src/orders.ts'));
+    const edited = sourceText.replace('// @implements REQ-2', '// @implements REQ-');
+    client.open(file('src/orders.ts'), edited);
+    const items = await client.request('textDocument/completion', { textDocument: { uri }, position: positionOf(edited, '// @implements REQ-', '// @implements REQ-'.length) });
+    const labels = items.map((item: any) => item.label);
+    assert.deepEqual(labels.slice(0, 3).sort(), ['REQ-1', 'REQ-2', 'REQ-3']);
+    assert.equal(items[0].textEdit.range.start.character, positionOf(edited, '// @implements REQ-', '// @implements '.length).character);
+    const none = await client.request('textDocument/completion', { textDocument: { uri }, position: positionOf(edited, 'return text', 0) });
+    assert.deepEqual(none, [], 'no IDs are offered outside a tag');
+  });
+
+  it('shows code lenses and symbols on requirements', async () => {
+    const uri = uriOf(file('docs/requirements.md'));
+    const lenses = await client.request('textDocument/codeLens', { textDocument: { uri } });
+    const titles = lenses.map((lens: any) => lens.command.title);
+    assert.deepEqual(titles, ['1 impl · 1 tests · covered', '1 impl · 0 tests · untested', '0 impl · 0 tests · unimplemented']);
+    assert.equal(lenses[0].command.command, 'tandem.showTrace');
+    const symbols = await client.request('textDocument/documentSymbol', { textDocument: { uri } });
+    assert.deepEqual(symbols.map((s: any) => s.name), ['REQ-1', 'REQ-2', 'REQ-3']);
+    const found = await client.request('workspace/symbol', { query: 'tax' });
+    assert.ok(found.some((s: any) => s.name === 'REQ-2'), `workspace symbols for "tax": ${JSON.stringify(found.map((s: any) => s.name))}`);
+  });
+
+  it('publishes diagnostics for unknown IDs and uncovered requirements', async () => {
+    const source = await client.waitForDiagnostics(uriOf(file('src/orders.ts')), (list) => list.length > 0);
+    const unknown = source.find((d: any) => /REQ-404/.test(d.message));
+    assert.ok(unknown, `expected a diagnostic naming REQ-404, got ${JSON.stringify(source)}`);
+    assert.equal(unknown.range.start.line, positionOf(sourceText, 'REQ-404').line);
+    const reqs = await client.waitForDiagnostics(uriOf(file('docs/requirements.md')), (list) => list.length >= 2);
+    const lines = reqs.map((d: any) => d.range.start.line).sort((a: number, b: number) => a - b);
+    assert.deepEqual(lines, [positionOf(requirementsText, 'REQ-2').line, positionOf(requirementsText, 'REQ-3').line]);
+  });
+
+  it('lets unsaved text win and tells views when the trace changes', async () => {
+    const sourceFile = file('src/orders.ts');
+    client.open(sourceFile);
+    const changed = client.waitForNotification('tandem/traceDidChange', (params) => !params.ids || params.ids.includes('REQ-3'));
+    client.change(sourceFile, `${sourceText}\n/** @implements REQ-3 */\nexport function id() { return 1; }\n`, 2);
+    await changed;
+    const trace = await client.request('tandem/trace', { id: 'REQ-3' });
+    assert.equal(trace.requirement.status, 'untested');
+    assert.equal(fs.readFileSync(sourceFile, 'utf8'), sourceText, 'nothing is written to disk');
+    // Closing without saving: the disk's text is the truth again.
+    const reverted = client.waitForNotification('tandem/traceDidChange');
+    client.close(sourceFile);
+    await reverted;
+    assert.equal((await client.request('tandem/trace', { id: 'REQ-3' })).requirement.status, 'unimplemented');
+  });
+
+  it("follows files created, changed and deleted on disk through the editor's watcher", async () => {
+    const registered = client.serverRequests.find((m) => m.method === 'client/registerCapability');
+    assert.ok(registered, 'the server should register for workspace/didChangeWatchedFiles');
+    const newFile = file('src/ids.ts');
+    fs.writeFileSync(newFile, '// @implements REQ-3\nexport const x = 1;\n');
+    const changed = client.waitForNotification('tandem/traceDidChange');
+    client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(newFile), type: 1 }] });
+    await changed;
+    assert.equal((await client.request('tandem/trace', { id: 'REQ-3' })).requirement.status, 'untested');
+    fs.rmSync(newFile);
+    const removed = client.waitForNotification('tandem/traceDidChange');
+    client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(newFile), type: 3 }] });
+    await removed;
+    assert.equal((await client.request('tandem/trace', { id: 'REQ-3' })).requirement.status, 'unimplemented');
+  });
+});
+
+describe('trace over LSP with an editor that cannot watch files', () => {
+  it('watches the disk itself: create, rename, delete', async function () {
+    this.timeout(30000);
+    const root = writeWorkspace(workspaceFiles());
+    const client = await startServer(root, { capabilities: minimalCapabilities() });
+    try {
+      const info = await client.request('tandem/serverInfo');
+      assert.equal(info.watcher, 'server');
+      const created = path.join(root, 'src', 'ids.ts');
+      const statusOf = async (id: string) => (await client.request('tandem/trace', { id })).requirement.status;
+      let changed = client.waitForNotification('tandem/traceDidChange', () => true, 10000);
+      fs.writeFileSync(created, '// @implements REQ-3\nexport const x = 1;\n');
+      await changed;
+      assert.equal(await statusOf('REQ-3'), 'untested');
+      changed = client.waitForNotification('tandem/traceDidChange', () => true, 10000);
+      fs.renameSync(created, path.join(root, 'src', 'renamed.ts'));
+      await changed;
+      const trace = await client.request('tandem/trace', { id: 'REQ-3' });
+      assert.deepEqual(trace.implementations.map((l: any) => path.basename(new URL(l.location.uri).pathname)), ['renamed.ts']);
+      changed = client.waitForNotification('tandem/traceDidChange', () => true, 10000);
+      fs.rmSync(path.join(root, 'src', 'renamed.ts'));
+      await changed;
+      assert.equal(await statusOf('REQ-3'), 'unimplemented');
+    } finally {
+      await client.shutdown();
+    }
+  });
+});
+
+describe('trace over LSP with bad input', () => {
+  it('keeps serving with a broken YAML item, a binary file and a 20 MB file', async function () {
+    this.timeout(30000);
+    const root = writeWorkspace({
+      'reqs/sys/.doorstop.yml': 'settings:\n  digits: 3\n  prefix: SYS\n  sep: ""\n',
+      'reqs/sys/SYS001.yml': 'active: true\nlevel: 1\ntext: |\n  The system shall start.\n',
+      'reqs/sys/SYS002.yml': 'active: true\ntext: [unclosed\n  : : :\n',
+      'docs/reqs.md': '## REQ-1: One\n\nText.\n',
+      'assets/blob.data': Buffer.concat([Buffer.from('REQ-1'), Buffer.alloc(64, 0)]),
+      'big/huge.txt': `@implements REQ-1\n${'x'.repeat(20 * 1024 * 1024)}`,
+    });
+    const client = await startServer(root);
+    try {
+      const { requirements } = await client.request('tandem/requirements', {});
+      assert.ok(requirements.some((r: any) => r.id === 'SYS001'), `SYS001 should be read despite SYS002: ${JSON.stringify(requirements.map((r: any) => r.id))}`);
+      assert.ok(requirements.some((r: any) => r.id === 'REQ-1'));
+      const broken = await client.waitForDiagnostics(uriOf(path.join(root, 'reqs/sys/SYS002.yml')), (list) => list.some((d) => d.code === 'yaml-syntax'));
+      assert.equal(broken.find((d) => d.code === 'yaml-syntax').severity, 1, 'a YAML syntax error is an error');
+      assert.equal((await client.request('tandem/trace', { id: 'REQ-1' })).requirement.implementations, 0, 'the oversized file is not read');
+      assert.ok(client.logs.some((line) => /huge\.txt.*over the limit/.test(line)), `expected a log line about huge.txt, got ${JSON.stringify(client.logs)}`);
+      // Opening the huge file in the editor must not take the server down either.
+      const huge = path.join(root, 'big/huge.txt');
+      client.open(huge, fs.readFileSync(huge, 'utf8'), 'plaintext');
+      assert.equal((await client.request('tandem/serverInfo')).indexing, false);
+    } finally {
+      await client.shutdown();
+    }
+  });
+
+  it('reports an invalid tandem.json on the file and goes on with defaults', async () => {
+    const root = writeWorkspace({
+      'tandem.json': '{\n  "trace": { "idPattern": "([" , "uncoveredSeverity": 7 }\n}\n',
+      'docs/reqs.md': '## REQ-1: One\n',
+    });
+    const client = await startServer(root);
+    try {
+      const diagnostics = await client.waitForDiagnostics(uriOf(path.join(root, 'tandem.json')), (list) => list.length >= 2);
+      const messages = diagnostics.map((d: any) => d.message).join('\n');
+      assert.match(messages, /idPattern/);
+      assert.match(messages, /uncoveredSeverity/);
+      assert.equal(diagnostics.find((d: any) => /idPattern/.test(d.message)).range.start.line, 1);
+      const { requirements } = await client.request('tandem/requirements', {});
+      assert.deepEqual(requirements.map((r: any) => r.id), ['REQ-1']);
+    } finally {
+      await client.shutdown();
+    }
+  });
+});
+
+describe('trace over LSP in a multi-root workspace', () => {
+  it('indexes every folder with its own settings', async () => {
+    const first = writeWorkspace({ 'reqs.md': '## REQ-1: First\n' });
+    const second = writeWorkspace({ 'tandem.json': '{ "trace": { "idPattern": "ABC_\\\\d+" } }', 'reqs.md': '## ABC_7: Second\n\n## REQ-9: not an ID here\n' });
+    const client = await startServer(first, { folders: [second] });
+    try {
+      const { requirements } = await client.request('tandem/requirements', {});
+      assert.deepEqual(requirements.map((r: any) => r.id).sort(), ['ABC_7', 'REQ-1']);
+      const onlySecond = await client.request('tandem/requirements', { uri: uriOf(second) });
+      assert.deepEqual(onlySecond.requirements.map((r: any) => r.id), ['ABC_7']);
+    } finally {
+      await client.shutdown();
+    }
+  });
+});
+
+describe('indexing progress', () => {
+  it('reports work-done progress and honours cancellation', async function () {
+    this.timeout(30000);
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 3000; i++) files[`src/f${i}.ts`] = `// @implements REQ-${i}\nexport const v${i} = ${i};\n`;
+    const root = writeWorkspace(files);
+    const client = await startServer(root, { capabilities: fullCapabilities(), waitForIndex: false });
+    try {
+      const create = await client.waitFor((m) => m.method === 'window/workDoneProgress/create', 'a progress token', 10000, true);
+      const token = create.params.token;
+      await client.waitForNotification('$/progress', (p) => p.token === token && p.value.kind === 'begin');
+      client.notify('window/workDoneProgress/cancel', { token });
+      await client.waitForNotification('$/progress', (p) => p.token === token && p.value.kind === 'end', 20000);
+      const reports = client.notifications.filter((m) => m.method === '$/progress' && m.params.token === token && m.params.value.kind === 'report');
+      assert.equal(reports[reports.length - 1]?.params.value.message, 'cancelled', 'the last report before the end says the index was cancelled');
+      const info = await client.request('tandem/serverInfo');
+      assert.equal(info.indexing, false);
+      assert.ok(info.files < 3000, `a cancelled index keeps what it read so far, not everything: ${info.files} files`);
+      // Asking again indexes everything.
+      await client.request('workspace/executeCommand', { command: 'tandem.reindex', arguments: [] });
+      assert.equal((await client.request('tandem/serverInfo')).files, 3000);
+    } finally {
+      await client.shutdown();
+    }
+  });
+});
