@@ -225,24 +225,25 @@ class Binder {
     }
     if (role === 'test') {
       const tests = this.scan.tests;
-      let enclosing = -1;
+      // A comment right above a test call (nothing but the callee between them) is that test's;
+      // otherwise the innermost test call around the comment holds it.
       for (let index = 0; index < tests.length; index++) {
-        const test = tests[index];
-        if (test.start <= offset && offset < test.end) enclosing = index;
+        if (tests[index].start < region[1]) continue;
+        if (/^\s*[\w$.]*\s*$/.test(text.slice(region[1], tests[index].start))) {
+          result.testName = fullTitle(tests, index);
+          result.scope = lines.span(region[0], tests[index].end);
+        }
+        break;
       }
-      if (enclosing !== -1) {
-        result.testName = fullTitle(tests, enclosing);
-        result.scope = lines.span(tests[enclosing].start, tests[enclosing].end);
-      } else {
-        const endLine = lines.lineOf(region[1]);
+      if (!result.testName) {
+        let enclosing = -1;
         for (let index = 0; index < tests.length; index++) {
-          const line = lines.lineOf(tests[index].titleStart);
-          if (tests[index].titleStart >= region[1] && line <= endLine + 3) {
-            result.testName = fullTitle(tests, index);
-            result.scope = lines.span(region[0], tests[index].end);
-            break;
-          }
-          if (tests[index].titleStart >= region[1]) break;
+          const test = tests[index];
+          if (test.start <= offset && offset < test.end) enclosing = index;
+        }
+        if (enclosing !== -1) {
+          result.testName = fullTitle(tests, enclosing);
+          result.scope = lines.span(tests[enclosing].start, tests[enclosing].end);
         }
         if (!result.testName && declaration && /^(?:test|Test)|(?:^|\.)test[A-Z_]/.test(declaration.name.split('.').pop()!)) {
           result.testName = declaration.name.replace(/\./g, ' ');
