@@ -2,10 +2,9 @@
  * The testability rules over one file's syntax tree, in a single walk.
  *
  * The walk keeps a stack of function frames: each frame counts its own cyclomatic complexity,
- * nesting depth and direct I/O; cognitive complexity goes to the outermost function (nested
- * functions and callbacks add to their enclosing function with one more level of nesting, as the
- * cognitive complexity paper prescribes). Rules that need the whole file (module-level state,
- * static fields, exports) collect during the walk and conclude after it.
+ * cognitive complexity, nesting depth and direct I/O. As in SonarJS and ESLint, a nested function
+ * or callback is measured on its own, starting again at nesting zero. Rules that need the whole
+ * file (module-level state, static fields, exports) collect during the walk and conclude after it.
  *
  * The walk runs without parent pointers and without the type checker, so it costs little more than
  * parsing. Everything returned is plain data.
@@ -39,8 +38,6 @@ interface Frame {
   nameStart: number;
   nameEnd: number;
   parent: Frame | undefined;
-  /** The frame whose cognitive complexity this one's structures add to. */
-  owner: Frame;
   isField: boolean;
   isConstructor: boolean;
   isFactory: boolean;
@@ -247,6 +244,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
   let entryGuard = 0;
   let chainContinuation: TS.Node | undefined;
   let nameHint: NameHint | undefined;
+  let inCondition = false;
   const exportsFromWalk: ExportedDeclaration[] = [];
   const globalWrites = new Map<string, { frame: Frame; node: TS.Node }[]>();
 
@@ -394,7 +392,6 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
     const named = functionName(node);
     nameHint = undefined;
     const parent = frame;
-    const ownerParent = parent && !parent.isField ? parent : undefined;
     const isStatic = hasModifier(node, K.StaticKeyword);
     const isPrivate = node.name?.kind === K.PrivateIdentifier || hasModifier(node, K.PrivateKeyword);
     const topLevel =
@@ -407,7 +404,6 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
       nameStart: named.start,
       nameEnd: named.end,
       parent,
-      owner: undefined as unknown as Frame,
       isField: false,
       isConstructor: node.kind === K.Constructor,
       isFactory: factoryName.test(named.name),
@@ -421,7 +417,6 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
       params: new Set(),
       classContext: node.kind === K.Constructor || node.kind === K.MethodDeclaration || node.kind === K.GetAccessor || node.kind === K.SetAccessor ? classContext : undefined,
     };
-    current.owner = ownerParent ? ownerParent.owner : current;
     if (hint?.exported && hint.topLevel && node.kind !== K.FunctionDeclaration && !exportedLocals.has(hint.name)) {
       exportsFromWalk.push({ exportedName: hint.name, localName: hint.name, kind: 'function', start: named.start, end: named.end });
     }
@@ -446,7 +441,8 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
     frame = current;
     inStaticMember = isStatic;
     chainContinuation = undefined;
-    if (current.owner !== current) current.owner.nesting++;
+    const savedCondition = inCondition;
+    inCondition = false;
 
     if (node.kind === K.Constructor) reportConstructorWork(node as TS.ConstructorDeclaration, current);
 
@@ -455,7 +451,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
     for (const parameter of node.parameters) visit(parameter);
     if (node.type) visit(node.type);
     const body = node.body;
-    if (body && body.kind === K.Block && current.owner === current) {
+    if (body && body.kind === K.Block) {
       for (const statement of (body as TS.Block).statements) {
         const before = current.cognitive;
         visit(statement);
@@ -466,7 +462,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
       }
     } else if (body) visit(body);
 
-    if (current.owner !== current) current.owner.nesting--;
+    inCondition = savedCondition;
     frame = saved.frame;
     inStaticMember = saved.inStaticMember;
     chainContinuation = saved.chain;
@@ -476,7 +472,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
   const concludeFrame = (current: Frame) => {
     const symbol = current.name;
     const subject = current.isConstructor ? `The constructor of ${current.classContext?.name ?? 'this class'}` : `\`${symbol}\``;
-    if (current.owner === current) {
+    {
       const cognitiveLimit = threshold('cognitive-complexity', 15);
       const fix: FindingFixData | undefined = current.heaviest
         ? { kind: 'complexity', extractStart: current.heaviest.start, extractEnd: current.heaviest.end }
@@ -543,7 +539,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
   /** Adds a cognitive increment for a structure that nests (if, loop, switch, catch, ternary). */
   const structure = (nests: boolean) => {
     if (!frame) return;
-    frame.owner.cognitive += 1 + (nests ? frame.owner.nesting : 0);
+    frame.cognitive += 1 + (nests ? frame.nesting : 0);
   };
   const nested = (node: TS.Node | undefined) => {
     if (!node) return;
@@ -551,9 +547,15 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
       visit(node);
       return;
     }
-    frame.owner.nesting++;
+    frame.nesting++;
     visit(node);
-    frame.owner.nesting--;
+    frame.nesting--;
+  };
+  const visitCondition = (node: TS.Node) => {
+    const saved = inCondition;
+    inCondition = true;
+    visit(node);
+    inCondition = saved;
   };
   const decision = () => {
     if (frame) frame.cyclomatic++;
@@ -564,7 +566,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
     structure(!elseIf);
     if (!elseIf) enterDepth(node);
     const guard = !frame && /\brequire\.main\b|\bimport\.meta\.main\b/.test(node.expression.getText(sourceFile));
-    visit(node.expression);
+    visitCondition(node.expression);
     if (guard) entryGuard++;
     nested(node.thenStatement);
     const otherwise = node.elseStatement;
@@ -579,10 +581,14 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
     if (!elseIf) leaveDepth();
   };
 
+  /**
+   * A sequence of like logical operators adds one. As in SonarJS, `||` and `??` outside a condition
+   * are read as default values (`name || 'anonymous'`) and add nothing.
+   */
   const visitLogical = (node: TS.BinaryExpression, continued: boolean) => {
     const operator = node.operatorToken.kind;
     decision();
-    if (!continued && frame) frame.owner.cognitive++;
+    if (!continued && frame && (inCondition || operator === K.AmpersandAmpersandToken)) frame.cognitive++;
     for (const side of [node.left, node.right]) {
       if (side.kind === K.BinaryExpression && (side as TS.BinaryExpression).operatorToken.kind === operator) visitLogical(side as TS.BinaryExpression, true);
       else visit(side);
@@ -597,7 +603,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
       const list = globalWrites.get(name);
       const entry = { frame: injectableOwner(frame) ?? frame, node: target };
       if (!list) globalWrites.set(name, [entry]);
-      else if (!list.some((existing) => existing.frame === entry.frame)) list.push(entry);
+      else list.push(entry);
       return;
     }
     if (target.kind === K.PropertyAccessExpression && classContext) {
@@ -753,8 +759,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
           nameStart: property.name.getStart(sourceFile),
           nameEnd: property.name.end,
           parent: frame,
-          owner: undefined as unknown as Frame,
-          isField: true,
+              isField: true,
           isConstructor: false,
           isFactory: false,
           isStatic: false,
@@ -767,7 +772,6 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
           params: new Set(),
           classContext: context,
         };
-        fieldFrame.owner = fieldFrame;
         const outer = frame;
         frame = fieldFrame;
         visit(property.initializer);
@@ -857,7 +861,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
         const conditional = node as TS.ConditionalExpression;
         decision();
         structure(true);
-        visit(conditional.condition);
+        visitCondition(conditional.condition);
         nested(conditional.whenTrue);
         nested(conditional.whenFalse);
         return;
@@ -883,7 +887,8 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
         structure(true);
         enterDepth(node);
         const loop = node as TS.IterationStatement;
-        ts.forEachChild(node, (child) => (child === loop.statement ? nested(child) : visit(child)));
+        const condition = node.kind === K.ForStatement ? (node as TS.ForStatement).condition : node.kind === K.WhileStatement || node.kind === K.DoStatement ? (node as TS.WhileStatement).expression : undefined;
+        ts.forEachChild(node, (child) => (child === loop.statement ? nested(child) : child === condition ? visitCondition(child) : visit(child)));
         leaveDepth();
         return;
       }

@@ -91,17 +91,24 @@ export class TestReferenceIndex {
   setSourceFile(filePath: string, text: string): string[] {
     const wasTest = this.tests.delete(filePath);
     const known = this.sources.has(filePath);
-    const previous = JSON.stringify(this.reexports.get(filePath) ?? [], mapReplacer);
+    const previousReexports = this.reexports.get(filePath) ?? [];
+    const previous = JSON.stringify(previousReexports, mapReplacer);
     const reexports = scanReexports(text);
     this.sources.add(filePath);
     if (reexports.length > 0) this.reexports.set(filePath, reexports);
     else this.reexports.delete(filePath);
     const changed = previous !== JSON.stringify(reexports, mapReplacer);
     if (!known || wasTest || changed) {
+      const before = this.reexportTargets(filePath, previousReexports);
       this.invalidateResolution();
-      return [...this.sources];
+      // A new module, or new re-exports, changes what tests reach of the modules it re-exports.
+      return [...new Set([filePath, ...before, ...this.reexportTargets(filePath, reexports)])];
     }
     return [];
+  }
+
+  private reexportTargets(filePath: string, reexports: readonly Reexport[]): string[] {
+    return reexports.map((reexport) => this.resolve(filePath, reexport.specifier)).filter((target): target is string => target !== undefined);
   }
 
   /** Forgets a file; returns the source files whose facts may have changed. */

@@ -1,0 +1,272 @@
+/**
+ * Testability at the LSP edge: findings become diagnostics (with a link to the rule's section of
+ * `docs/testability.md`), fixes become code actions, and an index of what test files use keeps the
+ * workspace rules current as files change.
+ *
+ * Speed: a file's walk is cached by its text and settings, so re-collecting diagnostics for an
+ * unchanged file costs a map lookup plus the workspace rules (a few set lookups per export). The
+ * `typescript` module is loaded on the first analysis, not at start-up.
+ */
+import * as path from 'node:path';
+import { CodeActionKind, DiagnosticSeverity, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver';
+import type { CodeActionProvider, CommandHandler, DiagnosticSource, FileIndexer, ServerContext } from '../context';
+import { rangesTouch } from '../lsp/convert';
+import { pathToUri, uriToPath } from '../lsp/uri';
+import { analyzeFile, completeFindings, type FileAnalysis } from '../testability';
+import { extractFunction } from '../testability/extract';
+import { testabilityFixes } from '../testability/fixes';
+import type { TestabilityFinding, TestabilityRuleCode, TextChange } from '../testability/model';
+import { testabilityRuleCodes } from '../testability/model';
+import { testabilitySettingsDefaults, type TestabilitySettings } from '../testability/settings';
+import { TestReferenceIndex } from '../testability/testIndex';
+import { isAnalyzablePath, loadTypeScript, parseSource } from '../testability/typescript';
+
+/** Where the rules are explained; each diagnostic links to `#<code>`. */
+export const testabilityDocsUri = pathToUri(path.resolve(__dirname, '..', '..', '..', '..', 'docs', 'testability.md'));
+
+/** The command that runs the "extract into a function" refactor on a range of a file: `[uri, start, end]` (character offsets). */
+export const extractFunctionCommand = 'tandem.testability.extractFunction';
+/** The command that returns a file's findings as plain data: `[uri]`. */
+export const analyzeCommand = 'tandem.testability.analyze';
+
+/**
+ * Further code actions for a finding, offered by other areas (the generation area adds "generate
+ * tests for this" here). Each contributor gets the finding as plain data and its diagnostic.
+ */
+export const testabilityActionContributors: ((ctx: ServerContext, path: string, finding: TestabilityFinding, diagnostic: Diagnostic) => CodeAction[])[] = [];
+
+interface CachedAnalysis {
+  text: string;
+  settings: TestabilitySettings;
+  settingsKey: string;
+  analysis: FileAnalysis;
+  lineStarts: number[];
+}
+
+interface TestabilityState {
+  index: TestReferenceIndex;
+  cache: Map<string, CachedAnalysis>;
+}
+
+const maxCachedFiles = 2000;
+const states = new WeakMap<ServerContext, TestabilityState>();
+const codes = new Set<string>(testabilityRuleCodes);
+
+function stateOf(ctx: ServerContext): TestabilityState {
+  let state = states.get(ctx);
+  if (!state) states.set(ctx, (state = { index: new TestReferenceIndex(), cache: new Map() }));
+  return state;
+}
+
+/** The `testability` section of the settings for a file, defaults filling any gap. */
+export function testabilitySettingsFor(ctx: ServerContext, file: string): TestabilitySettings {
+  const section = ctx.settings(file).testability as Partial<TestabilitySettings> | undefined;
+  if (!section) return testabilitySettingsDefaults;
+  return { ...testabilitySettingsDefaults, ...section, rules: { ...testabilitySettingsDefaults.rules, ...section.rules } };
+}
+
+export function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+  return starts;
+}
+
+export function positionAt(lineStarts: readonly number[], offset: number): { line: number; character: number } {
+  let low = 0;
+  let high = lineStarts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (lineStarts[middle] <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return { line: low, character: offset - lineStarts[low] };
+}
+
+/** Requirement IDs bound by trace tags to each symbol of the file (`Class.method` also counts for `Class`). */
+function requirementsBySymbol(ctx: ServerContext, file: string): Map<string, string[]> {
+  const bySymbol = new Map<string, string[]>();
+  const graph = ctx.graph as unknown as { fileFacts?(path: string): { tags: import('../trace/model').TraceTag[] } | undefined };
+  const tags = graph.fileFacts?.(file)?.tags ?? [];
+  for (const tag of tags) {
+    if (!tag.symbol || tag.kind === 'verifies' || tag.kind === 'title') continue;
+    for (const name of new Set([tag.symbol.name, tag.symbol.name.split('.')[0]])) {
+      const list = bySymbol.get(name) ?? [];
+      if (!list.includes(tag.target)) list.push(tag.target);
+      bySymbol.set(name, list);
+    }
+  }
+  return bySymbol;
+}
+
+/**
+ * The findings of one file as the server reports them: cached walk, current workspace facts,
+ * suppression applied. Undefined when the file is not analysed (not JS/TS, disabled, a test file,
+ * unreadable).
+ */
+export function findingsFor(ctx: ServerContext, file: string, text = ctx.readText(file)): { findings: TestabilityFinding[]; text: string; lineStarts: number[] } | undefined {
+  if (!isAnalyzablePath(file) || text === undefined) return undefined;
+  const settings = testabilitySettingsFor(ctx, file);
+  if (!settings.enabled) return undefined;
+  if (ctx.roleOf(file) === 'test' && !settings.analyzeTests) return undefined;
+  const state = stateOf(ctx);
+  let cached = state.cache.get(file);
+  if (!cached || cached.text !== text || (cached.settings !== settings && cached.settingsKey !== JSON.stringify(settings))) {
+    const ts = loadTypeScript();
+    const { sourceFile, ...analysis } = analyzeFile(ts, file, text, settings);
+    cached = { text, settings, settingsKey: JSON.stringify(settings), analysis, lineStarts: sourceFile.getLineStarts() as number[] };
+    state.cache.delete(file);
+    state.cache.set(file, cached);
+    if (state.cache.size > maxCachedFiles) state.cache.delete(state.cache.keys().next().value!);
+  }
+  const lineStarts = cached.lineStarts;
+  const lineMap = { text, getLineAndCharacterOfPosition: (offset: number) => positionAt(lineStarts, offset) };
+  const facts = cached.analysis.exports.length > 0 ? state.index.factsFor(file, requirementsBySymbol(ctx, file)) : undefined;
+  return { findings: completeFindings(cached.analysis, lineMap, settings, facts), text, lineStarts };
+}
+
+const severities: Record<TestabilityFinding['severity'], DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+export function findingToDiagnostic(finding: TestabilityFinding): Diagnostic {
+  return {
+    range: { start: finding.span.start, end: finding.span.end },
+    severity: severities[finding.severity],
+    source: 'tandem',
+    code: finding.code,
+    codeDescription: { href: `${testabilityDocsUri}#${finding.code}` },
+    message: finding.message,
+    data: { testability: true, symbol: finding.symbol, value: finding.value, threshold: finding.threshold, requirements: finding.requirements },
+  };
+}
+
+/** Testability findings of a JavaScript or TypeScript file. */
+export const testabilityDiagnostics: DiagnosticSource = {
+  name: 'testability',
+  collect: (ctx, file) => (findingsFor(ctx, file)?.findings ?? []).map(findingToDiagnostic),
+};
+
+function toTextEdits(lineStarts: readonly number[], changes: readonly TextChange[]): TextEdit[] {
+  return changes.map((change) => ({ range: { start: positionAt(lineStarts, change.start), end: positionAt(lineStarts, change.end) }, newText: change.newText }));
+}
+
+const kinds: Record<string, string> = {
+  quickfix: CodeActionKind.QuickFix,
+  'refactor.rewrite': CodeActionKind.RefactorRewrite,
+  'refactor.extract': CodeActionKind.RefactorExtract,
+};
+
+/** Fixes for the testability findings under the cursor or selection. */
+export const testabilityCodeActions: CodeActionProvider = (ctx, params) => {
+  const file = uriToPath(params.textDocument.uri);
+  if (!file) return [];
+  const result = findingsFor(ctx, file);
+  if (!result) return [];
+  const touching = result.findings.filter((finding) => rangesTouch({ start: finding.span.start, end: finding.span.end }, params.range));
+  if (touching.length === 0) return [];
+  const ts = loadTypeScript();
+  const sourceFile = parseSource(ts, file, result.text, true);
+  const actions: CodeAction[] = [];
+  for (const finding of touching) {
+    const sent = params.context.diagnostics.find(
+      (diagnostic) => diagnostic.code === finding.code && diagnostic.range.start.line === finding.span.start.line && diagnostic.range.start.character === finding.span.start.character,
+    );
+    const diagnostic = sent ?? findingToDiagnostic(finding);
+    const fixes = testabilityFixes({ ts, path: file, text: result.text, finding, sourceFile });
+    const [ruleFixes, suppressions] = [fixes.filter((fix) => !fix.title.startsWith('Suppress')), fixes.filter((fix) => fix.title.startsWith('Suppress'))];
+    for (const fix of ruleFixes) {
+      actions.push({
+        title: fix.title,
+        kind: kinds[fix.kind],
+        diagnostics: [diagnostic],
+        isPreferred: fix.preferred,
+        edit: { changes: { [params.textDocument.uri]: toTextEdits(result.lineStarts, fix.changes) } },
+      });
+    }
+    if (finding.fix?.kind === 'complexity') {
+      actions.push({
+        title: `Extract the most complex part of \`${finding.symbol ?? 'this function'}\` into a function`,
+        kind: CodeActionKind.RefactorExtract,
+        diagnostics: [diagnostic],
+        command: { title: 'Extract into a function', command: extractFunctionCommand, arguments: [params.textDocument.uri, finding.fix.extractStart, finding.fix.extractEnd] },
+      });
+    }
+    for (const contributor of testabilityActionContributors) actions.push(...contributor(ctx, file, finding, diagnostic));
+    for (const fix of suppressions) {
+      actions.push({
+        title: fix.title,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        edit: { changes: { [params.textDocument.uri]: toTextEdits(result.lineStarts, fix.changes) } },
+      });
+    }
+  }
+  return actions;
+};
+
+function fileArgument(args: unknown[], command: string): string {
+  const uri = args[0];
+  const file = typeof uri === 'string' ? uriToPath(uri) : undefined;
+  if (!file) throw new Error(`${command} needs a file URI as its first argument`);
+  return file;
+}
+
+export const testabilityCommands: Record<string, CommandHandler> = {
+  /** Runs the language service's "Extract Symbol" on the range and asks the editor to apply it. */
+  [extractFunctionCommand]: async (ctx, args) => {
+    const file = fileArgument(args, extractFunctionCommand);
+    const [start, end] = [Number(args[1]), Number(args[2])];
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start) {
+      throw new Error(`${extractFunctionCommand} needs [uri, start, end] with character offsets, start ≤ end`);
+    }
+    const text = ctx.readText(file);
+    if (text === undefined) throw new Error(`${extractFunctionCommand}: cannot read ${file}`);
+    const fix = extractFunction({ path: file, text, start: Math.min(start, text.length), end: Math.min(end, text.length) });
+    if (!fix) {
+      ctx.client.showMessage('warning', 'No part of this function can be extracted automatically (it returns or jumps out of the middle); extract it by hand.');
+      return { applied: false };
+    }
+    const uri = pathToUri(file);
+    return ctx.client.applyEdit(fix.title, { changes: { [uri]: toTextEdits(lineStartsOf(text), fix.changes) } });
+  },
+  /** A file's findings as plain data (code, message, severity, range), for clients and scripts. */
+  [analyzeCommand]: (ctx, args) => {
+    const file = fileArgument(args, analyzeCommand);
+    const result = findingsFor(ctx, file);
+    return (result?.findings ?? []).map((finding) => ({
+      code: finding.code,
+      message: finding.message,
+      severity: finding.severity,
+      range: finding.span,
+      symbol: finding.symbol,
+      value: finding.value,
+      threshold: finding.threshold,
+      requirements: finding.requirements,
+    }));
+  },
+};
+
+/** True for diagnostics this area produced. */
+export function isTestabilityDiagnostic(diagnostic: Diagnostic): boolean {
+  return diagnostic.source === 'tandem' && typeof diagnostic.code === 'string' && codes.has(diagnostic.code as TestabilityRuleCode);
+}
+
+/** Keeps the index of what test files use current, and re-checks the source files a change affects. */
+export const testabilityIndexer: FileIndexer = {
+  setFile(ctx, file, text, role) {
+    if (!isAnalyzablePath(file)) return;
+    const index = stateOf(ctx).index;
+    const affected = role === 'test' ? index.setTestFile(file, text) : index.setSourceFile(file, text);
+    const others = affected.filter((other) => other !== file);
+    if (others.length > 0) ctx.invalidateDiagnostics(others);
+  },
+  removeFile(ctx, file) {
+    const state = stateOf(ctx);
+    state.cache.delete(file);
+    const affected = state.index.removeFile(file);
+    if (affected.length > 0) ctx.invalidateDiagnostics(affected);
+  },
+};

@@ -1,0 +1,28 @@
+/**
+ * Every rule against fixtures whose markers say where findings must be, and nowhere else.
+ */
+import * as assert from 'node:assert/strict';
+import { analyzeTestability } from '../../server/src/testability';
+import { describeFinding, expectedFindings, fixtureNames, fixtureSettings, readFixture, type ExpectedFinding } from './fixture';
+
+describe('testability rules (fixtures)', () => {
+  for (const name of fixtureNames('rules')) {
+    it(name, () => {
+      const { path, text } = readFixture(`rules/${name}`);
+      const expected = expectedFindings(text);
+      const findings = analyzeTestability({ path, text, settings: fixtureSettings(text) });
+      const valued = new Set(expected.filter((finding) => finding.value !== undefined).map((finding) => `${finding.code}@${finding.line}:${finding.character}`));
+      const actual: ExpectedFinding[] = findings.map((finding) => ({
+        code: finding.code,
+        line: finding.span.start.line,
+        character: finding.span.start.character,
+        value: valued.has(`${finding.code}@${finding.span.start.line}:${finding.span.start.character}`) ? finding.value : undefined,
+      }));
+      const show = (list: ExpectedFinding[]) => list.map(describeFinding).sort();
+      assert.deepEqual(show(actual), show(expected), `findings of ${name}: expected ${show(expected).join(', ') || 'none'}, got ${show(actual).join(', ') || 'none'}`);
+      for (const finding of findings) {
+        assert.ok(finding.message.length > 40 && /\.$/.test(finding.message), `${finding.code} message should say why and what to do: "${finding.message}"`);
+      }
+    });
+  }
+});
