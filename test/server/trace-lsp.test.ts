@@ -316,3 +316,35 @@ describe('indexing progress', () => {
     }
   });
 });
+
+describe('trace quick fixes', () => {
+  it('bumps an outdated OpenFastTrace link and corrects a mistyped ID', async () => {
+    const design = '# Design\n\n## Parser\n`dsn~parser~2`\n\nParses.\n\nNeeds: impl\n\n## Detail\n`dsn~detail~1`\n\nCovers:\n- dsn~parser~1\n\nNeeds: impl\n';
+    const code = '// [impl->dsn~detail~1]\n// @implements REQ-11\nexport const x = 1;\n';
+    const root = writeWorkspace({ 'doc/design.md': design, 'doc/reqs.md': '## REQ-1: One\n', 'src/x.ts': code });
+    const client = await startServer(root);
+    try {
+      const designUri = uriOf(path.join(root, 'doc/design.md'));
+      const designDiagnostics = await client.waitForDiagnostics(designUri, (list) => list.some((d) => d.code === 'outdated'));
+      // The outdated link is reported where it is written (line 14, `- dsn~parser~1`).
+      const outdated = designDiagnostics.find((d: any) => d.code === 'outdated' && d.range.start.line === 13);
+      assert.ok(outdated, `expected an outdated diagnostic on the link, got ${JSON.stringify(designDiagnostics)}`);
+      const actions = await client.request('textDocument/codeAction', { textDocument: { uri: designUri }, range: outdated.range, context: { diagnostics: [outdated] } });
+      const bump = actions.find((a: any) => a.kind === 'quickfix');
+      assert.ok(bump, `expected a quick fix for the outdated link, got ${JSON.stringify(actions.map((a: any) => a.title))}`);
+      assert.equal(bump.title, 'Link to the current revision dsn~parser~2');
+      const edit = bump.edit.changes[designUri][0];
+      const lines = design.split('\n');
+      assert.equal(lines[edit.range.start.line].slice(edit.range.start.character, edit.range.end.character), 'dsn~parser~1', 'the edit replaces exactly the outdated ID');
+      assert.equal(edit.newText, 'dsn~parser~2');
+
+      const codeUri = uriOf(path.join(root, 'src/x.ts'));
+      const codeDiagnostics = await client.waitForDiagnostics(codeUri, (list) => list.some((d) => d.code === 'unknown-id'));
+      const unknown = codeDiagnostics.find((d: any) => d.code === 'unknown-id');
+      const fixes = await client.request('textDocument/codeAction', { textDocument: { uri: codeUri }, range: unknown.range, context: { diagnostics: [unknown] } });
+      assert.deepEqual(fixes.filter((a: any) => a.kind === 'quickfix').map((a: any) => a.edit.changes[codeUri][0].newText), ['REQ-1']);
+    } finally {
+      await client.shutdown();
+    }
+  });
+});

@@ -214,26 +214,66 @@ export const traceDiagnostics: DiagnosticSource = {
   collect: (ctx, path) => ctx.graph.problems(path).map(problemToDiagnostic),
 };
 
-/**
- * Quick fixes for trace diagnostics that carry a replacement in their data
- * (`data.replacement: { span?, text, title }`): bump an outdated revision, fix a mistyped ID.
- */
+/** Levenshtein distance, capped: enough to suggest an ID for a mistyped one. */
+function editDistance(a: string, b: string, cap = 3): number {
+  if (Math.abs(a.length - b.length) > cap) return cap + 1;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      rowMin = Math.min(rowMin, current[j]);
+    }
+    if (rowMin > cap) return cap + 1;
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** The replacements a trace diagnostic offers: the current revision of an outdated link, the IDs a mistyped one may mean. */
+function replacementsFor(
+  ctx: ServerContext,
+  code: string,
+  data: { id?: string } | undefined,
+  linkedId: string | undefined,
+): { title: string; text: string }[] {
+  const known = ctx.graph.knownIds();
+  if ((code === 'outdated' || code === 'predated') && linkedId) {
+    // Offered on the link itself (the ID there names a revision that does not exist), not on the item.
+    const [type, name] = linkedId.split('~');
+    const revisions = known.filter((entry) => entry.id.startsWith(`${type}~${name}~`)).map((entry) => entry.id);
+    if (revisions.includes(linkedId)) return [];
+    revisions.sort((a, b) => Number(b.split('~')[2]) - Number(a.split('~')[2]));
+    return revisions.slice(0, 1).map((id) => ({ title: `Link to the current revision ${id}`, text: id }));
+  }
+  if (code === 'unknown-id' && data?.id) {
+    const wanted = data.id;
+    return known
+      .map((entry) => ({ id: entry.id, distance: editDistance(wanted.toLowerCase(), entry.id.toLowerCase()) }))
+      .filter((entry) => entry.distance <= 2)
+      .sort((a, b) => a.distance - b.distance || a.id.localeCompare(b.id))
+      .slice(0, 3)
+      .map((entry) => ({ title: `Change to ${entry.id} (${known.find((k) => k.id === entry.id)!.title})`, text: entry.id }));
+  }
+  return [];
+}
+
+/** Quick fixes for trace diagnostics: bump an outdated revision, correct a mistyped ID. */
 export const traceCodeActions: CodeActionProvider = (ctx, params) => {
   const actions: CodeAction[] = [];
   for (const diagnostic of params.context.diagnostics) {
-    if (diagnostic.source !== 'tandem' || !rangesTouch(diagnostic.range, params.range)) continue;
-    const data = diagnostic.data as { replacements?: { title: string; text: string; span?: import('../trace/model').Span }[] } | undefined;
-    for (const replacement of data?.replacements ?? []) {
+    if (diagnostic.source !== 'tandem' || typeof diagnostic.code !== 'string' || !rangesTouch(diagnostic.range, params.range)) continue;
+    const path = uriToPath(params.textDocument.uri);
+    const linkedId = path ? ctx.graph.idAt(path, diagnostic.range.start)?.id : undefined;
+    const replacements = replacementsFor(ctx, diagnostic.code, diagnostic.data as { id?: string } | undefined, linkedId);
+    for (const replacement of replacements) {
       actions.push({
         title: replacement.title,
         kind: CodeActionKind.QuickFix,
         diagnostics: [diagnostic],
-        isPreferred: data!.replacements!.length === 1,
-        edit: {
-          changes: {
-            [params.textDocument.uri]: [{ range: replacement.span ? toRange(replacement.span) : diagnostic.range, newText: replacement.text }],
-          },
-        },
+        isPreferred: replacements.length === 1,
+        edit: { changes: { [params.textDocument.uri]: [{ range: diagnostic.range, newText: replacement.text }] } },
       });
     }
   }
