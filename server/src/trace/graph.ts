@@ -646,14 +646,15 @@ export class TraceGraph {
       const suspect = link?.stamp !== undefined && link.stamp !== 'true' && first.def?.fingerprint !== undefined ? link.stamp !== first.def.fingerprint : undefined;
       downstream.push(this.linked(covering.id, suspect));
     }
+    downstream.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return {
       requirement: this.summary(id),
       text: first.def?.text ?? '',
       acceptanceCriteria: first.def?.acceptanceCriteria ?? [],
       needs: first.needs,
       definitions: items.map((item) => this.location(item.path, item.span)),
-      implementations: computed.implementations.map((link) => this.traceLink(link)),
-      tests: computed.tests.map((link) => this.traceLink(link)),
+      implementations: sortLinks(computed.implementations).map((link) => this.traceLink(link)),
+      tests: sortLinks(computed.tests).map((link) => this.traceLink(link)),
       upstream,
       downstream,
       defects: computed.defects.map((d) => this.defect(d)),
@@ -950,6 +951,11 @@ function remove<K, V>(map: Map<K, V[]>, key: K, match: (value: V) => boolean): v
   const index = list.findIndex(match);
   if (index >= 0) list.splice(index, 1);
   if (list.length === 0) map.delete(key);
+}
+
+/** Links in a stable order (file, then position), whatever order the files were indexed in. */
+function sortLinks(links: RawLink[]): RawLink[] {
+  return [...links].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.span.start.line - b.span.start.line || a.span.start.character - b.span.start.character));
 }
 
 function spanSize(span: Span): number {

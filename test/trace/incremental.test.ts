@@ -1,0 +1,98 @@
+/**
+ * Incremental updates: after any sequence of setFile / removeFile (with queries in between, so
+ * cached answers exist), every answer equals that of a graph built fresh from the final files.
+ */
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { TraceGraph } from '../../server/src/trace/graph';
+import type { FileRole } from '../../server/src/trace/model';
+import { extract, fixture, newGraph } from './helpers';
+import { loadProject, roleOf } from './project';
+
+/** Everything a client can ask, in one comparable value. */
+function snapshot(graph: TraceGraph): unknown {
+  const requirements = graph.requirements({});
+  return {
+    requirements,
+    traces: requirements.map((r) => graph.trace(r.id)),
+    problems: graph.files().sort().map((f) => [f, graph.problems(f)]),
+    coverage: graph.coverage(),
+  };
+}
+
+function fresh(files: Map<string, { text: string; role: FileRole }>, idPattern?: string): TraceGraph {
+  const graph = newGraph();
+  for (const [file, { text, role }] of [...files].sort()) graph.setFile(extract(file, text, role, idPattern ? { idPattern } : {}));
+  return graph;
+}
+
+for (const name of ['oft-project', 'mixed']) {
+  describe(`trace: incremental updates equal a fresh build (${name})`, () => {
+    const root = fixture(name);
+    const project = loadProject(root);
+    const files = new Map([...project.texts].map(([file, text]) => [file, { text, role: roleOf(root, file, undefined) }]));
+
+    it('removing and re-adding each file, with queries between', () => {
+      const graph = loadProject(root).graph;
+      const expected = snapshot(fresh(files));
+      for (const file of files.keys()) {
+        snapshot(graph);
+        graph.removeFile(file);
+        const without = new Map(files);
+        without.delete(file);
+        assert.deepEqual(snapshot(graph), snapshot(fresh(without)), `after removing ${path.relative(root, file)}`);
+        const { text, role } = files.get(file)!;
+        graph.setFile(extract(file, text, role));
+        assert.deepEqual(snapshot(graph), expected, `after re-adding ${path.relative(root, file)}`);
+      }
+    });
+
+    it('editing a file in place', () => {
+      const graph = loadProject(root).graph;
+      snapshot(graph);
+      const edited = new Map(files);
+      for (const [file, { text, role }] of files) {
+        // Bump every revision and break every second ID: links become outdated, orphaned, unknown.
+        const changed = text.replace(/~1\b/g, '~2').replace(/REQ-([135])\b/g, 'REQ-$10');
+        if (changed === text) continue;
+        edited.set(file, { text: changed, role });
+        graph.setFile(extract(file, changed, role));
+        assert.deepEqual(snapshot(graph), snapshot(fresh(edited)), `after editing ${path.relative(root, file)}`);
+      }
+    });
+  });
+}
+
+describe('trace: change tracking', () => {
+  it('counts versions and reports the IDs and files a change touched', () => {
+    const graph = newGraph();
+    const req = '/p/docs/req.md';
+    const code = '/p/src/a.ts';
+    graph.setFile(extract(req, '## REQ-1: One\n\n## REQ-2: Two\n', 'requirements'));
+    graph.setFile(extract(code, '// @implements REQ-1\nexport function a() {}\n', 'source'));
+    graph.takeChanges();
+    const before = graph.version;
+    graph.setFile(extract(code, '// @implements REQ-1\nexport function a() {}\n', 'source'));
+    assert.equal(graph.version, before, 'the same facts again change nothing');
+    assert.deepEqual(graph.takeChanges(), { ids: [], files: [] });
+    graph.setFile(extract(code, '// @implements REQ-2\nexport function a() {}\n', 'source'));
+    assert.ok(graph.version > before);
+    const changes = graph.takeChanges();
+    assert.deepEqual([...(changes.ids as string[])].sort(), ['REQ-1', 'REQ-2']);
+    assert.deepEqual(changes.files.sort(), [req, code].sort());
+    graph.removeFile(code);
+    assert.deepEqual((graph.takeChanges().ids as string[]).sort(), ['REQ-2']);
+    assert.deepEqual(graph.files(), [req]);
+  });
+
+  it('reports test-result changes as changes of the IDs their tests verify', () => {
+    const graph = newGraph();
+    graph.setFile(extract('/p/docs/req.md', '## REQ-1: One\n', 'requirements'));
+    graph.setFile(extract('/p/src/a.ts', '// @implements REQ-1\nexport function a() {}\n', 'source'));
+    graph.setFile(extract('/p/test/a.test.ts', "it('REQ-1 works', () => {});\n", 'test'));
+    graph.takeChanges();
+    graph.setTestResults([{ path: '/p/test/a.test.ts', testName: 'REQ-1 works', result: { outcome: 'passed', at: '2026-01-01T00:00:00Z', stale: false } }]);
+    assert.deepEqual(graph.takeChanges().ids, ['REQ-1']);
+    assert.equal(graph.trace('REQ-1')!.requirement.status, 'verified');
+  });
+});
