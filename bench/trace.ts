@@ -78,6 +78,23 @@ async function editLatency(dir: string, iterations = 300): Promise<{ p50: number
   }
 }
 
+/** Start-up: from spawning `tandem-ls` to the `initialize` result, median of five, next to a bare `node -e ''`. */
+async function startUp(dir: string): Promise<{ serverMs: number; nodeMs: number }> {
+  const server: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    let started = performance.now();
+    spawnSync(process.execPath, ['-e', '']);
+    bare.push(performance.now() - started);
+    started = performance.now();
+    const client = new LspClient(path.join(repoRoot, 'server', 'bin', 'tandem-ls.js'), ['--stdio']);
+    await client.request('initialize', { processId: process.pid, rootUri: uriOf(dir), capabilities: {} }, 20000);
+    server.push(performance.now() - started);
+    client.child.kill('SIGKILL');
+  }
+  return { serverMs: percentile(server, 50), nodeMs: percentile(bare, 50) };
+}
+
 export async function benchTrace(): Promise<BenchRow[]> {
   const dir = path.join(os.tmpdir(), 'tandem-bench-trace');
   fs.rmSync(dir, { recursive: true, force: true });
@@ -88,7 +105,9 @@ export async function benchTrace(): Promise<BenchRow[]> {
   const rg = timeRipgrep(dir);
   const cold = coldIndex(dir);
   const latency = await editLatency(dir);
+  const start = await startUp(dir);
   const rows: BenchRow[] = [
+    { name: 'start-up to initialize result', value: start.serverMs, unit: 'ms', note: `a bare node process takes ${start.nodeMs.toFixed(0)} ms; typescript is not loaded` },
     { name: 'cold full index (fresh process)', value: cold.ms, unit: 'ms', note: `${cold.files} files, ${cold.requirements} requirements; target ≤ 1000 ms` },
     { name: 'peak RSS of that process', value: cold.peakRssMb, unit: 'MB', note: 'target ≤ 300 MB' },
   ];

@@ -25,6 +25,16 @@ describe('tandem-ls process', () => {
     assert.match(bad.stderr, /unknown option --bogus/);
   });
 
+  it('does not load typescript or openai at start-up', () => {
+    const probe = spawnSync(
+      process.execPath,
+      ['-e', "require(process.argv[1]); const loaded = Object.keys(require.cache); console.log(JSON.stringify(['typescript', 'openai'].filter((m) => loaded.some((k) => k.includes(`node_modules/${m}/`)))))", serverBin.replace(/server[\\/]bin[\\/]tandem-ls\.js$/, 'out/server/src/server.js')],
+      { encoding: 'utf8', timeout: 10000 },
+    );
+    assert.equal(probe.status, 0, probe.stderr);
+    assert.deepEqual(JSON.parse(probe.stdout), [], 'these heavy modules were loaded by merely starting the server');
+  });
+
   it('answers over --stdio and exits on shutdown/exit', async () => {
     const root = writeWorkspace({ 'reqs.md': '## REQ-1: One\n' });
     const client = await startServer(root);
