@@ -267,7 +267,9 @@ export function createServer(connection: Connection): void {
 
   const batcher = new ChangeBatcher((changes) => {
     try {
+      const started = performance.now();
       const { reindex: again } = workspace.applyChanges(changes);
+      client.log('log', `Applied ${changes.length} file events in one pass (${Math.round(performance.now() - started)} ms).`);
       if (again) void reindex();
       else afterIndexChange(settingsFilesWithProblems(workspace));
     } catch (error) {

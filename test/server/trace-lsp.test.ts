@@ -196,6 +196,34 @@ describe('trace over LSP', () => {
   });
 });
 
+describe('a burst of file events', () => {
+  it('costs one pass, like a git checkout of 10,000 files', async function () {
+    this.timeout(60000);
+    const root = writeWorkspace({ 'docs/reqs.md': '## REQ-1: One\n' });
+    const client = await startServer(root);
+    try {
+      const files: string[] = [];
+      for (let i = 0; i < 10000; i++) {
+        const file = path.join(root, 'src', `m${Math.floor(i / 500)}`, `f${i}.ts`);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, i === 9999 ? '// @implements REQ-1\n' : `export const v = ${i};\n`);
+        files.push(file);
+      }
+      for (let i = 0; i < files.length; i += 1000) {
+        client.notify('workspace/didChangeWatchedFiles', { changes: files.slice(i, i + 1000).map((file) => ({ uri: uriOf(file), type: 1 })) });
+      }
+      await client.waitFor((m) => m.method === 'window/logMessage' && /^Applied \d+ file events/.test(m.params.message), 'the batch to be applied', 30000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const passes = client.logs.filter((line) => /^Applied \d+ file events/.test(line));
+      assert.deepEqual(passes.map((line) => /^Applied (\d+)/.exec(line)![1]), ['10000'], `expected one pass over all events, got ${JSON.stringify(passes)}`);
+      assert.equal((await client.request('tandem/trace', { id: 'REQ-1' })).requirement.implementations, 1);
+      assert.equal((await client.request('tandem/serverInfo')).files, 10001);
+    } finally {
+      await client.shutdown();
+    }
+  });
+});
+
 describe('trace over LSP with an editor that cannot watch files', () => {
   it('watches the disk itself: create, rename, delete', async function () {
     this.timeout(30000);
