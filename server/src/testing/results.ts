@@ -48,15 +48,19 @@ export class TestResultStore {
   /** How many results depend on each file, to know which edits matter. */
   private readonly watched = new Map<string, number>();
 
-  /** Keeps a result, replacing the previous one of the same test. */
-  put(result: StoredResult): void {
+  /**
+   * Keeps a result, replacing the previous one of the same test. Its fingerprints were taken from
+   * disk when it ran; for the files `observed` accepts (those not open with unsaved text) that is
+   * also the files' current text, even before the watcher reports the change.
+   */
+  put(result: StoredResult, observed: (file: string) => boolean = () => false): void {
     const key = keyOf(result.outcome.file, result.outcome.testName);
     const previous = this.results.get(key);
     if (previous) this.unwatch(previous);
     this.results.set(key, result);
     for (const [file, print] of Object.entries(result.fingerprints)) {
       this.watched.set(file, (this.watched.get(file) ?? 0) + 1);
-      if (!this.current.has(file)) this.current.set(file, print);
+      if (!this.current.has(file) || observed(file)) this.current.set(file, print);
     }
   }
 
