@@ -6,3 +6,4 @@
  */
 export * from './trace';
 export * from './settings';
+export * from './testing';

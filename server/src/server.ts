@@ -151,6 +151,24 @@ export function createServer(connection: Connection): void {
   // --- end testability ---
 
   // --- testing ---
+  {
+    const testRuns = require('./features/testRuns') as typeof import('./features/testRuns');
+    const testing = require('./testing/settings') as typeof import('./testing/settings');
+    const { RunTestsRequest, CancelTestRunRequest } = require('../../protocol/testing') as typeof import('../../protocol/testing');
+    (require('./workspace/config') as typeof import('./workspace/config')).settingsSections.set('testing', {
+      defaults: testing.testingSettingsDefaults as unknown as Record<string, unknown>,
+      validate: testing.validateTestingSettings,
+    });
+    diagnosticSources.push(testRuns.testFailureDiagnostics);
+    codeLensProviders.push(testRuns.testRunsCodeLenses);
+    fileIndexers.push(testRuns.testRunsIndexer);
+    saveHooks.push(testRuns.testRunsOnSave);
+    Object.assign(commands, testRuns.testRunsCommands);
+    connection.onRequest(RunTestsRequest.type, (params, token) => testRuns.runTestsRequest(ctx, params, token, (params as { workDoneToken?: string }).workDoneToken));
+    connection.onRequest(CancelTestRunRequest.type, (params) => testRuns.cancelTestRun(ctx, params));
+    // Test processes run in their own process groups: end them with the server.
+    process.once('exit', () => testRuns.disposeTestRuns(ctx));
+  }
   // --- end testing ---
 
   // --- generation ---
