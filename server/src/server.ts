@@ -172,6 +172,14 @@ export function createServer(connection: Connection): void {
   // --- end testing ---
 
   // --- generation ---
+  {
+    const generation = require('./features/generation') as typeof import('./features/generation');
+    const { GenerationReportRequest } = require('../../protocol/generation') as typeof import('../../protocol/generation');
+    (require('./workspace/config') as typeof import('./workspace/config')).settingsSections.set('generation', generation.generationSettingsSection);
+    codeActionProviders.push(generation.generationCodeActions);
+    Object.assign(commands, generation.generationCommands);
+    connection.onRequest(GenerationReportRequest.type, (params) => generation.generationReport(ctx, params));
+  }
   // --- end generation ---
 
   for (const indexer of fileIndexers) {

@@ -302,6 +302,45 @@ describe('trace over LSP with bad input', () => {
   });
 });
 
+describe('editor settings', () => {
+  const files = { 'tandem.json': '{ "trace": { "idPattern": "FILE-\\\\d+" } }', 'reqs.md': '## FILE-1: From the file pattern\n\n## EDIT-2: From the editor pattern\n' };
+
+  it('win over tandem.json, from workspace/configuration', async () => {
+    const client = await startServer(writeWorkspace(files), { configuration: { trace: { idPattern: 'EDIT-\\d+' } } });
+    try {
+      const { requirements } = await client.request('tandem/requirements', {});
+      assert.deepEqual(requirements.map((r: any) => r.id), ['EDIT-2']);
+      // A change of the editor's settings re-reads them and re-indexes.
+      client.configuration = { trace: { idPattern: 'FILE-\\d+' } };
+      const changed = client.waitForNotification('tandem/traceDidChange');
+      client.notify('workspace/didChangeConfiguration', { settings: null });
+      await changed;
+      assert.deepEqual((await client.request('tandem/requirements', {})).requirements.map((r: any) => r.id), ['FILE-1']);
+    } finally {
+      await client.shutdown();
+    }
+  });
+
+  it('win over tandem.json, from initializationOptions', async () => {
+    const client = await startServer(writeWorkspace(files), { capabilities: minimalCapabilities(), initializationOptions: { tandem: { trace: { idPattern: 'EDIT-\\d+' } } } });
+    try {
+      const { requirements } = await client.request('tandem/requirements', {});
+      assert.deepEqual(requirements.map((r: any) => r.id), ['EDIT-2']);
+    } finally {
+      await client.shutdown();
+    }
+  });
+
+  it('without any, tandem.json decides', async () => {
+    const client = await startServer(writeWorkspace(files));
+    try {
+      assert.deepEqual((await client.request('tandem/requirements', {})).requirements.map((r: any) => r.id), ['FILE-1']);
+    } finally {
+      await client.shutdown();
+    }
+  });
+});
+
 describe('trace over LSP in a multi-root workspace', () => {
   it('indexes every folder with its own settings', async () => {
     const first = writeWorkspace({ 'reqs.md': '## REQ-1: First\n' });
