@@ -6,4 +6,5 @@
  */
 export * from './trace';
 export * from './settings';
+export * from './generation';
 export * from './testing';

@@ -1,0 +1,171 @@
+/**
+ * Generation through the built server over stdio, as an editor drives it: code actions are listed,
+ * `tandem.generate` runs against a scripted model on 127.0.0.1, and the result arrives as one
+ * `workspace/applyEdit` (or, when the checks fail, as a message and nothing else). The server never
+ * writes to the workspace itself; each test proves that.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fullCapabilities, minimalCapabilities, startServer, uriOf, type LspClient } from '../support/lsp';
+import { ScriptedModel, type ScriptStep } from './support/scriptedModel';
+import { answer, diffSnapshots, removeWorkspace, shopWorkspace, snapshot } from './support/workspace';
+
+const apiKey = 'sk-stdio-test-9001';
+
+/** The position of the first `$0` in a marked text, and the text without the marker. */
+function marked(text: string): { text: string; position: { line: number; character: number } } {
+  const at = text.indexOf('$0');
+  assert.ok(at >= 0, 'the fixture text needs a $0 marker');
+  const before = text.slice(0, at);
+  const line = before.split('\n').length - 1;
+  return { text: text.slice(0, at) + text.slice(at + 2), position: { line, character: at - (before.lastIndexOf('\n') + 1) } };
+}
+
+/** The text of a file with `$0` placed before the first occurrence of `needle`. */
+function markBefore(file: string, needle: string): { text: string; position: { line: number; character: number } } {
+  const text = fs.readFileSync(file, 'utf8');
+  const at = text.indexOf(needle);
+  assert.ok(at >= 0, `${needle} not found in ${file}`);
+  return marked(text.slice(0, at) + '$0' + text.slice(at));
+}
+
+describe('generation over stdio', function () {
+  this.timeout(60_000);
+  let root: string;
+  let model: ScriptedModel;
+  let client: LspClient | undefined;
+  const script: ScriptStep[] = [];
+
+  async function start(capabilities = fullCapabilities(), settings: Record<string, unknown> = {}): Promise<LspClient> {
+    client = await startServer(root, {
+      capabilities,
+      initializationOptions: { generation: { model: 'scripted-model', baseURL: model.baseURL, apiKeyEnv: 'TANDEM_TEST_KEY', maxRetryDelayMs: 50, ...settings } },
+      env: { TANDEM_TEST_KEY: apiKey },
+    });
+    return client;
+  }
+
+  async function codeActions(file: string, needle: string): Promise<any[]> {
+    const { position } = markBefore(file, needle);
+    return client!.request('textDocument/codeAction', { textDocument: { uri: uriOf(file) }, range: { start: position, end: position }, context: { diagnostics: [] } });
+  }
+
+  beforeEach(async () => {
+    root = shopWorkspace();
+    script.length = 0;
+    model = await new ScriptedModel(script).start();
+  });
+
+  afterEach(async () => {
+    await client?.shutdown();
+    client = undefined;
+    await model.stop();
+    removeWorkspace(root);
+  });
+
+  it('offers the generation actions where they apply, and none elsewhere', async () => {
+    await start();
+    const slugify = path.join(root, 'src', 'slugify.ts');
+    const orders = path.join(root, 'src', 'orders.ts');
+    const titles = async (file: string, needle: string) => (await codeActions(file, needle)).filter((a) => a.kind === 'refactor.generate').map((a) => a.title);
+    assert.deepEqual(await titles(slugify, 'slugify('), ['Implement `slugify` with tests']);
+    assert.deepEqual(await titles(path.join(root, 'requirements.md'), 'REQ-2'), ['Implement REQ-2 with tests']);
+    assert.deepEqual(await titles(orders, 'placedToday('), ['Generate tests for `placedToday`']);
+    assert.deepEqual(await titles(orders, 'orderTotal('), [], 'orderTotal has tests, so nothing is offered');
+    const [action] = await codeActions(slugify, 'slugify(');
+    assert.equal(action.command.command, 'tandem.generate');
+    assert.deepEqual(action.command.arguments, [{ kind: 'stub', uri: uriOf(slugify), symbol: 'slugify', requirementId: 'REQ-1' }]);
+    assert.equal(action.edit, undefined, 'nothing is generated while the menu opens');
+    assert.equal(model.requests.length, 0);
+  });
+
+  it('implements a stub with tests and delivers one annotated edit, with progress and a report', async () => {
+    script.push({ answer: answer('slugify-good') });
+    await start();
+    const before = snapshot(root);
+    const slugify = path.join(root, 'src', 'slugify.ts');
+    const report = await client!.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'stub', uri: uriOf(slugify), symbol: 'slugify', requirementId: 'REQ-1' }] }, 45_000);
+    assert.equal(report.status, 'applied', `expected applied, got ${report.status}: ${report.message}`);
+    const edits = client!.serverRequests.filter((m) => m.method === 'workspace/applyEdit');
+    assert.equal(edits.length, 1, 'exactly one applyEdit');
+    const { label, edit } = edits[0].params;
+    assert.match(label, /Implement slugify with tests/);
+    const changes = edit.documentChanges as any[];
+    const create = changes.find((c) => c.kind === 'create');
+    assert.equal(create.uri, uriOf(path.join(root, 'test', 'slugify.test.ts')));
+    assert.deepEqual(create.options, { overwrite: false, ignoreIfExists: false });
+    const stubEdit = changes.find((c) => c.textDocument?.uri === uriOf(slugify));
+    assert.equal(stubEdit.edits.length, 1);
+    assert.match(stubEdit.edits[0].newText, /\.join\('-'\)/);
+    const annotation = edit.changeAnnotations[stubEdit.edits[0].annotationId];
+    assert.deepEqual(annotation, { label: 'Implementation of the stub slugify', needsConfirmation: true }, 'replacing existing text asks first');
+    const progress = client!.notifications.filter((m) => m.method === '$/progress').map((m) => m.params.value.message ?? m.params.value.title);
+    assert.ok(progress.some((m) => /Round 1\/3: running the new tests/.test(m ?? '')), `progress should name stage and round, got ${JSON.stringify(progress)}`);
+    const { reports } = await client!.request('tandem/generationReport', { runId: report.runId });
+    assert.equal(reports.length, 1);
+    assert.equal(reports[0].rounds.length, 1);
+    assert.ok(reports[0].tokensIn > 0 && reports[0].tokensOut > 0, 'tokens are recorded');
+    assert.ok(reports[0].promptTokens < reports[0].wholeFileTokens + 2000, 'the prompt is measured against whole files');
+    assert.ok(client!.logs.some((l) => l.includes(`generation ${report.runId}`) && l.includes('applied')), 'the record is logged');
+    assert.deepEqual(diffSnapshots(before, snapshot(root)), [], 'the server never writes to the workspace');
+  });
+
+  it('checks against unsaved editor text', async () => {
+    const orders = path.join(root, 'src', 'orders.ts');
+    const unsaved = `${fs.readFileSync(orders, 'utf8')}\nexport function lineCount(lines: OrderLine[]): number {\n  return lines.length;\n}\n`;
+    const tests = 'FILE test/line-count.test.ts CREATE\n```ts\nimport { strict as assert } from \'node:assert\';\nimport { lineCount } from \'../src/orders\';\n\ndescribe(\'lineCount\', () => {\n  it(\'counts the lines\', () => {\n    assert.equal(lineCount([{ sku: \'a\', unitPrice: 1, quantity: 2 }]), 1);\n  });\n});\n```\n';
+    script.push({ answer: tests });
+    await start();
+    client!.open(orders, unsaved, 'typescript', 2);
+    const report = await client!.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'tests', uri: uriOf(orders), symbol: 'lineCount' }] }, 45_000);
+    assert.equal(report.status, 'applied', `${report.message} ${JSON.stringify(report.rounds.map((r: any) => r.issues))}`);
+    assert.ok(!fs.readFileSync(orders, 'utf8').includes('lineCount'), 'the disk copy never had lineCount');
+  });
+
+  it('applies nothing when the rounds run out, then applies the kept attempt on request', async () => {
+    script.push({ answer: answer('slugify-wrong') }, { answer: answer('slugify-wrong') });
+    await start(fullCapabilities(), { rounds: 2 });
+    const slugify = path.join(root, 'src', 'slugify.ts');
+    const report = await client!.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'stub', uri: uriOf(slugify), symbol: 'slugify' }] }, 45_000);
+    assert.equal(report.status, 'offered', report.message);
+    assert.equal(client!.serverRequests.filter((m) => m.method === 'workspace/applyEdit').length, 0, 'no edit for a failed run');
+    const warning = await client!.waitFor((m) => /^window\/showMessage/.test(m.method ?? '') && /tandem\.applyGenerationAttempt/.test(m.params.message), 'the warning naming the kept attempt', 5000, true);
+    assert.match(warning.params.message, /\[tests\]/);
+    await client!.request('workspace/executeCommand', { command: 'tandem.applyGenerationAttempt', arguments: [{ runId: report.runId }] });
+    const [applied] = client!.serverRequests.filter((m) => m.method === 'workspace/applyEdit');
+    const annotations = Object.values(applied.params.edit.changeAnnotations) as any[];
+    assert.ok(annotations.length > 0 && annotations.every((a) => a.needsConfirmation && /failing checks/.test(a.label)), JSON.stringify(annotations));
+  });
+
+  it('cancels a hung model request from the editor and reports progress as log lines to a minimal client', async () => {
+    script.push({ hang: true });
+    await start(minimalCapabilities());
+    const slugify = path.join(root, 'src', 'slugify.ts');
+    // The id the client gives its next request: the one `$/cancelRequest` must name.
+    const id = (client as unknown as { nextId: number }).nextId;
+    const response = client!.requestRaw('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'stub', uri: uriOf(slugify), symbol: 'slugify' }] }, 20_000);
+    await client!.waitFor((m) => m.method === 'window/logMessage' && /Round 1\/3: asking scripted-model/.test(m.params.message), 'the progress log line', 10_000, true);
+    const deadline = Date.now() + 5000;
+    while (model.requests.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    client!.notify('$/cancelRequest', { id });
+    const message = await response;
+    if (message.result) assert.equal(message.result.status, 'cancelled');
+    else assert.match(message.error!.message, /cancel/i);
+    const until = Date.now() + 3000;
+    while (!model.requests[0]?.aborted && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(model.requests[0]?.aborted, true, 'the model request is aborted');
+    const { reports } = await client!.request('tandem/generationReport', {});
+    assert.equal(reports[0].status, 'cancelled');
+  });
+
+  it('names the environment variable when the endpoint refuses the key', async () => {
+    script.push({ status: 401, body: { error: { message: 'invalid api key' } } });
+    await start();
+    const report = await client!.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'requirement', requirementId: 'REQ-2' }] }, 20_000);
+    assert.equal(report.status, 'error');
+    assert.match(report.message, /refused the API key from TANDEM_TEST_KEY/);
+    assert.ok(!JSON.stringify(client!.notifications).includes(apiKey), 'the key never appears in what the editor receives');
+    await client!.waitFor((m) => /^window\/showMessage/.test(m.method ?? '') && /TANDEM_TEST_KEY/.test(m.params.message), 'the error message', 5000, true);
+  });
+});
