@@ -268,11 +268,15 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
     if (target.name === '(callback)') return 'this callback';
     return `\`${target.name}\``;
   };
-  /** The frame a hidden dependency is injected into: callbacks passed to calls are skipped. */
+  /**
+   * The function a hidden dependency is injected into: the outermost function around the use (a
+   * test calls that one; callbacks and local helpers see the new parameter through their closure).
+   * Undefined for class field initializers and top-level callbacks.
+   */
   const injectableOwner = (from: Frame): Frame | undefined => {
-    let current: Frame | undefined = from;
-    while (current && !current.isField && current.name === '(callback)') current = current.parent;
-    return current && !current.isField ? current : undefined;
+    let current: Frame = from;
+    while (current.parent && !current.parent.isField) current = current.parent;
+    return current.isField || current.name === '(callback)' ? undefined : current;
   };
 
   const chainRootIsParameter = (root: string): boolean => {

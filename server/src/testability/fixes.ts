@@ -203,13 +203,24 @@ function injectDependency(ts: TypeScript, sourceFile: TS.SourceFile, data: Extra
   search(owner.body);
   const parameter = appendParameter(ts, sourceFile, owner, `${name} = ${spec.defaultText}`);
   if (!parameter || changes.length === 0) return undefined;
-  const subject = owner.name ? `\`${owner.name.getText(sourceFile)}\`` : ts.isConstructorDeclaration(owner) ? 'the constructor' : 'the function';
+  const subject = describeOwner(ts, sourceFile, owner);
   return {
     title: `Pass ${spec.describe} into ${subject} as parameter \`${name}\` (default: today's)`,
     kind: 'quickfix',
     preferred: true,
     changes: [parameter, ...changes],
   };
+}
+
+/** How a fix title names the function it changes. */
+function describeOwner(ts: TypeScript, sourceFile: TS.SourceFile, owner: TS.FunctionLikeDeclaration): string {
+  if (ts.isConstructorDeclaration(owner)) return 'the constructor';
+  if (owner.name) return `\`${owner.name.getText(sourceFile)}\``;
+  const parent = owner.parent;
+  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && parent.initializer === owner) {
+    return `\`${parent.name.getText(sourceFile)}\``;
+  }
+  return 'the function';
 }
 
 function passCollaborator(
@@ -438,7 +449,10 @@ function constructorWorkToFactory(ts: TypeScript, sourceFile: TS.SourceFile, kla
     `${movedText}\n` +
     `${bodyIndent}return ${instance};\n` +
     `${indent}}`;
-  const changes: TextChange[] = moved.map((statement) => ({ ...statementLines(text, statement, sourceFile), newText: '' }));
+  const changes: TextChange[] =
+    kept.length === 0
+      ? [{ start: constructor.body.getStart(sourceFile), end: constructor.body.end, newText: '{}' }]
+      : moved.map((statement) => ({ ...statementLines(text, statement, sourceFile), newText: '' }));
   changes.push({ start: constructor.end, end: constructor.end, newText: factory });
   return {
     title: `Move the constructor's work into a static factory \`${className}.${factoryName}(…)\``,
@@ -472,7 +486,7 @@ function inJsxText(ts: TypeScript, sourceFile: TS.SourceFile, position: number):
       const opening = ts.isJsxElement(node) ? node.openingElement : node.openingFragment;
       const closing = ts.isJsxElement(node) ? node.closingElement : node.closingFragment;
       inside = position >= opening.end && position <= closing.getStart(sourceFile);
-    } else if (ts.isJsxExpression(node) || ts.isJsxAttributes(node)) inside = false;
+    } else if ((ts.isJsxExpression(node) || ts.isJsxAttributes(node)) && position > node.getStart(sourceFile)) inside = false;
     ts.forEachChild(node, search);
   };
   search(sourceFile);
