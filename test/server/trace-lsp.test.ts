@@ -196,6 +196,38 @@ describe('trace over LSP', () => {
   });
 });
 
+describe('pull diagnostics', () => {
+  it('answers textDocument/diagnostic for open documents and pushes only for closed files', async () => {
+    const root = writeWorkspace(workspaceFiles());
+    const capabilities = fullCapabilities() as any;
+    capabilities.textDocument.diagnostic = { dynamicRegistration: false };
+    capabilities.workspace.diagnostics = { refreshSupport: true };
+    const client = await startServer(root, { capabilities });
+    try {
+      assert.ok(client.initializeResult.capabilities.diagnosticProvider, 'a pulling client is offered diagnosticProvider');
+      const source = path.join(root, 'src/orders.ts');
+      // Closed: pushed.
+      const pushed = await client.waitForDiagnostics(uriOf(source), (list) => list.some((d) => d.code === 'unknown-id'));
+      assert.ok(pushed.length > 0);
+      // Open: the push is cleared, and a pull answers instead.
+      client.open(source);
+      await client.waitForDiagnostics(uriOf(source), (list) => list.length === 0);
+      const report = await client.request('textDocument/diagnostic', { textDocument: { uri: uriOf(source) } });
+      assert.equal(report.kind, 'full');
+      assert.ok(report.items.some((d: any) => d.code === 'unknown-id'), `the pulled report should hold the unknown ID: ${JSON.stringify(report.items)}`);
+      // An edit elsewhere that fixes the unknown ID asks the client to pull again.
+      const refresh = client.waitFor((m) => m.method === 'workspace/diagnostic/refresh', 'a diagnostic refresh request', 5000);
+      client.open(path.join(root, 'docs/requirements.md'));
+      client.change(path.join(root, 'docs/requirements.md'), `${requirementsText}\n## REQ-404: Ghost\n`, 2);
+      await refresh;
+      const after = await client.request('textDocument/diagnostic', { textDocument: { uri: uriOf(source) } });
+      assert.ok(!after.items.some((d: any) => d.code === 'unknown-id'), 'REQ-404 is defined now');
+    } finally {
+      await client.shutdown();
+    }
+  });
+});
+
 describe('a burst of file events', () => {
   it('costs one pass, like a git checkout of 10,000 files', async function () {
     this.timeout(60000);
