@@ -1,0 +1,70 @@
+;;; tandem-eglot.el --- Tandem under eglot  -*- lexical-binding: t; -*-
+
+;; SPDX-License-Identifier: MIT
+
+;;; Commentary:
+
+;; Registers the Tandem server with eglot for the modes in `tandem-eglot-modes', through a server
+;; class of its own so that `tandem-settings' answer `workspace/configuration' and
+;; `tandem/traceDidChange' refreshes the views.  Loaded by tandem.el once eglot is loaded.
+
+;;; Code:
+
+(require 'eglot)
+(require 'jsonrpc)
+(require 'tandem)
+
+(defclass tandem-eglot-server (eglot-lsp-server) ()
+  :documentation "A Tandem server managed by eglot.")
+
+(cl-defmethod eglot-initialization-options ((_server tandem-eglot-server))
+  "Send `tandem-settings' as the initialization options."
+  (tandem-settings-object))
+
+(cl-defmethod eglot-handle-request ((_server tandem-eglot-server) (_method (eql workspace/configuration)) &key items)
+  "Answer `workspace/configuration'.
+The `tandem' section is `tandem-settings'; other sections are null."
+  (apply #'vector
+         (mapcar (lambda (item)
+                   (if (equal (plist-get item :section) "tandem") (tandem-settings-object) nil))
+                 items)))
+
+(cl-defmethod eglot-handle-notification ((_server tandem-eglot-server) (_method (eql tandem/traceDidChange)) &rest params)
+  "Refresh the Tandem views."
+  (tandem-trace-did-change params))
+
+(defun tandem-eglot--contact (&optional _interactive)
+  "The eglot contact of the Tandem server: its class and command line."
+  (cons 'tandem-eglot-server (tandem-server-command)))
+
+(defun tandem-eglot--server ()
+  "The Tandem eglot server of the current buffer, or nil."
+  (when-let ((server (and (fboundp 'eglot-current-server) (eglot-current-server))))
+    (and (object-of-class-p server 'tandem-eglot-server) server)))
+
+(defun tandem-eglot-connection ()
+  "The Tandem connection of the current buffer under eglot, or nil."
+  (when-let ((server (tandem-eglot--server)))
+    (list :name "eglot"
+          :request (lambda (method params)
+                     (jsonrpc-request server (intern (concat ":" method)) params))
+          :request-async (lambda (method params callback)
+                           (jsonrpc-async-request server (intern (concat ":" method)) params
+                                                  :success-fn callback
+                                                  :error-fn (lambda (error)
+                                                              (message "Tandem: %s failed: %s" method (plist-get error :message)))))
+          :position-params (lambda () (eglot--TextDocumentPositionParams))
+          :restart (lambda () (eglot-reconnect server)))))
+
+(add-hook 'tandem-connection-functions #'tandem-eglot-connection)
+
+(defun tandem-eglot-register ()
+  "Put Tandem first in `eglot-server-programs' for `tandem-eglot-modes'."
+  (setq eglot-server-programs
+        (cons (cons tandem-eglot-modes #'tandem-eglot--contact)
+              (cl-remove #'tandem-eglot--contact eglot-server-programs :key #'cdr))))
+
+(tandem-eglot-register)
+
+(provide 'tandem-eglot)
+;;; tandem-eglot.el ends here
