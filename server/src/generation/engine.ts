@@ -13,7 +13,7 @@ import { planAnswer } from './plan';
 import { OfflineProvider } from './providers/offline';
 import { OpenAIProvider } from './providers/openai';
 import type { ModelProvider } from './providers/provider';
-import { runTestFiles, scrubbedEnv } from './runner';
+import { scrubbedEnv } from './runner';
 import { createScratchCopy } from './scratch';
 import type { GenerationSettings } from './settings';
 import type { GenerationTask } from './task';
@@ -76,7 +76,8 @@ export function chooseProvider(settings: GenerationSettings, task: GenerationTas
   });
 }
 
-const defaultRunner: TestFilesRunner = (input) => runTestFiles({ ...input, resolvePaths: [input.workspace] });
+/** The workspace's test runner (server/src/testing/) through its adapter, the small runner when that is missing. */
+const defaultRunner: TestFilesRunner = (input) => (require('./workspaceRunner') as typeof import('./workspaceRunner')).workspaceTestRunner(input);
 
 export async function runGeneration(input: EngineInput): Promise<EngineResult> {
   const { ts, view, settings } = input;

@@ -1,0 +1,48 @@
+/**
+ * The adapter to the workspace's test runner (server/src/testing/): generated tests run exactly
+ * the way the project's own tests run from the editor (mocha, `node:test`, jest, vitest), with the
+ * framework generation told the model to use. When that module cannot be loaded, the small runner
+ * in runner.ts (mocha and `node:test`) takes over.
+ */
+import type { TestFilesRunner } from './engine';
+import type { TestFramework, TestRunResult, TestVerdict } from './model';
+import { runTestFiles as runWithOwnRunner } from './runner';
+
+const frameworkNames: Record<TestFramework, 'mocha' | 'node' | 'jest' | 'vitest'> = { mocha: 'mocha', 'node:test': 'node', jest: 'jest', vitest: 'vitest' };
+
+type TestingModule = typeof import('../testing/index');
+
+function loadTesting(): TestingModule | undefined {
+  try {
+    return require('../testing/index') as TestingModule;
+  } catch {
+    return undefined;
+  }
+}
+
+export const workspaceTestRunner: TestFilesRunner = async (input) => {
+  const testing = loadTesting();
+  if (!testing || typeof testing.runTestFiles !== 'function') return runWithOwnRunner({ ...input, resolvePaths: [input.workspace] });
+  const outcome = await testing.runTestFiles(input.dir, input.files, {
+    timeoutMs: input.timeoutMs,
+    env: input.env,
+    secretEnvNames: [],
+    signal: input.signal,
+    framework: frameworkNames[input.framework],
+  });
+  const verdicts: TestVerdict[] = outcome.results.map((result) => {
+    const detail = result.expected !== undefined || result.actual !== undefined ? `; expected ${result.expected}, got ${result.actual}` : '';
+    return {
+      path: result.file,
+      fullTitle: result.testName,
+      title: result.titles[result.titles.length - 1] ?? result.testName,
+      outcome: result.outcome === 'errored' ? 'failed' : result.outcome,
+      message: result.message ? `${result.message}${detail}`.slice(0, 1500) : undefined,
+    };
+  });
+  const result: TestRunResult = { verdicts };
+  if (outcome.cancelled) result.error = 'the test run was cancelled';
+  else if (outcome.timedOut) result.error = `the test run took longer than ${input.timeoutMs} ms and was stopped`;
+  else if (outcome.problems.length > 0 && verdicts.every((v) => v.outcome !== 'passed')) result.error = outcome.problems.map((p) => p.message).join('; ').slice(0, 2000);
+  return result;
+};
