@@ -1,0 +1,69 @@
+/**
+ * The answer format: what parses, what is refused and with which message, and that what Tandem
+ * writes (the offline provider's answers) parses back to the same files.
+ */
+import { strict as assert } from 'node:assert';
+import { formatAnswer, parseAnswer } from '../../server/src/generation/format';
+
+const fence = '```';
+
+interface Case {
+  name: string;
+  answer: string;
+  files?: { path: string; action: string; symbol?: string; text: string }[];
+  error?: RegExp;
+}
+
+const cases: Case[] = [
+  {
+    name: 'plain headers with prose around them',
+    answer: `Here you go.\n\nFILE src/a.ts CREATE\n${fence}ts\nexport const a = 1;\n${fence}\n\nFILE src/b.ts REPLACE Cart.add\n${fence}\nadd() {}\n${fence}\nDone.`,
+    files: [
+      { path: 'src/a.ts', action: 'create', text: 'export const a = 1;\n' },
+      { path: 'src/b.ts', action: 'replace', symbol: 'Cart.add', text: 'add() {}\n' },
+    ],
+  },
+  {
+    name: 'Markdown-decorated headers and a blank line before the fence',
+    answer: `### FILE: \`test/a.test.ts\` APPEND\n\n${fence}ts\nit('x', () => {});\n${fence}\n**FILE src/c.ts create**\n~~~\nc\n~~~\n`,
+    files: [
+      { path: 'test/a.test.ts', action: 'append', text: "it('x', () => {});\n" },
+      { path: 'src/c.ts', action: 'create', text: 'c\n' },
+    ],
+  },
+  {
+    name: 'a longer fence around code that holds a fence',
+    answer: `FILE docs/x.md CREATE\n\`\`\`\`md\n${fence}ts\ncode\n${fence}\n\`\`\`\`\n`,
+    files: [{ path: 'docs/x.md', action: 'create', text: `${fence}ts\ncode\n${fence}\n` }],
+  },
+  { name: 'no blocks at all', answer: 'I would lower-case the title.', error: /holds no file block/ },
+  { name: 'a header without a block', answer: 'FILE src/a.ts CREATE\nexport const a = 1;\n', error: /must be followed by a fenced code block/ },
+  { name: 'a block cut off', answer: `FILE src/a.ts CREATE\n${fence}ts\nexport const a = `, error: /not closed/ },
+  { name: 'REPLACE without a symbol', answer: `FILE src/a.ts REPLACE\n${fence}\nx\n${fence}\n`, error: /REPLACE needs the symbol/ },
+  { name: 'an unknown action', answer: `FILE src/a.ts DELETE\n${fence}\nx\n${fence}\n`, error: /does not read "FILE <path> CREATE\|APPEND\|REPLACE/ },
+  { name: 'the same block twice', answer: `FILE a.ts CREATE\n${fence}\n1\n${fence}\nFILE a.ts CREATE\n${fence}\n2\n${fence}\n`, error: /appears twice/ },
+];
+
+describe('generation: answer format', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      const parsed = parseAnswer(c.answer);
+      if (c.error) {
+        assert.ok(parsed.errors.some((e) => c.error!.test(e.message)), `expected an error matching ${c.error}, got ${JSON.stringify(parsed.errors)}`);
+        return;
+      }
+      assert.deepEqual(parsed.errors, []);
+      assert.deepEqual(parsed.files.map(({ path, action, symbol, text }) => ({ path, action, ...(symbol ? { symbol } : {}), text })), c.files);
+    });
+  }
+
+  it('reads back what it writes, whatever backticks the code holds', () => {
+    const files = [
+      { path: 'src/a.ts', action: 'create' as const, text: 'const s = `template ${1}`;\nconst md = "```";\n' },
+      { path: 'src/b.ts', action: 'replace' as const, symbol: 'b', text: 'export function b() {}\n' },
+    ];
+    const parsed = parseAnswer(formatAnswer(files));
+    assert.deepEqual(parsed.errors, []);
+    assert.deepEqual(parsed.files.map(({ path, action, symbol, text }) => ({ path, action, ...(symbol ? { symbol } : {}), text })), files);
+  });
+});
