@@ -1,0 +1,128 @@
+/**
+ * Test-run workflows over stdio against the built server: run-on-save of the affected tests,
+ * JUnit reports named in the settings (read, and read again when they change), cancellation from
+ * the editor, and runs that answer at once. Uses the `node:test` fixture, which needs no install.
+ */
+import * as assert from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startServer, uriOf, writeWorkspace, type LspClient } from '../support/lsp';
+import { copyProject, fixturesDir, removeProject } from './support';
+
+async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!accept(value)) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    value = await read();
+  }
+  return value;
+}
+
+describe('test-run workflows over stdio (node:test fixture)', function () {
+  this.timeout(60000);
+  let root: string;
+  let client: LspClient;
+
+  before(async () => {
+    root = copyProject('node', {
+      'test/slow.test.js': `const { test } = require('node:test');\ntest('takes its time', () => new Promise((resolve) => setTimeout(resolve, 20000)));\n`,
+    });
+    client = await startServer(root, { configuration: { testing: { runOnSave: true, runOnSaveDelayMs: 50 } } });
+  });
+  after(async () => {
+    await client?.shutdown();
+    if (root) removeProject(root);
+  });
+
+  it('runs the tests affected by a saved module, and only those', async () => {
+    const source = path.join(root, 'src', 'greet.js');
+    const finished = client.waitForNotification('tandem/testResults', (p) => p.kind === 'finished', 30000);
+    client.open(source);
+    client.notify('textDocument/didSave', { textDocument: { uri: uriOf(source) } });
+    const summary = (await finished).summary;
+    assert.deepStrictEqual(
+      summary.results.map((r: any) => [path.relative(root, new URL(r.uri).pathname), r.testName, r.outcome]),
+      [['test/greet.test.js', 'greet greets by name REQ-3', 'passed']],
+    );
+    client.close(source);
+  });
+
+  it('cancels a run when the editor cancels the request, killing the test process', async () => {
+    const slow = path.join(root, 'test', 'slow.test.js');
+    const id = (client as unknown as { nextId: number }).nextId;
+    const response = client.requestRaw('tandem/runTests', { scope: 'file', uri: uriOf(slow) }, 10000);
+    await client.waitForNotification('tandem/testResults', (p) => p.kind === 'started' && p.scope?.uri === uriOf(slow), 5000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = Date.now();
+    client.notify('$/cancelRequest', { id });
+    const message = await response;
+    assert.ok(Date.now() - started < 5000, `expected the cancelled run to end quickly, it took ${Date.now() - started} ms`);
+    if (message.error) assert.match(message.error.message, /cancel/i);
+    else assert.strictEqual(message.result.state, 'cancelled');
+  });
+
+  it('answers at once with wait: false and stops the run on tandem/cancelTestRun', async () => {
+    const slow = path.join(root, 'test', 'slow.test.js');
+    const answer = await client.request('tandem/runTests', { scope: 'file', uri: uriOf(slow), wait: false }, 3000);
+    assert.strictEqual(answer.state, 'running');
+    const finished = client.waitForNotification('tandem/testResults', (p) => p.kind === 'finished' && p.runId === answer.runId, 8000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepStrictEqual(await client.request('tandem/cancelTestRun', { runId: answer.runId }), { cancelled: 1 });
+    assert.strictEqual((await finished).summary.state, 'cancelled');
+  });
+
+  it('answers a bad scope with a problem, and a request without params with an error, and keeps serving', async () => {
+    const empty = await client.request('tandem/runTests', { scope: 'requirement', id: 'NOPE-1' });
+    assert.strictEqual(empty.state, 'error');
+    assert.match(empty.problems[0].message, /no requirement has the ID NOPE-1/);
+    const raw = await client.requestRaw('tandem/runTests', null);
+    assert.ok(raw.error, `expected an error response, got ${JSON.stringify(raw)}`);
+    assert.ok((await client.request('tandem/coverage', {})).total >= 3);
+  });
+});
+
+describe('JUnit reports named in the settings', function () {
+  this.timeout(30000);
+  let root: string;
+  let client: LspClient;
+  /** A report written after the test file (its timestamp a minute ahead), so it is not stale from the start. */
+  const report = (outcome: 'pass' | 'fail') => `<?xml version="1.0"?>
+<testsuite name="pytest" tests="1" timestamp="${new Date(Date.now() + 60000).toISOString()}">
+  <testcase classname="tests.test_tax" name="test_total_includes_tax" time="0.003">${outcome === 'fail' ? '<failure message="assert 107 == 108">tests/test_tax.py:4: AssertionError</failure>' : ''}</testcase>
+</testsuite>
+`;
+
+  before(async () => {
+    root = writeWorkspace({
+      'tandem.json': JSON.stringify({ testing: { junitReports: ['reports/*.xml'] } }),
+      'requirements.md': '# Requirements\n\n## REQ-7: Tax\nThe total includes tax.\n',
+      'src/tax.py': '# @implements REQ-7\ndef total(net):\n    return round(net * 1.08)\n',
+      'tests/test_tax.py': '# @verifies REQ-7\ndef test_total_includes_tax():\n    assert total(100) == 108\n',
+      'reports/pytest.xml': report('pass'),
+    });
+    client = await startServer(root);
+  });
+  after(async () => {
+    await client?.shutdown();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  const statusOf = async () => (await client.request('tandem/trace', { id: 'REQ-7' }))?.requirement.status;
+
+  it('reads a report at start-up and again when it changes, so Python tests verify requirements', async () => {
+    await eventually(statusOf, (status) => status === 'verified', 'REQ-7 is verified by the passing report');
+    const reportFile = path.join(root, 'reports', 'pytest.xml');
+    fs.writeFileSync(reportFile, report('fail'));
+    // The editor watches files for the server (it registered for it), so the change comes from the client.
+    client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(reportFile), type: 2 }] });
+    await eventually(statusOf, (status) => status === 'failing', 'REQ-7 is failing after the report changed');
+  });
+
+  it('loads reports named by the tandem.loadTestResults command', async () => {
+    const sample = path.join(fixturesDir, 'junit', 'surefire', 'TEST-com.acme.billing.InvoiceTest.xml');
+    const result = await client.request('workspace/executeCommand', { command: 'tandem.loadTestResults', arguments: [uriOf(sample)] });
+    assert.deepStrictEqual(result, { loaded: 3, problems: [] });
+  });
+});
