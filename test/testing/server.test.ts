@@ -107,6 +107,12 @@ describe('test runs over stdio (mocha fixture)', function () {
     assert.strictEqual(await statusOf('REQ-3'), 'verified');
   });
 
+  it('shows work-done progress while a run goes', async () => {
+    const progress = client.serverRequests.filter((m) => m.method === 'window/workDoneProgress/create');
+    const begins = client.notifications.filter((m) => m.method === '$/progress' && m.params.value?.kind === 'begin' && /running tests/.test(m.params.value.title));
+    assert.ok(progress.length > 0 && begins.length > 0, `expected progress for test runs, got ${begins.length} begin notifications`);
+  });
+
   it('reports a crashing test file as errored tests and keeps serving', async () => {
     const crashFile = path.join(root, 'test', 'crash.test.js');
     const result = await client.request('tandem/runTests', { scope: 'file', uri: uriOf(crashFile) }, 30000);
@@ -114,5 +120,15 @@ describe('test runs over stdio (mocha fixture)', function () {
     assert.match(result.problems[0].message, /exited with code 7/);
     const info = await client.request('tandem/serverInfo', {});
     assert.ok(info.files > 0, 'the server still answers after a crashing run');
+  });
+
+  it('keeps results across a restart', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    assert.ok(fs.existsSync(path.join(root, '.tandem', 'test-results.json')), 'results are saved in .tandem/test-results.json');
+    await client.shutdown();
+    client = await startServer(root);
+    const deadline = Date.now() + 5000;
+    while ((await statusOf('REQ-3')) !== 'verified' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.strictEqual(await statusOf('REQ-3'), 'verified', 'the saved passing result of REQ-3 verifies it after a restart');
   });
 });
