@@ -117,6 +117,8 @@ export class TraceGraph {
   /** OpenFastTrace: the IDs written in links, with how often, by their revision-less key. */
   private readonly linkTargetsByKey = new Map<string, Map<string, number>>();
   private readonly prefixes = new Map<string, number>();
+  /** IDs that tags or links name and no item defines. */
+  private readonly unknownTargets = new Set<string>();
   private results = new Map<string, TestResultRecord[]>();
   private readonly cache = new Map<string, Computed>();
   private readonly problemCache = new Map<string, Problem[]>();
@@ -286,6 +288,10 @@ export class TraceGraph {
         // Links to other revisions of the same item change from orphaned to outdated/predated.
         for (const target of this.linkTargetsByKey.get(key)?.keys() ?? []) expanded.add(target);
       }
+    }
+    for (const id of expanded) {
+      if (!this.items.has(id) && (this.tagsByTarget.has(id) || this.coveredBy.has(id))) this.unknownTargets.add(id);
+      else this.unknownTargets.delete(id);
     }
     const queue = [...expanded];
     const seen = new Set<string>(queue);
@@ -773,9 +779,7 @@ export class TraceGraph {
       }
     }
     for (const tag of facts.tags) {
-      if (tag.kind === 'oft') continue;
-      if (this.items.has(tag.target)) continue;
-      if (tag.kind === 'title' && !this.prefixes.has(idPrefix(tag.target)) && !parseOftId(tag.target)) continue;
+      if (tag.kind === 'oft' || !this.countsAsUnknown(tag)) continue;
       problems.push({ path, span: tag.span, severity: 'warning', code: 'unknown-id', message: `No requirement has the ID ${tag.target}.`, data: { id: tag.target } });
     }
     problems.sort((a, b) => a.span.start.line - b.span.start.line || a.span.start.character - b.span.start.character);
@@ -786,10 +790,9 @@ export class TraceGraph {
   /** Defects of tags that belong to no requirement: unknown IDs (for `check` and reports). */
   unknownIdDefects(): (Defect & { id?: string })[] {
     const out: (Defect & { id?: string })[] = [];
-    for (const [target, tags] of this.tagsByTarget) {
-      if (this.items.has(target)) continue;
-      for (const tag of tags) {
-        if (tag.kind === 'title' && !this.prefixes.has(idPrefix(tag.target)) && !parseOftId(tag.target)) continue;
+    for (const target of this.unknownTargets) {
+      for (const tag of this.tagsByTarget.get(target) ?? []) {
+        if (!this.countsAsUnknown(tag)) continue;
         out.push({ kind: 'unknownId', message: `No requirement has the ID ${target}.`, location: this.location(tag.path, tag.span), relatedId: target });
       }
     }
@@ -816,25 +819,34 @@ export class TraceGraph {
     let defective = 0;
     let complete = 0;
     for (const id of this.listedIds(under)) {
-      const summary = this.summary(id);
+      const computed = this.computed(id);
+      const artifactType = this.items.get(id)![0].artifactType;
       total++;
-      byStatus[summary.status]++;
-      const perType = (byArtifactType[summary.artifactType] ??= { total: 0, byStatus: emptyCounts() });
+      byStatus[computed.status]++;
+      const perType = (byArtifactType[artifactType] ??= { total: 0, byStatus: emptyCounts() });
       perType.total++;
-      perType.byStatus[summary.status]++;
-      if (summary.defects.length > 0) defective++;
-      if (summary.status === 'covered' || summary.status === 'verified') complete++;
+      perType.byStatus[computed.status]++;
+      if (computed.defects.length > 0) defective++;
+      if (computed.status === 'covered' || computed.status === 'verified') complete++;
     }
-    let unknownIdTags = this.unknownIdDefects().length;
-    for (const [id, items] of this.items) {
-      for (const item of items) {
-        if (!item.tag || item.listed) continue;
-        if (under && !under(item.path)) continue;
-        if (item.covers.some((l) => !this.items.has(l.target) && this.otherRevisions(l.target).length === 0)) unknownIdTags++;
+    let unknownIdTags = 0;
+    for (const target of this.unknownTargets) {
+      for (const tag of this.tagsByTarget.get(target) ?? []) {
+        if (under && !under(tag.path)) continue;
+        if (this.countsAsUnknown(tag)) unknownIdTags++;
       }
-      void id;
+      for (const item of this.coveredBy.get(target) ?? []) {
+        if (!item.tag || item.listed || (under && !under(item.path))) continue;
+        if (this.otherRevisions(target).length === 0) unknownIdTags++;
+      }
     }
     return { total, byStatus, byArtifactType, defective, unknownIdTags, coveredRatio: total === 0 ? 1 : complete / total };
+  }
+
+  /** A comment tag names an unknown ID; a title only when the ID looks like one of the project's. */
+  private countsAsUnknown(tag: TraceTag): boolean {
+    if (this.items.has(tag.target)) return false;
+    return tag.kind !== 'title' || this.prefixes.has(idPrefix(tag.target)) || parseOftId(tag.target) !== undefined;
   }
 
   knownIds(): { id: string; title: string; status: RequirementStatus }[] {

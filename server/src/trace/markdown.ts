@@ -57,6 +57,7 @@ export function extractMarkdown(
   const requirements: RequirementDef[] = [];
   const problems: Problem[] = [];
   const count = lines.lineCount();
+  const starts = lines.lineStarts();
   let inCode = false;
   let pendingTitle: { text: string; line: number } | undefined;
   let oft: OpenOftItem | undefined;
@@ -75,16 +76,19 @@ export function extractMarkdown(
 
   for (let line = 0; line < count; line++) {
     const content = lines.lineText(line);
-    if (!oft && codeFence.test(content)) {
+    const first = content.trimStart().charCodeAt(0);
+    if (!oft && (first === 96 || first === 126) && codeFence.test(content)) {
       inCode = !inCode;
       continue;
     }
     if (inCode) continue;
 
-    const nextLine = line + 1 < count ? lines.lineText(line + 1) : undefined;
-    const heading = headingLine.exec(content);
+    const nextStart = line + 1 < count ? starts[line + 1] : -1;
+    const nextFirst = nextStart === -1 ? -1 : text.charCodeAt(nextStart);
+    const nextLine = nextFirst === 61 || nextFirst === 45 ? lines.lineText(line + 1) : undefined;
+    const heading = first === 35 ? headingLine.exec(content) : null;
     const setext =
-      !heading && nextLine !== undefined && (nextLine.startsWith('=') || nextLine.startsWith('-')) && underline.test(nextLine) && content.trim().length > 0 && !bulletLine.test(content) && !oftIdLine.test(content);
+      !heading && nextLine !== undefined && underline.test(nextLine) && content.trim().length > 0 && !bulletLine.test(content) && !oftIdLine.test(content);
     if (heading || setext) {
       const titleText = heading ? heading[2] : content.trim();
       const level = heading ? heading[1].length : nextLine!.startsWith('=') ? 1 : 2;
@@ -102,7 +106,7 @@ export function extractMarkdown(
       continue;
     }
 
-    const oftMatch = oftIdLine.exec(content);
+    const oftMatch = content.includes('~') ? oftIdLine.exec(content) : null;
     if (oftMatch) {
       closeOft(line - 1);
       closePlain(line - 1);
@@ -165,7 +169,7 @@ export function extractMarkdown(
     }
     if (content.trim().length > 0 && pendingTitle && !onlyBlankBetween(lines, pendingTitle.line, line)) pendingTitle = undefined;
 
-    const bullet = bulletLine.exec(content) ?? /^(\s{0,3})\d+[.)]\s+(.*)$/.exec(content);
+    const bullet = first === 45 || first === 42 || first === 43 ? bulletLine.exec(content) : first >= 48 && first <= 57 ? /^(\s{0,3})\d+[.)]\s+(.*)$/.exec(content) : null;
     if (bullet) {
       const defined = plainDefinition(bullet[2], idRegex, true);
       if (defined) {
@@ -242,7 +246,7 @@ function readPlainLine(item: OpenPlainItem, content: string, line: number, idReg
     if (item.text.length > 0 && item.text[item.text.length - 1] !== '') item.text.push('');
     return;
   }
-  const link = plainLinkLine.exec(content);
+  const link = content.includes(':') ? plainLinkLine.exec(content) : null;
   if (link) {
     const offset = content.length - link[2].length;
     idRegex.lastIndex = 0;
@@ -360,12 +364,19 @@ function onlyBlankBetween(lines: LineIndex, from: number, to: number): boolean {
   return true;
 }
 
+/** Lines joined into paragraphs: lines of one paragraph by a space, paragraphs by a blank line. */
 function joinParagraphs(parts: string[]): string {
-  return parts
-    .join('\n')
-    .replace(/([^\n])\n(?!\n)/g, '$1 ')
-    .replace(/\n{2,}/g, '\n\n')
-    .trim();
+  let out = '';
+  let blank = false;
+  for (const part of parts) {
+    if (part === '') {
+      blank = out.length > 0;
+      continue;
+    }
+    out += out.length === 0 ? part : blank ? `\n\n${part}` : ` ${part}`;
+    blank = false;
+  }
+  return out;
 }
 
 function firstSentence(text: string): string {

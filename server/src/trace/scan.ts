@@ -190,11 +190,17 @@ export function scanCode(text: string, syntax: LanguageSyntax, wantTests: boolea
     return true;
   };
 
+  const jump = jumpRegExp(syntax, wantTests);
   outer: while (i < length) {
+    // Only a few characters can start a comment, a string or a parenthesis: jump to the next one.
+    jump.lastIndex = i;
+    if (!jump.test(text)) break;
+    i = jump.lastIndex - 1;
     const c = text.charCodeAt(i);
-    if (c === Ch.Space || c === Ch.Tab || c === Ch.LineFeed || c === Ch.CarriageReturn) {
-      i++;
-      continue;
+    if (style === 'js' && c === Ch.Slash) {
+      const previous = previousSignificant(text, i, comments);
+      lastSignificant = previous === -1 ? -1 : text.charCodeAt(previous);
+      lastSignificantOffset = previous;
     }
     // Comments.
     for (const token of lineStarts) {
@@ -349,6 +355,57 @@ export function scanCode(text: string, syntax: LanguageSyntax, wantTests: boolea
     i++;
   }
   return { comments, tests };
+}
+
+const jumpCache = new Map<string, RegExp>();
+
+/** A regular expression that finds the next character that may start a token the scan cares about. */
+function jumpRegExp(syntax: LanguageSyntax, wantTests: boolean): RegExp {
+  const key = `${syntax.family}:${wantTests}`;
+  let regex = jumpCache.get(key);
+  if (!regex) {
+    const starts = new Set<string>(['"', "'"]);
+    for (const token of syntax.lineComments) starts.add(token[0]);
+    for (const [open] of syntax.blockComments) starts.add(open[0]);
+    if (syntax.strings === 'js' || syntax.strings === 'go' || syntax.strings === 'shell' || syntax.strings === 'ruby') starts.add('`');
+    if (syntax.strings === 'js') starts.add('/');
+    if (syntax.strings === 'rust') {
+      starts.add('r');
+      starts.add('b');
+    }
+    if (syntax.verbatim === 'cpp') starts.add('R');
+    if (syntax.strings === 'lua') starts.add('[');
+    if (syntax.strings === 'lisp') {
+      starts.add('#');
+      starts.add('?');
+    }
+    if (wantTests) {
+      starts.add('(');
+      starts.add(')');
+    }
+    const escaped = [...starts].map((c) => c.replace(/[\]\\^-]/g, '\\$&')).join('');
+    regex = new RegExp(`[${escaped}]`, 'g');
+    jumpCache.set(key, regex);
+  }
+  return regex;
+}
+
+/** The offset of the last character before `at` that is neither whitespace nor in the last comment. */
+function previousSignificant(text: string, at: number, comments: number[]): number {
+  let j = at - 1;
+  for (;;) {
+    while (j >= 0) {
+      const c = text.charCodeAt(j);
+      if (c !== Ch.Space && c !== Ch.Tab && c !== Ch.LineFeed && c !== Ch.CarriageReturn) break;
+      j--;
+    }
+    const n = comments.length;
+    if (j >= 0 && n > 0 && j < comments[n - 1] && j >= comments[n - 2]) {
+      j = comments[n - 2] - 1;
+      continue;
+    }
+    return j;
+  }
 }
 
 /** A triple-quoted Python string that starts a statement (only whitespace before it on its line). */

@@ -278,13 +278,13 @@ class Binder {
         last = at;
       }
     } else {
-      const [open, close] = family === 'lisp' ? ['(', ')'] : ['{', '}'];
+      const [open, close] = family === 'lisp' ? [40, 41] : [123, 125];
       let depth = 0;
       let opened = false;
       for (let at = line; at < count && at < line + 5000; at++) {
         const content = lines.lineText(at);
         for (let i = 0; i < content.length; i++) {
-          const c = content[i];
+          const c = content.charCodeAt(i);
           if (c === open) {
             depth++;
             opened = true;

@@ -1,0 +1,76 @@
+/**
+ * A generated workspace in the shape of the trace benchmark: Markdown requirements (`## REQ-n:`
+ * headings, each with text, `Needs: impl, utest` and acceptance criteria) spread over a few files,
+ * and source files whose functions carry `@implements` tags, beside test files whose tests carry
+ * `@verifies` tags and IDs in their titles. Every requirement is implemented once and verified once.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface TraceCorpusOptions {
+  /** Requirements in all (20,000). */
+  requirements?: number;
+  /** Markdown files they are spread over (40). */
+  requirementFiles?: number;
+  /** Source and test files (2,000; half of each). */
+  sourceFiles?: number;
+  /** Tags per source or test file (20). */
+  tagsPerFile?: number;
+}
+
+export interface TraceCorpus {
+  files: string[];
+  requirements: number;
+  tags: number;
+}
+
+export function generateTraceCorpus(dir: string, options: TraceCorpusOptions = {}): TraceCorpus {
+  const requirements = options.requirements ?? 20000;
+  const requirementFiles = options.requirementFiles ?? 40;
+  const sourceFiles = options.sourceFiles ?? 2000;
+  const tagsPerFile = options.tagsPerFile ?? 20;
+  const files: string[] = [];
+  fs.mkdirSync(path.join(dir, 'docs'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'src'), { recursive: true });
+
+  const perFile = Math.ceil(requirements / requirementFiles);
+  for (let f = 0; f < requirementFiles; f++) {
+    const parts = [`# Requirements, part ${f + 1}\n`];
+    for (let n = f * perFile + 1; n <= Math.min(requirements, (f + 1) * perFile); n++) {
+      parts.push(
+        `## REQ-${n}: Requirement number ${n}\n\n` +
+          `The system shall handle case ${n} and record the outcome for audit.\n\n` +
+          'Needs: impl, utest\n\n' +
+          `- Given case ${n}, when it is handled, then the outcome is recorded.\n`,
+      );
+    }
+    const file = path.join(dir, 'docs', `requirements-${String(f + 1).padStart(2, '0')}.md`);
+    fs.writeFileSync(file, parts.join('\n'));
+    files.push(file);
+  }
+
+  const pairs = Math.floor(sourceFiles / 2);
+  let tags = 0;
+  let next = 0;
+  const nextId = (): number => (next++ % requirements) + 1;
+  for (let f = 0; f < pairs; f++) {
+    const name = `module-${String(f + 1).padStart(4, '0')}`;
+    const source: string[] = ["import { strict as assert } from 'node:assert';\n"];
+    const test: string[] = [`import * as m from './${name}';\n`, `describe('${name}', () => {`];
+    for (let t = 0; t < tagsPerFile; t++) {
+      const id = nextId();
+      source.push(
+        `/**\n * Handles case ${id}.\n * @implements REQ-${id}\n */\nexport function handle${id}(input: string): string {\n  assert.ok(input.length > 0, 'input must not be empty');\n  return \`case ${id}: \${input}\`;\n}\n`,
+      );
+      test.push(`  // @verifies REQ-${id}\n  it('REQ-${id} handles its case', () => {\n    m.handle${id}('x');\n  });\n`);
+      tags += 2;
+    }
+    test.push('});\n');
+    const sourceFile = path.join(dir, 'src', `${name}.ts`);
+    const testFile = path.join(dir, 'src', `${name}.test.ts`);
+    fs.writeFileSync(sourceFile, source.join('\n'));
+    fs.writeFileSync(testFile, test.join('\n'));
+    files.push(sourceFile, testFile);
+  }
+  return { files, requirements, tags };
+}
