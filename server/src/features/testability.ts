@@ -82,18 +82,16 @@ export function positionAt(lineStarts: readonly number[], offset: number): { lin
   return { line: low, character: offset - lineStarts[low] };
 }
 
-/** Requirement IDs bound by trace tags to each symbol of the file (`Class.method` also counts for `Class`). */
-function requirementsBySymbol(ctx: ServerContext, file: string): Map<string, string[]> {
+/**
+ * Requirement IDs that trace tags bind to each exported symbol of the file, asked of the trace
+ * graph at the symbol's name (`@implements REQ-1` above `export function parseOrder`).
+ */
+function requirementsBySymbol(ctx: ServerContext, file: string, analysis: FileAnalysis, lineStarts: readonly number[]): Map<string, string[]> {
   const bySymbol = new Map<string, string[]>();
-  const graph = ctx.graph as unknown as { fileFacts?(path: string): { tags: import('../trace/model').TraceTag[] } | undefined };
-  const tags = graph.fileFacts?.(file)?.tags ?? [];
-  for (const tag of tags) {
-    if (!tag.symbol || tag.kind === 'verifies' || tag.kind === 'title') continue;
-    for (const name of new Set([tag.symbol.name, tag.symbol.name.split('.')[0]])) {
-      const list = bySymbol.get(name) ?? [];
-      if (!list.includes(tag.target)) list.push(tag.target);
-      bySymbol.set(name, list);
-    }
+  for (const declaration of analysis.exports) {
+    if (bySymbol.has(declaration.localName)) continue;
+    const ids = ctx.graph.traceAt(file, positionAt(lineStarts, declaration.start)).requirements.map((requirement) => requirement.id);
+    if (ids.length > 0) bySymbol.set(declaration.localName, ids);
   }
   return bySymbol;
 }
@@ -120,7 +118,7 @@ export function findingsFor(ctx: ServerContext, file: string, text = ctx.readTex
   }
   const lineStarts = cached.lineStarts;
   const lineMap = { text, getLineAndCharacterOfPosition: (offset: number) => positionAt(lineStarts, offset) };
-  const facts = cached.analysis.exports.length > 0 ? state.index.factsFor(file, requirementsBySymbol(ctx, file)) : undefined;
+  const facts = cached.analysis.exports.length > 0 ? state.index.factsFor(file, requirementsBySymbol(ctx, file, cached.analysis, lineStarts)) : undefined;
   return { findings: completeFindings(cached.analysis, lineMap, settings, facts), text, lineStarts };
 }
 
