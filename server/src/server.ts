@@ -148,6 +148,18 @@ export function createServer(connection: Connection): void {
   connection.onWorkspaceSymbol((params) => workspaceSymbols(ctx, params));
 
   // --- testability ---
+  {
+    const testability = require('./features/testability') as typeof import('./features/testability');
+    const testabilitySettings = require('./testability/settings') as typeof import('./testability/settings');
+    (require('./workspace/config') as typeof import('./workspace/config')).settingsSections.set('testability', {
+      defaults: testabilitySettings.testabilitySettingsDefaults as unknown as Record<string, unknown>,
+      validate: testabilitySettings.validateTestabilitySettings,
+    });
+    diagnosticSources.push(testability.testabilityDiagnostics);
+    codeActionProviders.push(testability.testabilityCodeActions);
+    fileIndexers.push(testability.testabilityIndexer);
+    Object.assign(commands, testability.testabilityCommands);
+  }
   // --- end testability ---
 
   // --- testing ---
