@@ -80,6 +80,8 @@ export interface BuiltPrompt {
   messages: ChatMessage[];
   /** Estimated tokens of the messages. */
   tokens: number;
+  /** Estimated tokens of the quoted workspace context alone (the rest is instructions and the task). */
+  contextTokens: number;
   /** Titles of the sections left out or cut for the budget. */
   trimmed: string[];
 }
@@ -91,6 +93,7 @@ export function buildPrompt(task: GenerationTask, budgetTokens: number): BuiltPr
   let remaining = budgetTokens - estimateTokens(system) - estimateTokens(head) - 50;
   const trimmed: string[] = [];
   const chosen: string[] = [];
+  let contextTokens = 0;
   const ordered = [...task.sections].sort((a, b) => a.priority - b.priority);
   for (const section of ordered) {
     const rendered = renderSection(section);
@@ -98,12 +101,15 @@ export function buildPrompt(task: GenerationTask, budgetTokens: number): BuiltPr
     if (cost <= remaining) {
       chosen.push(rendered);
       remaining -= cost;
+      contextTokens += cost;
       continue;
     }
     if (section.priority === 0 || remaining > 200) {
       const keepChars = Math.max(0, remaining * 4 - 120);
       if (keepChars > 200) {
-        chosen.push(renderSection(section, `${section.text.slice(0, keepChars)}\n… (cut to fit the budget)`));
+        const cut = renderSection(section, `${section.text.slice(0, keepChars)}\n… (cut to fit the budget)`);
+        chosen.push(cut);
+        contextTokens += estimateTokens(cut);
         remaining = 0;
       }
     }
@@ -114,7 +120,7 @@ export function buildPrompt(task: GenerationTask, budgetTokens: number): BuiltPr
     { role: 'system', content: system },
     { role: 'user', content: user },
   ];
-  return { messages, tokens: estimateTokens(system) + estimateTokens(user), trimmed };
+  return { messages, tokens: estimateTokens(system) + estimateTokens(user), contextTokens, trimmed };
 }
 
 /** The feedback for a repair round: what every blocking check found, grouped by check. */

@@ -1,0 +1,227 @@
+/**
+ * The generation loop's own cost: everything a round does besides waiting for the model (parsing
+ * the answer, planning the edit, the type check, the testability check, the scratch copy and both
+ * runs of the new tests), on the example workspace (JavaScript, node:test) and on the TypeScript
+ * test fixture, with a provider that answers at once so model time is zero. Also the prompt's size
+ * against sending the whole files it quotes, and against the whole workspace. Target: ≤ 2 s a round.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { TypeScriptModule } from '../server/src/generation/declarations';
+import { runGeneration, type EngineResult } from '../server/src/generation/engine';
+import { gatherTask, type GatherRequest, type WorkspaceView } from '../server/src/generation/gather';
+import type { ChatMessage, ModelAnswer } from '../server/src/generation/model';
+import { maySend } from '../server/src/generation/paths';
+import { buildPrompt } from '../server/src/generation/prompt';
+import { estimateTokens, type ModelProvider } from '../server/src/generation/providers/provider';
+import { generationSettingsDefaults } from '../server/src/generation/settings';
+import type { GenerationTask } from '../server/src/generation/task';
+import { extractFacts } from '../server/src/trace/extract';
+import { traceSettingsDefaults } from '../server/src/workspace/config';
+import { percentile, printRows, type BenchRow } from './types';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const runs = 5;
+
+/** Answers every request at once with the same text: model time is zero by construction. */
+class CannedProvider implements ModelProvider {
+  readonly name = 'openai' as const;
+  readonly model = 'canned';
+  constructor(private readonly text: string) {}
+  async complete(messages: ChatMessage[]): Promise<ModelAnswer> {
+    return { text: this.text, tokensIn: estimateTokens(messages.map((m) => m.content).join('\n')), tokensOut: estimateTokens(this.text), ms: 0, requests: 1 };
+  }
+}
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === '.git') continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) walk(full, out);
+    else out.push(full);
+  }
+  return out;
+}
+
+/** A copy of a folder in the temp dir with the repository's node_modules linked. */
+function copyWorkspace(source: string): string {
+  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-gen-')));
+  fs.cpSync(source, root, { recursive: true });
+  if (!fs.existsSync(path.join(root, 'node_modules'))) fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(root, 'node_modules'), 'junction');
+  return root;
+}
+
+function viewOf(root: string): WorkspaceView {
+  const files = walk(root);
+  const indexed = new Set(files);
+  const requirements = new Map<string, { id: string; title: string; text: string; acceptanceCriteria: string[] }>();
+  for (const file of files.filter((f) => f.endsWith('.md'))) {
+    const facts = extractFacts(file, fs.readFileSync(file, 'utf8'), { role: 'requirements', idPattern: traceSettingsDefaults.idPattern } as Parameters<typeof extractFacts>[2]);
+    for (const def of facts.requirements) requirements.set(def.id, { id: def.id, title: def.title, text: def.text, acceptanceCriteria: def.acceptanceCriteria });
+  }
+  return {
+    folder: root,
+    readText: (file) => (fs.existsSync(file) && fs.statSync(file).isFile() ? fs.readFileSync(file, 'utf8') : undefined),
+    files: () => files,
+    isTest: (file) => path.relative(root, file).split(path.sep)[0] === 'test',
+    maySend: (file) => maySend(file, root, (f) => indexed.has(f), []),
+    requirement: (id) => requirements.get(id),
+  };
+}
+
+interface Scenario {
+  /** A short label for the rows. */
+  label: string;
+  title: string;
+  source: string;
+  request: (root: string) => GatherRequest;
+  answer: string;
+}
+
+const fence = '```';
+
+const scenarios: Scenario[] = [
+  {
+    label: 'examples/ (JS)',
+    title: 'example workspace (JavaScript, node:test): implement the stub reserveStock',
+    source: path.join(repoRoot, 'examples'),
+    request: (root) => ({ kind: 'stub', path: path.join(root, 'src', 'ids.js'), symbol: 'reserveStock', requirementId: 'ORD-7' }),
+    answer: [
+      'FILE src/ids.js REPLACE reserveStock',
+      `${fence}js`,
+      'function reserveStock(stock, lines) {',
+      '  for (const line of lines) {',
+      '    if ((stock[line.sku] ?? 0) < line.quantity) throw new Error(`not enough ${line.sku}`);',
+      '  }',
+      '  const next = { ...stock };',
+      '  for (const line of lines) next[line.sku] -= line.quantity;',
+      '  return next;',
+      '}',
+      fence,
+      '',
+      'FILE test/stock.test.js CREATE',
+      `${fence}js`,
+      "'use strict';",
+      "const { describe, it } = require('node:test');",
+      "const assert = require('node:assert/strict');",
+      "const { reserveStock } = require('../src/ids');",
+      '',
+      "describe('reserveStock', () => {",
+      "  it('takes every line from stock', () => {",
+      "    assert.deepEqual(reserveStock({ A: 3, B: 1 }, [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }]), { A: 1, B: 0 });",
+      '  });',
+      "  it('reserves nothing when one line is short', () => {",
+      "    assert.throws(() => reserveStock({ A: 3 }, [{ sku: 'A', quantity: 1 }, { sku: 'B', quantity: 1 }]), /not enough B/);",
+      '  });',
+      '});',
+      fence,
+    ].join('\n'),
+  },
+  {
+    label: 'shop fixture (TS)',
+    title: 'TypeScript project (test fixture shop, mocha): implement the stub slugify',
+    source: path.join(repoRoot, 'test', 'fixtures', 'generation', 'shop'),
+    request: (root) => ({ kind: 'stub', path: path.join(root, 'src', 'slugify.ts'), symbol: 'slugify', requirementId: 'REQ-1' }),
+    answer: fs.existsSync(path.join(repoRoot, 'test', 'fixtures', 'generation', 'answers', 'slugify-good.md'))
+      ? fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'generation', 'answers', 'slugify-good.md'), 'utf8')
+      : '',
+  },
+];
+
+async function runScenario(ts: TypeScriptModule, scenario: Scenario): Promise<BenchRow[]> {
+  const perRound: number[] = [];
+  const checks: number[] = [];
+  let last: EngineResult | undefined;
+  let workspaceTokens = 0;
+  for (let i = 0; i < runs; i++) {
+    const root = copyWorkspace(scenario.source);
+    try {
+      const view = viewOf(root);
+      workspaceTokens = view.files().filter((f) => /\.(?:[mc]?[jt]s|md)$/.test(f)).reduce((sum, f) => sum + estimateTokens(fs.readFileSync(f, 'utf8')), 0);
+      const started = performance.now();
+      const result = await runGeneration({
+        ts,
+        view,
+        request: scenario.request(root),
+        settings: { ...generationSettingsDefaults, model: 'canned' },
+        testabilitySettings: undefined,
+        overlay: () => undefined,
+        secretEnvNames: [],
+        progress: () => undefined,
+        log: () => undefined,
+        signal: new AbortController().signal,
+        provider: new CannedProvider(scenario.answer),
+      });
+      const total = performance.now() - started;
+      if (result.loop?.status !== 'passed') throw new Error(`${scenario.title}: expected the canned answer to pass, got ${result.loop?.status ?? result.error}: ${JSON.stringify(result.loop?.rounds.map((r) => r.issues))}`);
+      const rounds = result.loop.rounds;
+      perRound.push((total - rounds.reduce((sum, r) => sum + r.modelMs, 0)) / rounds.length);
+      checks.push(rounds.reduce((sum, r) => sum + r.checksMs, 0) / rounds.length);
+      last = result;
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  }
+  return [
+    { name: 'loop overhead per round, median', value: Math.round(percentile(perRound, 50)), unit: 'ms', note: `target ≤ 2000 ms; everything but model time, ${runs} runs` },
+    { name: 'loop overhead per round, max', value: Math.round(Math.max(...perRound)), unit: 'ms', note: 'the first run loads TypeScript and parses its libraries' },
+    { name: 'of which checks, median', value: Math.round(percentile(checks, 50)), unit: 'ms', note: 'type check, testability, scratch copy and 2 test runs' },
+    ...promptRows(ts, last!.task!, workspaceTokens),
+  ].map((row) => ({ ...row, name: `${scenario.label}: ${row.name}` }));
+}
+
+/** The prompt against the same instructions with whole files pasted in, and against the whole workspace. */
+function promptRows(ts: TypeScriptModule, task: GenerationTask, workspaceTokens: number): BenchRow[] {
+  const built = buildPrompt(task, generationSettingsDefaults.promptTokenBudget);
+  const instructions = built.tokens - built.contextTokens;
+  const wholeFiles = instructions + Math.ceil(task.wholeFileChars / 4);
+  return [
+    { name: 'prompt', value: built.tokens, unit: 'tokens', note: `${built.contextTokens} of them quoted context; estimated at 4 characters a token` },
+    { name: 'same prompt with whole files', value: wholeFiles, unit: 'tokens', note: `the files the context quotes, pasted whole: the prompt is ${(built.tokens / Math.max(1, wholeFiles)).toFixed(2)}× of that` },
+    ...(workspaceTokens > 0 ? [{ name: 'same prompt with the whole workspace', value: instructions + workspaceTokens, unit: 'tokens', note: `prompt is ${(built.tokens / (instructions + workspaceTokens)).toFixed(3)}× of that` }] : []),
+  ];
+}
+
+/** Gathering and prompt size on a large real module (zod's sources as installed), without running the loop. */
+function largeModuleRows(ts: TypeScriptModule): BenchRow[] {
+  const root = path.join(repoRoot, 'node_modules', 'zod', 'src', 'v4');
+  if (!fs.existsSync(path.join(root, 'core', 'util.ts'))) return [];
+  const files = walk(root).filter((f) => f.endsWith('.ts'));
+  const indexed = new Set(files);
+  const view: WorkspaceView = {
+    folder: root,
+    readText: (file) => (indexed.has(file) || file.endsWith('package.json') ? (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined) : undefined),
+    files: () => files,
+    isTest: (file) => file.includes(`${path.sep}tests${path.sep}`),
+    maySend: (file) => indexed.has(file),
+    requirement: () => undefined,
+  };
+  const started = performance.now();
+  const task = gatherTask(ts, view, { kind: 'tests', path: path.join(root, 'core', 'util.ts'), symbol: 'getEnumValues' });
+  const gatherMs = performance.now() - started;
+  if ('error' in task) throw new Error(task.error);
+  const workspaceTokens = files.reduce((sum, f) => sum + estimateTokens(fs.readFileSync(f, 'utf8')), 0);
+  return [
+    { name: 'gathering the context', value: Math.round(gatherMs), unit: 'ms', note: `${files.length} files, ${task.existingTestTitles.length} existing tests read for duplicates` },
+    ...promptRows(ts, task, workspaceTokens),
+  ].map((row) => ({ ...row, name: `zod v4 sources, tests for getEnumValues: ${row.name}` }));
+}
+
+export async function benchGeneration(): Promise<BenchRow[]> {
+  const ts = require('typescript') as TypeScriptModule;
+  const rows: BenchRow[] = [];
+  for (const scenario of scenarios) rows.push(...(await runScenario(ts, scenario)));
+  rows.push(...largeModuleRows(ts));
+  return rows;
+}
+
+if (require.main === module) {
+  benchGeneration().then(
+    (rows) => printRows('Generation loop', rows),
+    (error) => {
+      process.stderr.write(`${(error as Error).stack ?? error}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
