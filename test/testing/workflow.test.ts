@@ -126,3 +126,35 @@ describe('JUnit reports named in the settings', function () {
     assert.deepStrictEqual(result, { loaded: 3, problems: [] });
   });
 });
+
+describe('running everything', function () {
+  this.timeout(30000);
+  let root: string;
+  let client: LspClient;
+  before(async () => {
+    root = writeWorkspace({
+      'package.json': JSON.stringify({ name: 'all', private: true, scripts: { test: 'node --test' } }),
+      'test/a.test.js': `require('node:test').test('a works', () => {});\n`,
+      'test/b.test.js': `require('node:test').test('b fails', () => { throw new Error('b is broken'); });\n`,
+    });
+    client = await startServer(root);
+  });
+  after(async () => {
+    await client?.shutdown();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('runs every test the package selects, through the framework\'s own discovery', async () => {
+    const result = await client.request('tandem/runTests', { scope: 'all' }, 20000);
+    assert.deepStrictEqual(
+      result.results.map((r: any) => [r.testName, r.outcome]).sort(),
+      [
+        ['a works', 'passed'],
+        ['b fails', 'failed'],
+      ],
+    );
+    assert.deepStrictEqual(result.counts, { passed: 1, failed: 1, skipped: 0, errored: 0 });
+    const diagnostics = await client.waitForDiagnostics(uriOf(path.join(root, 'test', 'b.test.js')), (list) => list.length > 0);
+    assert.match(diagnostics[0].message, /Test "b fails" failed: b is broken/);
+  });
+});

@@ -608,9 +608,11 @@ export function testRunsOnSave(ctx: ServerContext, file: string): void {
   state.savedFiles.add(file);
   clearTimeout(state.saveTimer);
   state.saveTimer = setTimeout(() => {
-    const uris = [...state.savedFiles].map(pathToUri);
+    const saved = [...state.savedFiles];
     state.savedFiles.clear();
-    const { done } = startTestRun(ctx, { scope: 'affected', uris });
+    // A save that affects no test starts no run (and no progress, notification or log line).
+    if (state.imports.affectedTests(saved, (candidate) => isTestFile(ctx, candidate)).length === 0) return;
+    const { done } = startTestRun(ctx, { scope: 'affected', uris: saved.map(pathToUri) });
     void done;
   }, settings.runOnSaveDelayMs);
 }

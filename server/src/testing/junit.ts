@@ -10,9 +10,9 @@
  * (pytest's xunit1 family, nextest, some Go converters), else guessed from `classname` (pytest's
  * dotted module path `tests.test_login.TestLogin`, a Java class `com.acme.LoginTest`), to be
  * matched against the workspace's files by `resolveTestFile`. The full title is the suite path
- * inside the file followed by the test's name: `TestLogin test_ok` for a pytest method,
- * `test_ok` for a pytest function, `LoginTest should_login` is left as `should_login` for Java
- * because the class is the file.
+ * inside the file followed by the test's name: `TestLogin test_ok` for a pytest method, `test_ok`
+ * for a pytest function, `should_login` for a Java method (the class is the file), `TestTotal/x`
+ * for a Go subtest.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
