@@ -289,9 +289,15 @@ export class TraceGraph {
         for (const target of this.linkTargetsByKey.get(key)?.keys() ?? []) expanded.add(target);
       }
     }
+    // Files of tags naming an ID change their problems only when the ID appears or disappears.
+    const flipped = new Set<string>();
     for (const id of expanded) {
-      if (!this.items.has(id) && (this.tagsByTarget.has(id) || this.coveredBy.has(id))) this.unknownTargets.add(id);
+      const unknown = !this.items.has(id) && (this.tagsByTarget.has(id) || this.coveredBy.has(id));
+      if (unknown !== this.unknownTargets.has(id)) flipped.add(id);
+      if (unknown) this.unknownTargets.add(id);
       else this.unknownTargets.delete(id);
+      for (const tag of flipped.has(id) || !this.items.has(id) ? (this.tagsByTarget.get(id) ?? []) : []) this.markFile(tag.path);
+      for (const covering of this.coveredBy.get(id) ?? []) this.markFile(covering.path);
     }
     const queue = [...expanded];
     const seen = new Set<string>(queue);
@@ -329,8 +335,6 @@ export class TraceGraph {
         }
       }
       for (const item of this.items.get(id) ?? []) this.markFile(item.path);
-      for (const tag of this.tagsByTarget.get(id) ?? []) this.markFile(tag.path);
-      for (const covering of this.coveredBy.get(id) ?? []) this.markFile(covering.path);
     }
   }
 
