@@ -217,6 +217,27 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
       fs.rmSync(marker, { force: true });
     }
   });
+
+  it('refactors for testability: a finding left in place is fed back, its removal is accepted', async () => {
+    const request: GatherRequest = { kind: 'refactor', path: path.join(root, 'src', 'orders.ts'), symbol: 'placedToday', finding: { code: 'hidden-clock', message: 'reads the clock inside the function' } };
+    const run = await generate(root, request, [{ answer: answer('refactor-still-hidden') }, { answer: answer('refactor-injected') }]);
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'passed', `${loop.message} ${issuesOf(run)}`);
+    assert.ok(loop.rounds[0].issues.some((i) => i.check === 'testability' && i.blocking && /hidden-clock/.test(i.message)), issuesOf(run));
+    assert.match(lastUserMessage(run, 1), /\[testability\] src\/orders\.ts:\d+: hidden-clock/);
+    const source = loop.planned!.find((f) => f.relative === 'src/orders.ts')!;
+    assert.match(source.after, /now: number = Date\.now\(\)/);
+    assert.match(source.after, /export function orderTotal\(lines: OrderLine\[\]\): number \{\n  return lines\.reduce/, 'the rest of the file is untouched');
+    assert.match(lastUserMessage(run, 0), /Refactor placedToday in src\/orders\.ts \(REPLACE it\) so that it no longer triggers "reads the clock inside the function"/);
+  });
+
+  it('refuses implementation changes when only tests were asked for', async () => {
+    const request: GatherRequest = { kind: 'tests', path: path.join(root, 'src', 'orders.ts'), symbol: 'placedToday' };
+    const run = await generate(root, request, [{ answer: answer('tests-that-change-code') }], { rounds: 1 });
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'failed');
+    assert.ok(loop.rounds[0].issues.some((i) => i.check === 'overwrite' && /only adds tests/.test(i.message)), issuesOf(run));
+  });
 });
 
 describe('generation without a model', function () {

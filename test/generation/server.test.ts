@@ -73,7 +73,14 @@ describe('generation over stdio', function () {
     assert.deepEqual(await titles(path.join(root, 'requirements.md'), 'REQ-2'), ['Implement REQ-2 with tests']);
     assert.deepEqual(await titles(orders, 'placedToday('), ['Generate tests for `placedToday`']);
     assert.deepEqual(await titles(orders, 'orderTotal('), [], 'orderTotal has tests, so nothing is offered');
-    const [action] = await codeActions(slugify, 'slugify(');
+    assert.deepEqual(await titles(slugify, 'REQ-1'), ['Implement REQ-1 with tests'], 'a tag naming a requirement offers it');
+    const { position } = markBefore(orders, 'Date.now()');
+    const clock = { range: { start: position, end: { line: position.line, character: position.character + 10 } }, source: 'tandem', code: 'hidden-clock', message: 'placedToday reads the clock' };
+    const refactor = (await client!.request('textDocument/codeAction', { textDocument: { uri: uriOf(orders) }, range: { start: position, end: position }, context: { diagnostics: [clock] } })).filter((a: any) => a.kind === 'refactor.generate');
+    assert.deepEqual(refactor.map((a: any) => a.title), ['Refactor `placedToday` for testability']);
+    assert.deepEqual(refactor[0].command.arguments[0].finding, { code: 'hidden-clock', message: 'placedToday reads the clock' });
+    assert.deepEqual(refactor[0].diagnostics, [clock]);
+    const [action] = (await codeActions(slugify, 'slugify(')).filter((a) => a.kind === 'refactor.generate');
     assert.equal(action.command.command, 'tandem.generate');
     assert.deepEqual(action.command.arguments, [{ kind: 'stub', uri: uriOf(slugify), symbol: 'slugify', requirementId: 'REQ-1' }]);
     assert.equal(action.edit, undefined, 'nothing is generated while the menu opens');
