@@ -5,7 +5,7 @@
 import * as assert from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ImportGraph, TestResultStore, chooseFramework, diskFingerprints, failingFrame, fingerprint, relativeSpecifiers } from '../../server/src/testing';
+import { ImportGraph, TestResultStore, chooseFramework, diskFingerprints, failingFrame, fingerprint, loadSavedTestResults, relativeSpecifiers, savedResultsFile } from '../../server/src/testing';
 import { findTests } from '../../server/src/testing/locate';
 import { writeWorkspace } from '../support/lsp';
 
@@ -77,10 +77,16 @@ describe('result freshness', () => {
     const fresh = new TestResultStore();
     assert.strictEqual(fresh.load(saved), 1);
     assert.deepStrictEqual([fresh.records()[0].result.outcome, fresh.records()[0].result.stale], ['failed', false]);
+    fs.mkdirSync(path.join(root, '.tandem'));
+    fs.writeFileSync(path.join(root, savedResultsFile), JSON.stringify(saved));
+    assert.deepStrictEqual(loadSavedTestResults([root]).records.map((record) => [record.testName, record.result.stale]), [['t', false]]);
     fs.writeFileSync(file, 'v2');
     const later = new TestResultStore();
     later.load(saved);
     assert.strictEqual(later.records()[0].result.stale, true);
+    assert.deepStrictEqual(loadSavedTestResults([root]).records.map((record) => [record.testName, record.result.stale]), [['t', true]]);
+    fs.writeFileSync(path.join(root, savedResultsFile), '{ broken');
+    assert.match(loadSavedTestResults([root]).problems.join('\n'), /not valid JSON/);
     fs.rmSync(root, { recursive: true, force: true });
   });
 });

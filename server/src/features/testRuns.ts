@@ -30,6 +30,7 @@ import {
   isMissing,
   loadJUnitResults,
   runTests,
+  savedResultsFile as resultsFile,
   scrubbedEnv,
   testingSettingsDefaults,
   type FrameworkInfo,
@@ -43,8 +44,6 @@ import { findTests, matchDeclared, type DeclaredTest } from '../testing/locate';
 import type { TestResultRecord } from '../trace/model';
 import { matchesAny } from '../workspace/glob';
 
-/** Where results are kept across restarts, relative to a workspace folder. */
-const resultsFile = path.join('.tandem', 'test-results.json');
 const notifyDelayMs = 100;
 const publishDelayMs = 50;
 

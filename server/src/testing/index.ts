@@ -3,8 +3,11 @@
  * read JUnit XML, track the import graph and the freshness of results. The server's features and
  * the `tandem` CLI use this module; nothing here knows LSP.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { TestResultRecord } from '../trace/model';
 import { detectFramework, isMissing } from './detect';
+import { TestResultStore } from './results';
 import type { FrameworkName, RunOutcome } from './model';
 import { runTests, scrubbedEnv } from './runner';
 
@@ -60,4 +63,33 @@ export async function runTestFiles(dir: string, files: string[], options: RunTes
     onResult: options.onResult,
     concurrency: 1,
   });
+}
+
+/** Where the server keeps results across restarts, relative to a workspace folder. */
+export const savedResultsFile = path.join('.tandem', 'test-results.json');
+
+/**
+ * Reads the results the server saved in each folder's `.tandem/test-results.json` (for `tandem
+ * check` and `tandem trace` after tests ran in the editor). A result whose test file or imported
+ * modules changed on disk since is returned stale. Missing files are not problems; unreadable ones are.
+ */
+export function loadSavedTestResults(folders: string[]): { records: TestResultRecord[]; problems: string[] } {
+  const store = new TestResultStore();
+  const problems: string[] = [];
+  for (const folder of folders) {
+    const file = path.join(folder, savedResultsFile);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`);
+      continue;
+    }
+    try {
+      store.load(JSON.parse(text));
+    } catch (error) {
+      problems.push(`${file}: not valid JSON (${(error as Error).message})`);
+    }
+  }
+  return { records: store.records(), problems };
 }
