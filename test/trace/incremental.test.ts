@@ -95,4 +95,33 @@ describe('trace: change tracking', () => {
     assert.deepEqual(graph.takeChanges().ids, ['REQ-1']);
     assert.equal(graph.trace('REQ-1')!.requirement.status, 'verified');
   });
+
+  it('asks to refresh only the files whose problems can change when a requirement file is edited', () => {
+    const graph = newGraph();
+    const req = '/p/docs/req.md';
+    graph.setFile(extract(req, '## REQ-1: One\n\n## REQ-2: Two\n', 'requirements'));
+    for (let i = 0; i < 5; i++) graph.setFile(extract(`/p/src/m${i}.ts`, `// @implements REQ-${(i % 2) + 1}\nexport function m${i}() {}\n`, 'source'));
+    graph.takeChanges();
+    graph.setFile(extract(req, '## REQ-1: One, renamed\n\n## REQ-2: Two\n', 'requirements'));
+    assert.deepEqual(graph.takeChanges().files, [req], 'a new title changes no tag');
+    graph.setFile(extract(req, '## REQ-1: One, renamed\n', 'requirements'));
+    assert.deepEqual(graph.takeChanges().files.sort(), [req, '/p/src/m1.ts', '/p/src/m3.ts'], 'the tags of a removed ID become unknown');
+    assert.deepEqual(graph.problems('/p/src/m1.ts').map((p) => p.code), ['unknown-id']);
+  });
+});
+
+describe('trace: OpenFastTrace coverage cycles', () => {
+  it('reports items that cover each other as uncovered, in any order of questions', () => {
+    const spec = '# A\n`req~a~1`\nCovers:\n* `dsn~b~1`\n\nNeeds: dsn\n\n# B\n`dsn~b~1`\nCovers:\n* `req~a~1`\n\nNeeds: req\n';
+    for (const first of ['req~a~1', 'dsn~b~1']) {
+      const graph = newGraph();
+      graph.setFile(extract('/p/doc/spec.md', spec, 'requirements'));
+      graph.trace(first);
+      for (const id of ['req~a~1', 'dsn~b~1']) {
+        const trace = graph.trace(id)!;
+        assert.deepEqual(trace.defects.map((d) => d.kind), ['uncovered'], `${id} after asking about ${first} first`);
+        assert.match(trace.defects[0].message, /cycle/);
+      }
+    }
+  });
 });

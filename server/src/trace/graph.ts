@@ -589,7 +589,7 @@ export class TraceGraph {
     const computed = this.computed(id);
     return {
       id,
-      title: first?.def?.title ?? '',
+      title: titleOf(first),
       format: first?.def?.format ?? 'oft',
       artifactType: first?.artifactType ?? '',
       status: computed.status,
@@ -673,7 +673,7 @@ export class TraceGraph {
 
   private linked(id: string, suspect: boolean | undefined): LinkedRequirement {
     const first = this.items.get(id)?.[0];
-    const linked: LinkedRequirement = { id, title: first?.def?.title ?? '', status: this.computed(id).status };
+    const linked: LinkedRequirement = { id, title: titleOf(first), status: this.computed(id).status };
     if (first) linked.location = this.location(first.path, first.span);
     if (suspect !== undefined) linked.suspect = suspect;
     return linked;
@@ -856,7 +856,7 @@ export class TraceGraph {
   knownIds(): { id: string; title: string; status: RequirementStatus }[] {
     return this.listedIds().map((id) => {
       const first = this.items.get(id)![0];
-      return { id, title: first.def?.title ?? '', status: this.computed(id).status };
+      return { id, title: titleOf(first), status: this.computed(id).status };
     });
   }
 
@@ -928,6 +928,12 @@ function itemOfOftTag(tag: TraceTag): Item {
     listed: (tag.oftItem?.needs.length ?? 0) > 0,
     rejected: false,
   };
+}
+
+/** An item's title; OpenFastTrace items without a heading are titled by their name, as OpenFastTrace does. */
+function titleOf(item: Item | undefined): string {
+  if (!item) return '';
+  return item.def?.title || item.def?.name || item.tag?.oftItem?.name || '';
 }
 
 function applyResults(status: RequirementStatus, results: ResultAggregate): RequirementStatus {
