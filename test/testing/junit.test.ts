@@ -60,6 +60,15 @@ describe('JUnit XML results', () => {
     });
   }
 
+  it('finds the test files under the given roots when no file list is given (the CLI)', () => {
+    const root = path.join(junitDir, 'go');
+    const { records } = loadJUnitResults([path.join(root, 'report.xml')], { roots: [root] });
+    assert.deepStrictEqual(
+      records.map((record) => path.relative(root, record.path).split(path.sep).join('/')),
+      ['cart/cart_test.go', 'cart/cart_test.go', 'cart/total_test.go', 'pricing/pricing_test.go'],
+    );
+  });
+
   it('keeps the failure message and the duration, and takes the suite timestamp as the time', () => {
     const root = path.join(junitDir, 'pytest');
     const records = parseJUnitXml(fs.readFileSync(path.join(root, 'report.xml'), 'utf8'), path.join(root, 'report.xml'), [root], filesUnder(root));

@@ -216,11 +216,13 @@ function junitRecords(text: string, reportPath: string, roots: string[], workspa
 /**
  * Reads JUnit XML report files for `tandem trace --results FILE...` and the `testing.junitReports`
  * setting. Results without a timestamp take the report file's modification time. Unreadable files
- * and malformed XML become problems; what could be read is kept.
+ * and malformed XML become problems; what could be read is kept. Without `workspaceFiles`, the
+ * files under `roots` are listed (skipping dependency and build folders) to resolve guessed paths.
  */
 export function loadJUnitResults(files: string[], options: { roots?: string[]; workspaceFiles?: readonly string[] } = {}): { records: TestResultRecord[]; problems: string[] } {
   const records: TestResultRecord[] = [];
   const problems: string[] = [];
+  let listed: string[] | undefined;
   for (const file of files) {
     let text: string;
     let at: string;
@@ -231,9 +233,35 @@ export function loadJUnitResults(files: string[], options: { roots?: string[]; w
       problems.push(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
       continue;
     }
-    const read = junitRecords(text, file, options.roots ?? [process.cwd()], options.workspaceFiles ?? [], at);
+    const roots = options.roots ?? [process.cwd()];
+    const workspaceFiles = options.workspaceFiles ?? (listed ??= listFiles(roots));
+    const read = junitRecords(text, file, roots, workspaceFiles, at);
     records.push(...read.records);
     problems.push(...read.problems);
   }
   return { records, problems };
+}
+
+const skippedFolders = new Set(['node_modules', '.git', 'target', 'build', 'dist', 'out', '.venv', 'venv', '__pycache__', '.tandem', 'vendor']);
+const maxListedFiles = 100000;
+
+/** The files under `roots`, breadth first, without dependency and build folders, at most 100,000. */
+function listFiles(roots: string[]): string[] {
+  const files: string[] = [];
+  const queue = [...roots];
+  while (queue.length > 0 && files.length < maxListedFiles) {
+    const dir = queue.shift()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (entry.isDirectory()) {
+        if (!skippedFolders.has(entry.name)) queue.push(path.join(dir, entry.name));
+      } else if (entry.isFile()) files.push(path.join(dir, entry.name));
+    }
+  }
+  return files;
 }
