@@ -231,6 +231,15 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
     assert.match(lastUserMessage(run, 0), /Refactor placedToday in src\/orders\.ts \(REPLACE it\) so that it no longer triggers "reads the clock inside the function"/);
   });
 
+  it('reports a caller that a refactoring breaks', async () => {
+    fs.writeFileSync(path.join(root, 'src', 'report.ts'), "import { placedToday } from './orders';\n\nexport const todayOnly = (times: number[]) => times.filter((t) => placedToday(t));\n");
+    const request: GatherRequest = { kind: 'refactor', path: path.join(root, 'src', 'orders.ts'), symbol: 'placedToday', finding: { code: 'hidden-clock', message: 'reads the clock' } };
+    const run = await generate(root, request, [{ answer: answer('refactor-breaks-caller') }], { rounds: 1 });
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'failed');
+    assert.ok(loop.rounds[0].issues.some((i) => i.check === 'types' && i.path === 'src/report.ts' && /TS2554 in a caller of placedToday/.test(i.message)), issuesOf(run));
+  });
+
   it('refuses implementation changes when only tests were asked for', async () => {
     const request: GatherRequest = { kind: 'tests', path: path.join(root, 'src', 'orders.ts'), symbol: 'placedToday' };
     const run = await generate(root, request, [{ answer: answer('tests-that-change-code') }], { rounds: 1 });

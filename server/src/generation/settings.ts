@@ -79,5 +79,6 @@ export function validateGenerationSettings(value: GenerationSettings): string[] 
   if (!Number.isInteger(value.maxRetries) || value.maxRetries < 0) problems.push('generation.maxRetries must be a non-negative integer');
   if (!Number.isInteger(value.maxRetryDelayMs) || value.maxRetryDelayMs < 0) problems.push('generation.maxRetryDelayMs must be a non-negative integer');
   if (value.rounds > 10) problems.push('generation.rounds must be at most 10');
+  if (value.provider === 'openai' && value.model.trim() === '') problems.push('generation.model must name a model when generation.provider is "openai"');
   return problems;
 }

@@ -21,6 +21,8 @@ export interface TypeCheckInput {
 }
 
 const sourceCache = new Map<string, { text: string; file: TS.SourceFile }>();
+/** Parsed files kept between checks; the cache starts over beyond this. */
+const maxCachedSources = 5000;
 
 function findConfig(folder: string, start: string): string | undefined {
   let dir = path.dirname(start);
@@ -114,6 +116,44 @@ export function typeCheckPlanned(input: TypeCheckInput): GenerationCheckIssue[] 
     const syntactic = program.getSyntacticDiagnostics(source);
     report('syntax', syntactic);
     if (syntactic.length === 0) report('types', program.getSemanticDiagnostics(source));
+  }
+  issues.push(...brokenCallers(ts, program, input.folder, planned));
+  if (sourceCache.size > maxCachedSources) sourceCache.clear();
+  return issues;
+}
+
+/**
+ * Type errors a replaced declaration causes in the files that import it: errors on lines that name
+ * the replaced symbol, in project files (not `node_modules`) that import a changed module.
+ */
+function brokenCallers(ts: TypeScriptModule, program: TS.Program, folder: string, planned: PlannedFile[]): GenerationCheckIssue[] {
+  const replaced = planned.filter((file) => file.before !== undefined && file.changes.some((c) => c.end > c.start));
+  if (replaced.length === 0) return [];
+  const plannedPaths = new Set(planned.map((f) => path.resolve(f.path)));
+  const issues: GenerationCheckIssue[] = [];
+  for (const file of replaced) {
+    const names = [...new Set(file.changes.filter((c) => c.end > c.start).map((c) => /(?:function|class|const|let)\s+([A-Za-z_$][\w$]*)|^\s*(?:async\s+)?([A-Za-z_$][\w$]*)\s*\(/m.exec(c.text)).map((m) => m?.[1] ?? m?.[2]).filter((n): n is string => !!n))];
+    if (names.length === 0) continue;
+    const moduleName = path.basename(file.path).replace(/\.[^.]+$/, '');
+    for (const source of program.getSourceFiles()) {
+      const fileName = path.resolve(source.fileName);
+      if (plannedPaths.has(fileName) || fileName.includes(`${path.sep}node_modules${path.sep}`) || source.isDeclarationFile) continue;
+      if (!new RegExp(`['"][^'"]*\\b${moduleName}(?:\\.[mc]?[jt]sx?)?['"]`).test(source.text)) continue;
+      for (const d of program.getSemanticDiagnostics(source)) {
+        if (d.category !== ts.DiagnosticCategory.Error || d.start === undefined) continue;
+        const { line } = source.getLineAndCharacterOfPosition(d.start);
+        const lineText = source.text.split('\n')[line] ?? '';
+        if (!names.some((name) => new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(lineText))) continue;
+        const relative = path.relative(folder, fileName);
+        issues.push({
+          check: 'types',
+          path: relative.split(path.sep).join('/'),
+          line: line + 1,
+          message: `TS${d.code} in a caller of ${names.join(', ')}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')} (at: ${lineText.trim().slice(0, 160)})`,
+          blocking: true,
+        });
+      }
+    }
   }
   return issues;
 }
