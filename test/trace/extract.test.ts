@@ -31,8 +31,10 @@ describe('trace: extraction', () => {
   it('reads requirement files only for definitions, and other files not at all', () => {
     const markdown = extract('/p/docs/a.md', '## REQ-1: One\n\n<!-- @implements REQ-2 -->\n', 'requirements');
     assert.deepEqual([markdown.requirements.map((r) => r.id), markdown.tags], [['REQ-1'], []]);
-    const other = extract('/p/data.json', '{"x": "@implements REQ-1"}', 'other');
+    const other = extract('/p/data.csv', 'x,@implements REQ-1,[impl->dsn~a~1]', 'other');
     assert.deepEqual([other.requirements, other.tags, other.problems], [[], [], []]);
+    const json = extract('/p/model.json', '{"x": "@implements REQ-1", "y": "[impl->dsn~a~1]"}', 'other');
+    assert.deepEqual(json.tags.map((t) => [t.kind, t.target]), [['oft', 'dsn~a~1']], 'OpenFastTrace tags count in data files, as OpenFastTrace reads them');
   });
 
   it('reads files of unknown languages whole, as OpenFastTrace does', () => {

@@ -26,6 +26,9 @@ export interface ExtractOptions {
   doorstop?: DoorstopDocument;
 }
 
+/** Data and markup files in which OpenFastTrace looks for its tags. */
+const oftTagFile = /\.(?:json|ya?ml|xml|fxml|x?html?|toml|cfg|conf|ini|tf|tfvars|proto|bat|puml|plantuml)$/i;
+
 export function extractFacts(path: string, text: string, options: ExtractOptions): FileFacts {
   const facts: FileFacts = { path, role: options.role, requirements: [], tags: [], problems: [] };
   try {
@@ -50,7 +53,14 @@ export function extractFacts(path: string, text: string, options: ExtractOptions
       facts.problems.push(...markdown.problems);
       return facts;
     }
-    if (options.role === 'other') return facts;
+    if (options.role === 'other') {
+      // OpenFastTrace also reads its tags from data and markup files; so does Tandem, for the same verdict.
+      if (oftTagFile.test(path)) {
+        const tags = extractTags({ path, text, role: options.role, idRegex, idSource, lines, oftOnly: true });
+        facts.tags = tags.tags;
+      }
+      return facts;
+    }
     const tags = extractTags({ path, text, role: options.role, idRegex, idSource, lines });
     facts.tags = tags.tags;
     facts.problems.push(...tags.problems);

@@ -49,6 +49,8 @@ export interface TagScanOptions {
   idRegex: RegExp;
   idSource: string;
   lines: LineIndex;
+  /** Read only OpenFastTrace tags, anywhere in the text (data and markup files). */
+  oftOnly?: boolean;
 }
 
 /** The tags of one code or test file, and the problems of malformed tags. */
@@ -62,12 +64,12 @@ export function extractTags(options: TagScanOptions): { tags: TraceTag[]; proble
   if (!hinted && !(isTest && (idRegex.test(text) || oftIdInText.test(text)))) return { tags, problems };
   oftIdInText.lastIndex = 0;
   idRegex.lastIndex = 0;
-  const syntax = languageOf(path);
+  const syntax = options.oftOnly ? undefined : languageOf(path);
   const scan: CodeScan = syntax ? scanCode(text, syntax, isTest) : { comments: [0, text.length], tests: [] };
   const binder = new Binder(options, syntax, scan);
 
   if (hinted) {
-    readCommentTags(options, scan, binder, tags, problems);
+    if (!options.oftOnly) readCommentTags(options, scan, binder, tags, problems);
     readOftTags(options, scan, binder, tags);
   }
   if (isTest) readTitleTags(options, scan, tags);
