@@ -158,3 +158,32 @@ describe('running everything', function () {
     assert.match(diagnostics[0].message, /Test "b fails" failed: b is broken/);
   });
 });
+
+describe('a run that hangs', function () {
+  this.timeout(30000);
+  let root: string;
+  let client: LspClient;
+  before(async () => {
+    root = writeWorkspace({
+      'tandem.json': JSON.stringify({ testing: { timeoutMs: 1500 } }),
+      'package.json': JSON.stringify({ name: 'hang', private: true, scripts: { test: 'node --test' } }),
+      'test/hang.test.js': `const { test } = require('node:test');\ntest('never returns', () => { for (;;) {} });\n`,
+    });
+    client = await startServer(root);
+  });
+  after(async () => {
+    await client?.shutdown();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('is killed at testing.timeoutMs, its test errored with the reason, and the server keeps serving', async () => {
+    const testFile = path.join(root, 'test', 'hang.test.js');
+    const result = await client.request('tandem/runTests', { scope: 'file', uri: uriOf(testFile) }, 15000);
+    assert.strictEqual(result.state, 'timedOut');
+    assert.deepStrictEqual(result.results.map((r: any) => [r.testName, r.outcome]), [['never returns', 'errored']]);
+    assert.match(result.results[0].message, /killed after 1500 ms \(testing.timeoutMs\)/);
+    const diagnostics = await client.waitForDiagnostics(uriOf(testFile), (list) => list.some((d) => d.code === 'test-errored'));
+    assert.match(diagnostics[0].message, /never returns/);
+    assert.ok((await client.request('tandem/serverInfo', {})).files >= 2);
+  });
+});
