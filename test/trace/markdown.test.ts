@@ -127,4 +127,18 @@ describe('trace: Markdown requirements', () => {
     const facts = extract('/p/doc/spec.md', markdown, 'requirements');
     assert.deepEqual(facts.requirements.map((r) => [r.id, r.title, r.needs, r.fullSpan.end.line]), [['dsn~a~1', 'A', ['impl', 'utest'], 4]]);
   });
+
+  it('reports an unclosed code block and a Covers entry without an ID, and keeps the rest', () => {
+    const markdown = '## REQ-1: Kept\n\n# Item\n`dsn~x~1`\nCovers:\n* the login requirement\n* `req~login~1`\n\n# Examples\n\n```\n## REQ-2: Hidden\n';
+    const facts = extract('/p/doc/spec.md', markdown, 'requirements');
+    assert.deepEqual(facts.requirements.map((r) => [r.id, r.covers.map((c) => c.target)]), [['REQ-1', []], ['dsn~x~1', ['req~login~1']]]);
+    assert.deepEqual(facts.problems.map((p) => [p.code, p.span.start.line]), [
+      ['oft-bad-reference', positionLine(markdown, '* the login')],
+      ['markdown-unclosed-fence', positionLine(markdown, '```')],
+    ]);
+  });
 });
+
+function positionLine(text: string, needle: string): number {
+  return text.slice(0, text.indexOf(needle)).split('\n').length - 1;
+}

@@ -59,6 +59,7 @@ export function extractMarkdown(
   const count = lines.lineCount();
   const starts = lines.lineStarts();
   let inCode = false;
+  let fenceLine = -1;
   let pendingTitle: { text: string; line: number } | undefined;
   let oft: OpenOftItem | undefined;
   let plain: OpenPlainItem | undefined;
@@ -79,6 +80,7 @@ export function extractMarkdown(
     const first = content.trimStart().charCodeAt(0);
     if (!oft && (first === 96 || first === 126) && codeFence.test(content)) {
       inCode = !inCode;
+      fenceLine = line;
       continue;
     }
     if (inCode) continue;
@@ -164,7 +166,7 @@ export function extractMarkdown(
     }
 
     if (oft) {
-      readOftLine(oft, content, line);
+      readOftLine(oft, content, line, problems);
       continue;
     }
     if (content.trim().length > 0 && pendingTitle && !onlyBlankBetween(lines, pendingTitle.line, line)) pendingTitle = undefined;
@@ -190,6 +192,15 @@ export function extractMarkdown(
   }
   closeOft(count - 1);
   closePlain(count - 1);
+  if (inCode) {
+    problems.push({
+      path,
+      span: lineSpan(fenceLine, 0, lines.lineText(fenceLine).length),
+      severity: 'warning',
+      code: 'markdown-unclosed-fence',
+      message: 'This code block is never closed, so nothing after it is read as a requirement.',
+    });
+  }
   return { requirements, problems };
 }
 
@@ -272,7 +283,7 @@ function finishPlain(item: OpenPlainItem, lines: LineIndex, endLine: number): vo
   if (!item.def.title) item.def.title = firstSentence(item.def.text);
 }
 
-function readOftLine(item: OpenOftItem, content: string, line: number): void {
+function readOftLine(item: OpenOftItem, content: string, line: number, problems: Problem[]): void {
   const trimmed = content.trim();
   const def = item.def;
   const status = statusLine.exec(content);
@@ -304,6 +315,15 @@ function readOftLine(item: OpenOftItem, content: string, line: number): void {
     case 'depends': {
       const link = bulletReference(content, line);
       if (link) (item.section === 'covers' ? def.covers : def.depends).push(link);
+      else if (/^\s{0,3}[+*-]\s+\S/.test(content)) {
+        problems.push({
+          path: def.path,
+          span: lineSpan(line, 0, content.length),
+          severity: 'warning',
+          code: 'oft-bad-reference',
+          message: `This ${item.section === 'covers' ? '`Covers:`' : '`Depends:`'} entry names no item ID of the form \`type~name~revision\`.`,
+        });
+      }
       return;
     }
     case 'needs': {
