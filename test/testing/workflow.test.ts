@@ -120,6 +120,27 @@ describe('JUnit reports named in the settings', function () {
     await eventually(statusOf, (status) => status === 'failing', 'REQ-7 is failing after the report changed');
   });
 
+  it('reads configured reports inside excluded build folders at start-up and on tandem.loadTestResults', async () => {
+    const other = writeWorkspace({
+      'tandem.json': JSON.stringify({ testing: { junitReports: ['build/test-results/**/*.xml'] } }),
+      'requirements.md': '# Requirements\n\n## REQ-7: Tax\nThe total includes tax.\n',
+      'src/tax.py': '# @implements REQ-7\ndef total(net):\n    return round(net * 1.08)\n',
+      'tests/test_tax.py': '# @verifies REQ-7\ndef test_total_includes_tax():\n    assert total(100) == 108\n',
+      'build/test-results/test/pytest.xml': report('pass'),
+    });
+    const second = await startServer(other);
+    try {
+      const status = async () => (await second.request('tandem/trace', { id: 'REQ-7' }))?.requirement.status;
+      await eventually(status, (value) => value === 'verified', 'REQ-7 is verified by the report in build/');
+      fs.writeFileSync(path.join(other, 'build/test-results/test/pytest.xml'), report('fail'));
+      assert.deepStrictEqual(await second.request('workspace/executeCommand', { command: 'tandem.loadTestResults', arguments: [] }), { loaded: 1, problems: [] });
+      await eventually(status, (value) => value === 'failing', 'REQ-7 is failing after the reports were read again');
+    } finally {
+      await second.shutdown();
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('loads reports named by the tandem.loadTestResults command', async () => {
     const sample = path.join(fixturesDir, 'junit', 'surefire', 'TEST-com.acme.billing.InvoiceTest.xml');
     const result = await client.request('workspace/executeCommand', { command: 'tandem.loadTestResults', arguments: [uriOf(sample)] });

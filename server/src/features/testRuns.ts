@@ -98,11 +98,13 @@ class TestingState {
     }
   }
 
-  /** Loads saved results of every workspace folder once. */
+  /** Loads saved results and the configured JUnit reports of every workspace folder once. */
   loadSaved(): void {
     for (const folder of this.ctx.folders()) {
       if (this.loadedFolders.has(folder)) continue;
       this.loadedFolders.add(folder);
+      const reports = configuredReports(this.ctx, folder);
+      if (reports.length > 0) loadJUnitReports(this.ctx, reports);
       if (!testingSettings(this.ctx, folder).persistResults) continue;
       try {
         const loaded = this.store.load(JSON.parse(fs.readFileSync(path.join(folder, resultsFile), 'utf8')));
@@ -569,17 +571,16 @@ export function loadJUnitReports(ctx: ServerContext, files: string[]): { loaded:
  * - `tandem.runTests [RunTestsParams]` — the same as `tandem/runTests`;
  * - `tandem.cancelTestRun [runId?]`;
  * - `tandem.showTestResult [test file URI, full title]` — shows the last result in full (the result lens);
- * - `tandem.loadTestResults [path or file URI, …]` — read JUnit XML reports.
+ * - `tandem.loadTestResults [path or file URI, …]` — read JUnit XML reports (none: the configured ones again).
  */
 export const testRunsCommands: Record<string, CommandHandler> = {
   'tandem.runTests': (ctx, args, token, workDoneToken) => runTestsRequest(ctx, (args[0] ?? { scope: 'all' }) as RunTestsParams, token, workDoneToken),
   'tandem.cancelTestRun': (ctx, args) => cancelTestRun(ctx, { runId: typeof args[0] === 'string' ? args[0] : undefined }),
   'tandem.showTestResult': (ctx, args) => showTestResult(ctx, String(args[0] ?? ''), String(args[1] ?? '')),
-  'tandem.loadTestResults': (ctx, args) =>
-    loadJUnitReports(
-      ctx,
-      args.filter((arg): arg is string => typeof arg === 'string').map((arg) => (arg.startsWith('file:') ? uriToPath(arg) ?? arg : path.resolve(ctx.folders()[0] ?? '.', arg))),
-    ),
+  'tandem.loadTestResults': (ctx, args) => {
+    const named = args.filter((arg): arg is string => typeof arg === 'string').map((arg) => (arg.startsWith('file:') ? uriToPath(arg) ?? arg : path.resolve(ctx.folders()[0] ?? '.', arg)));
+    return loadJUnitReports(ctx, named.length > 0 ? named : ctx.folders().flatMap((folder) => configuredReports(ctx, folder)));
+  },
 };
 
 /** Shows a test's last result as a message: outcome, when, the failure with expected and actual. */
@@ -614,6 +615,43 @@ export function testRunsOnSave(ctx: ServerContext, file: string): void {
     const { done } = startTestRun(ctx, { scope: 'affected', uris: saved.map(pathToUri) });
     void done;
   }, settings.runOnSaveDelayMs);
+}
+
+const maxReportSearch = 20000;
+
+/**
+ * The files under `folder` that `testing.junitReports` names, found on disk rather than in the
+ * index: reports usually sit in build folders the index excludes (`build/`, `target/`). Each glob
+ * is searched from its fixed leading folders only, and never inside node_modules or .git.
+ */
+export function configuredReports(ctx: ServerContext, folder: string): string[] {
+  const globs = testingSettings(ctx, folder).junitReports;
+  const found = new Set<string>();
+  for (const glob of globs) {
+    const parts = glob.replace(/\\/g, '/').replace(/^\.\//, '').split('/');
+    const fixed: string[] = [];
+    while (parts.length > 1 && !/[*?[{]/.test(parts[0])) fixed.push(parts.shift()!);
+    const start = path.join(folder, ...fixed);
+    const queue = [start];
+    let seen = 0;
+    while (queue.length > 0 && seen < maxReportSearch) {
+      const dir = queue.shift()!;
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      for (const entry of entries) {
+        seen++;
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          if (entry.name !== 'node_modules' && entry.name !== '.git') queue.push(full);
+        } else if (entry.isFile() && entry.name.endsWith('.xml') && matchesAny(path.relative(folder, full).split(path.sep).join('/'), [glob])) found.add(full);
+      }
+    }
+  }
+  return [...found].sort();
 }
 
 function isJUnitReport(ctx: ServerContext, file: string): boolean {
@@ -741,7 +779,6 @@ export const testFailureDiagnostics: DiagnosticSource = {
         data: { testName: outcome.testName, uri: pathToUri(outcome.file) },
       };
       if (here && outcome.file !== file) {
-        declared = undefined;
         const test = matchDeclared(declaredTests(ctx, outcome.file), outcome.testName)[0];
         if (test) diagnostic.relatedInformation = [{ location: { uri: pathToUri(outcome.file), range: test.titleSpan }, message: `the failing test "${outcome.testName}"` }];
       }
