@@ -139,3 +139,18 @@ describe('trace: defects of plain requirements', () => {
     assert.equal(graph.trace('REQ-1')!.requirement.status, 'covered', 'a stale pass does not verify');
   });
 });
+
+describe('trace: large and unusual input', () => {
+  it('reads a tag after a megabyte-long minified line', () => {
+    const line = 'var a=' + '(1+"x")*'.repeat(150000) + '1;';
+    const facts = extract('/p/src/min.js', `${line}\n/* @implements REQ-1 */\nfunction f(){}\n${line}// @implements REQ-2\n`, 'source');
+    assert.deepEqual(facts.tags.map((t) => [t.target, t.symbol?.name]), [['REQ-1', 'f'], ['REQ-2', 'a']]);
+  });
+
+  it('reads ten thousand requirements in one Markdown file', () => {
+    const markdown = Array.from({ length: 10000 }, (_, i) => `## REQ-${i + 1}: Title ${i + 1}\n\nText ${i + 1}.\n`).join('\n');
+    const facts = extract('/p/docs/big.md', markdown, 'requirements');
+    assert.equal(facts.requirements.length, 10000);
+    assert.equal(facts.requirements[9999].text, 'Text 10000.');
+  });
+});

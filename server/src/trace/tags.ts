@@ -337,7 +337,9 @@ class Binder {
 
   private declarationOn(line: number): TraceTag['symbol'] | undefined {
     const syntax = this.syntax!;
-    const content = this.options.lines.lineText(line);
+    // Declarations fit in the start of a line; a long (minified) line is cut so no regex runs long.
+    const full = this.options.lines.lineText(line);
+    const content = full.length > 400 ? full.slice(0, 400) : full;
     const match = syntax.declaration.exec(content);
     if (!match) return undefined;
     let groupIndex = 1;
