@@ -163,6 +163,38 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
     assert.deepEqual(run.diskChanges, []);
   });
 
+  it('kills the test run when cancelled during it', async () => {
+    const controller = new AbortController();
+    const model = await new ScriptedModel([{ answer: answer('slugify-hanging-test') }]).start();
+    const started = Date.now();
+    let cancelledAt = 0;
+    try {
+      const result = await runGeneration({
+        ts,
+        view: diskView(root),
+        request: implementSlugify(root),
+        settings: { ...generationSettingsDefaults, model: 'scripted-model', baseURL: model.baseURL, apiKeyEnv: 'TANDEM_TEST_KEY', testTimeoutMs: 60_000 },
+        testabilitySettings: undefined,
+        overlay: () => undefined,
+        secretEnvNames: [],
+        env: { TANDEM_TEST_KEY: apiKey },
+        progress: (message) => {
+          if (/running the new tests/.test(message) && !cancelledAt) {
+            cancelledAt = Date.now();
+            setTimeout(() => controller.abort(), 500);
+          }
+        },
+        log: () => undefined,
+        signal: controller.signal,
+      });
+      assert.equal(result.loop!.status, 'cancelled');
+      assert.ok(cancelledAt > 0, 'the run reached the tests');
+      assert.ok(Date.now() - cancelledAt < 10_000, `the hanging test run should stop soon after cancelling, took ${Date.now() - cancelledAt} ms (started ${Date.now() - started} ms ago)`);
+    } finally {
+      await model.stop();
+    }
+  });
+
   it('refuses garbage output and says so in the feedback', async () => {
     const run = await generate(root, implementSlugify(root), [{ answer: answer('garbage') }, { answer: answer('garbage') }], { rounds: 2 });
     const loop = run.result.loop!;

@@ -46,6 +46,14 @@ describe('generation: the fallback test runner', function () {
     });
   }
 
+  it('says why a node:test file does not load', async () => {
+    const dir = folder({ 'broken.test.js': 'const x = ;\n' });
+    dirs.push(dir);
+    const result = await runTestFiles({ dir, files: [path.join(dir, 'broken.test.js')], framework: 'node:test', timeoutMs: 20_000, env: scrubbedEnv([]), signal: new AbortController().signal });
+    assert.deepEqual(result.verdicts, []);
+    assert.match(result.error ?? '', /broken\.test\.js did not load:[\s\S]*SyntaxError: Unexpected token/);
+  });
+
   it('kills a run that exceeds its timeout', async () => {
     const dir = folder({ 'stuck.test.js': "const { it } = require('node:test');\nit('loops', () => { for (;;) {} });\n" });
     dirs.push(dir);

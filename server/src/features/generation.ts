@@ -27,11 +27,10 @@ import {
 } from '../../../protocol/generation';
 import type { CodeActionProvider, CommandHandler, ServerContext } from '../context';
 import { declarationAt, isScriptPath, listDeclarations, parseSource, type TypeScriptModule } from '../generation/declarations';
-import { runGeneration, type EngineResult, type TestFilesRunner } from '../generation/engine';
+import { runGeneration, type EngineResult } from '../generation/engine';
 import type { WorkspaceView } from '../generation/gather';
 import type { PlannedFile } from '../generation/model';
 import { maySend } from '../generation/paths';
-import type { ModelProvider } from '../generation/providers/provider';
 import { generationSettingsDefaults, validateGenerationSettings, type GenerationSettings } from '../generation/settings';
 import { pathToUri, uriToPath } from '../lsp/uri';
 
@@ -70,9 +69,6 @@ function stateOf(ctx: ServerContext): GenerationState {
   }
   return state;
 }
-
-/** Test seams: a provider or runner to use instead of the ones the settings choose. */
-export const generationTestHooks: { provider?: () => ModelProvider; runTestFiles?: TestFilesRunner } = {};
 
 let typescript: TypeScriptModule | undefined;
 function loadTypeScript(): TypeScriptModule {
@@ -288,8 +284,6 @@ async function generate(ctx: ServerContext, argsList: any[], token: import('vsco
       progress: (message) => progress.report(message),
       log: (level, message) => ctx.client.log(level, message),
       signal: controller.signal,
-      provider: generationTestHooks.provider?.(),
-      runTestFiles: generationTestHooks.runTestFiles,
     });
   } catch (error) {
     result = { provider: 'offline', error: `generation failed unexpectedly: ${(error as Error).message}` };

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { TypeScriptModule } from './declarations';
 import { gatherTask, type GatherRequest, type WorkspaceView } from './gather';
 import { runGenerationLoop, type LoopPorts, type LoopResult } from './loop';
-import type { GenerationCheckIssue, PlannedFile, TestFramework, TestRunResult } from './model';
+import type { PlannedFile, TestFramework, TestRunResult } from './model';
 import { planAnswer } from './plan';
 import { OfflineProvider } from './providers/offline';
 import { OpenAIProvider } from './providers/openai';
@@ -118,4 +118,3 @@ export async function runGeneration(input: EngineInput): Promise<EngineResult> {
   return { task, provider: provider.name, model: provider.model, loop };
 }
 
-export type { GenerationCheckIssue };

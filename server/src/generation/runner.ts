@@ -41,8 +41,12 @@ export function scrubbedEnv(secretNames: readonly string[], base: NodeJS.Process
 
 const nodeTestReporter = `export default async function* tandemReporter(source) {
   for await (const event of source) {
-    if (event.type !== 'test:pass' && event.type !== 'test:fail' && event.type !== 'test:start') continue;
     const d = event.data;
+    if (event.type === 'test:stderr') {
+      yield JSON.stringify({ type: event.type, file: d.file, message: String(d.message).slice(0, 4000) }) + '\\n';
+      continue;
+    }
+    if (event.type !== 'test:pass' && event.type !== 'test:fail' && event.type !== 'test:start') continue;
     const error = d.details && d.details.error;
     const cause = error && (error.cause || error);
     yield JSON.stringify({ type: event.type, name: d.name, nesting: d.nesting, file: d.file, kind: d.details && d.details.type, skip: !!d.skip, todo: !!d.todo,
@@ -170,8 +174,13 @@ async function runNodeTest(input: RunTestFilesInput, output: string): Promise<Te
   }
   const verdicts: TestVerdict[] = [];
   const stack: string[] = [];
+  let stderr = '';
   for (const line of lines) {
     const event = JSON.parse(line) as { type: string; name: string; nesting: number; file?: string; kind?: string; skip: boolean; todo: boolean; message?: string };
+    if (event.type === 'test:stderr') {
+      if (stderr.length < 4000) stderr += event.message ?? '';
+      continue;
+    }
     if (event.type === 'test:start') {
       stack.length = event.nesting;
       stack[event.nesting] = event.name;
@@ -181,9 +190,6 @@ async function runNodeTest(input: RunTestFilesInput, output: string): Promise<Te
     const titles = [...stack.slice(0, event.nesting), event.name];
     const file = event.file ?? input.files[0];
     if (event.type === 'test:fail' && /^\d+ subtests? failed$/.test(event.message ?? '')) continue;
-    if (event.type === 'test:fail' && event.message && /Cannot find module|SyntaxError|is not defined/.test(event.message) && event.name === file) {
-      return { verdicts: [], error: event.message };
-    }
     verdicts.push({
       path: file,
       fullTitle: titles.join(' '),
@@ -194,6 +200,6 @@ async function runNodeTest(input: RunTestFilesInput, output: string): Promise<Te
   }
   // A file that fails to load is reported as one failing "test" named after the file.
   const loadFailures = verdicts.filter((v) => v.outcome === 'failed' && input.files.includes(v.title));
-  if (loadFailures.length > 0) return { verdicts: verdicts.filter((v) => !loadFailures.includes(v)), error: `${path.basename(loadFailures[0].title)} did not load: ${loadFailures[0].message ?? outcome.stderr.slice(0, 500)}` };
+  if (loadFailures.length > 0) return { verdicts: verdicts.filter((v) => !loadFailures.includes(v)), error: `${path.basename(loadFailures[0].title)} did not load: ${(stderr || outcome.stderr || loadFailures[0].message || '').trim().split('\n').slice(0, 8).join('\n')}` };
   return { verdicts };
 }
