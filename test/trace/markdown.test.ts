@@ -137,6 +137,12 @@ describe('trace: Markdown requirements', () => {
       ['markdown-unclosed-fence', positionLine(markdown, '```')],
     ]);
   });
+
+  it('skips passages between oft:off and oft:on, keeping the item around them open', () => {
+    const markdown = '# A\n`dsn~a~1`\nText.\n<!-- oft:off -->\n    arch --> dsn : req~example~1\n`dsn~hidden~1`\n<!-- oft:on -->\nCovers:\n* `req~a~1`\n';
+    const facts = extract('/p/doc/spec.md', markdown, 'requirements');
+    assert.deepEqual(facts.requirements.map((r) => [r.id, r.covers.map((c) => c.target)]), [['dsn~a~1', ['req~a~1']]]);
+  });
 });
 
 function positionLine(text: string, needle: string): number {

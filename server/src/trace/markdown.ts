@@ -22,6 +22,8 @@ const oftIdAnywhere = new RegExp(`(?<![\\w~])${oftIdSource}(?![\\w~])`, 'g');
 const headingLine = /^(#{1,6})\s+(.*?)\s*#*\s*$/;
 const underline = /^([=-]{3,})\s*$/;
 const codeFence = /^ {0,3}(```|~~~)/;
+const oftOff = /(?:^|\W)oft:off(?:\W|$)/u;
+const oftOn = /(?:^|\W)oft:on(?:\W|$)/u;
 const bulletLine = /^(\s{0,3})[+*-]\s+(.*)$/;
 const statusLine = /^Status:\s*(approved|proposed|draft|rejected)\s*$/;
 const needsInline = /^Needs:(\s*\w+\s*(?:,\s*\w+\s*)*)$/;
@@ -60,6 +62,7 @@ export function extractMarkdown(
   const starts = lines.lineStarts();
   let inCode = false;
   let fenceLine = -1;
+  let disabled = false;
   let pendingTitle: { text: string; line: number } | undefined;
   let oft: OpenOftItem | undefined;
   let plain: OpenPlainItem | undefined;
@@ -77,6 +80,18 @@ export function extractMarkdown(
 
   for (let line = 0; line < count; line++) {
     const content = lines.lineText(line);
+    // `oft:off` … `oft:on` hides a passage from the reader (OpenFastTrace's own switch).
+    if (content.includes('oft:')) {
+      if (!disabled && oftOff.test(content)) {
+        disabled = true;
+        continue;
+      }
+      if (disabled && oftOn.test(content)) {
+        disabled = false;
+        continue;
+      }
+    }
+    if (disabled) continue;
     const first = content.trimStart().charCodeAt(0);
     if (!oft && (first === 96 || first === 126) && codeFence.test(content)) {
       inCode = !inCode;
