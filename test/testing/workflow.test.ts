@@ -141,6 +141,33 @@ describe('JUnit reports named in the settings', function () {
     }
   });
 
+  it('shows failures from a report at the line its text names, else at the test function', async () => {
+    const other = writeWorkspace({ 'tandem.json': JSON.stringify({ testing: { junitReports: ['report.xml'] } }) });
+    fs.cpSync(path.join(fixturesDir, 'junit', 'pytest'), other, { recursive: true });
+    // The copies must be older than the report (20 November), as the files the report was made from were.
+    const before = new Date('2026-11-19T00:00:00Z');
+    for (const name of ['test_orders.py', 'test_inventory.py']) fs.utimesSync(path.join(other, 'tests', name), before, before);
+    const second = await startServer(other);
+    try {
+      const orders = path.join(other, 'tests', 'test_orders.py');
+      const failed = await second.waitForDiagnostics(uriOf(orders), (list) => list.length > 0);
+      assert.deepStrictEqual(
+        failed.map((d) => [d.code, d.range.start.line, d.message.split('\n')[0]]),
+        [['test-failed', 5, 'Test "TestRefunds test_refund_is_capped" failed: assert 120 == 100']],
+      );
+      const inventory = path.join(other, 'tests', 'test_inventory.py');
+      const errored = await second.waitForDiagnostics(uriOf(inventory), (list) => list.length > 0);
+      const definition = fs.readFileSync(inventory, 'utf8').split('\n').findIndex((line) => line.includes('def test_reserve_stock'));
+      assert.deepStrictEqual(
+        errored.map((d) => [d.code, d.range.start.line]),
+        [['test-errored', definition]],
+      );
+    } finally {
+      await second.shutdown();
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('loads reports named by the tandem.loadTestResults command', async () => {
     const sample = path.join(fixturesDir, 'junit', 'surefire', 'TEST-com.acme.billing.InvoiceTest.xml');
     const result = await client.request('workspace/executeCommand', { command: 'tandem.loadTestResults', arguments: [uriOf(sample)] });

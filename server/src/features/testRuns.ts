@@ -41,7 +41,6 @@ import {
   type TestingSettings,
 } from '../testing';
 import { findTests, matchDeclared, type DeclaredTest } from '../testing/locate';
-import type { TestResultRecord } from '../trace/model';
 import { matchesAny } from '../workspace/glob';
 
 const notifyDelayMs = 100;
@@ -64,8 +63,8 @@ class TestingState {
   readonly store = new TestResultStore();
   readonly imports = new ImportGraph();
   readonly runs = new Map<string, ActiveRun>();
-  /** Results read from JUnit reports, by report file. */
-  readonly junit = new Map<string, TestResultRecord[]>();
+  /** The tests each JUnit report gave results for (file and full title), by report file. */
+  readonly junit = new Map<string, { file: string; testName: string }[]>();
   /** File-level failures (a crash, an import error) by test file, until the file runs cleanly. */
   readonly fileProblems = new Map<string, string>();
   /** Files that hold a failure location, so their diagnostics are cleared when it goes away. */
@@ -128,10 +127,7 @@ class TestingState {
   }
 
   publish(): void {
-    const records = [...this.store.records()];
-    const fromRuns = new Set(records.map((record) => `${record.path}\u0000${record.testName}`));
-    for (const list of this.junit.values()) for (const record of list) if (!fromRuns.has(`${record.path}\u0000${record.testName}`)) records.push(record);
-    this.ctx.graph.setTestResults(records);
+    this.ctx.graph.setTestResults(this.store.records());
     const changes = this.ctx.graph.takeChanges();
     const failureFiles = new Set<string>();
     for (const result of this.store.all()) {
@@ -537,27 +533,73 @@ export function cancelTestRun(ctx: ServerContext, params: { runId?: string } | u
   return { cancelled };
 }
 
-/** Reads JUnit XML reports and shows their results (the `tandem.loadTestResults` command, the `junitReports` setting). */
+/** Drops the results a JUnit report gave, unless a later run replaced them. */
+function forgetReport(state: TestingState, report: string): boolean {
+  const previous = state.junit.get(report);
+  if (!previous) return false;
+  for (const { file, testName } of previous) if (state.store.get(file, testName)?.source === 'junit') state.store.delete(file, testName);
+  state.junit.delete(report);
+  return true;
+}
+
+const failurePlace = /(?:^|[\s("'])((?:[\w.@-]+[\\/])*[\w.@-]+\.(?:py|go|java|kt|kts|scala|groovy|rs|rb|cs|fs|php|swift|c|cc|cpp|h|hpp|[cm]?[jt]sx?)):(\d+)(?::(\d+))?/g;
+
+/**
+ * Where a failure from a JUnit report happened: the first `file:line` in its text (pytest
+ * `tests/test_x.py:31:`, Go `cart_test.go:27:`, a Java frame `(InvoiceTest.java:44)`) that names
+ * the test file, else one that names another file in the workspace.
+ */
+export function junitFailurePlace(message: string | undefined, testFile: string, roots: string[]): TestOutcome['failedAt'] {
+  if (!message) return undefined;
+  let other: TestOutcome['failedAt'];
+  for (const match of message.matchAll(failurePlace)) {
+    const named = match[1].replace(/\\/g, '/');
+    const line = Number(match[2]);
+    const column = match[3] ? Number(match[3]) : 1;
+    if (testFile.replace(/\\/g, '/').endsWith(`/${named}`) || path.basename(testFile) === named) return { file: testFile, line, column };
+    if (!other) {
+      const found = [path.dirname(testFile), ...roots].map((root) => path.resolve(root, named)).find((candidate) => fs.existsSync(candidate));
+      if (found) other = { file: found, line, column };
+    }
+  }
+  return other;
+}
+
+/**
+ * Reads JUnit XML reports into the results (the `tandem.loadTestResults` command, the
+ * `junitReports` setting). A report's results replace what it gave before; a result of a later run
+ * of the same test is kept. A report older than the test file it describes is stale from the start.
+ */
 export function loadJUnitReports(ctx: ServerContext, files: string[]): { loaded: number; problems: string[] } {
   const state = stateOf(ctx);
   const workspaceFiles = ctx.workspaceFiles();
+  const roots = ctx.folders();
   let loaded = 0;
   const problems: string[] = [];
-  for (const file of files) {
-    const read = loadJUnitResults([file], { roots: ctx.folders(), workspaceFiles });
+  for (const report of files) {
+    const read = loadJUnitResults([report], { roots, workspaceFiles });
     problems.push(...read.problems);
-    // A report older than the test file it describes is stale from the start.
-    const records = read.records.map((record) => {
-      let stale = record.result.stale;
+    forgetReport(state, report);
+    const given: { file: string; testName: string }[] = [];
+    for (const record of read.records) {
+      const existing = state.store.get(record.path, record.testName);
+      if (existing?.source === 'run' && existing.at > record.result.at) continue;
+      let print = diskFingerprints([record.path])[record.path];
       try {
-        stale ||= fs.statSync(record.path).mtimeMs > Date.parse(record.result.at);
+        if (fs.statSync(record.path).mtimeMs > Date.parse(record.result.at)) print = 'the test file changed after the report';
       } catch {
         // A test file that is not on disk cannot be newer than the report.
       }
-      return { ...record, result: { ...record.result, stale } };
-    });
-    state.junit.set(file, records);
-    loaded += records.length;
+      const outcome: TestOutcome = { file: record.path, titles: record.testName.split(' '), testName: record.testName, outcome: record.result.outcome };
+      if (record.result.durationMs !== undefined) outcome.durationMs = record.result.durationMs;
+      if (record.result.message !== undefined) outcome.message = record.result.message;
+      const failedAt = outcome.outcome === 'failed' || outcome.outcome === 'errored' ? junitFailurePlace(record.result.message, record.path, roots) : undefined;
+      if (failedAt) outcome.failedAt = failedAt;
+      state.store.put({ outcome, at: record.result.at, source: 'junit', fingerprints: { [record.path]: print } });
+      given.push({ file: record.path, testName: record.testName });
+    }
+    state.junit.set(report, given);
+    loaded += read.records.length;
   }
   for (const problem of problems) ctx.client.log('warning', `JUnit report: ${problem}`);
   state.schedulePublish();
@@ -676,7 +718,7 @@ export const testRunsIndexer: FileIndexer = {
     const state = stateOf(ctx);
     state.imports.removeFile(file);
     if (state.store.fileChanged(file, undefined)) state.schedulePublish();
-    if (state.junit.delete(file)) state.schedulePublish();
+    if (forgetReport(state, file)) state.schedulePublish();
   },
 };
 
@@ -729,11 +771,29 @@ export const testRunsCodeLenses: CodeLensProvider = (ctx, file) => {
 };
 
 function lineRange(ctx: ServerContext, file: string, line: number, column: number): Diagnostic['range'] {
-  const text = ctx.readText(file);
-  const lineText = text?.split('\n')[line]?.replace(/\r$/, '') ?? '';
+  const lines = ctx.readText(file)?.split('\n') ?? [''];
+  line = Math.min(Math.max(0, line), lines.length - 1);
+  const lineText = lines[line].replace(/\r$/, '');
   const start = Math.min(Math.max(0, column), lineText.length);
   const trimmedEnd = lineText.replace(/\s*(\/\/.*)?$/, '').length;
   return { start: { line, character: start }, end: { line, character: Math.max(start, trimmedEnd) } };
+}
+
+/**
+ * Where a test function is defined, for languages whose tests are functions rather than calls
+ * (pytest `def test_x`, Go `func TestX`, JUnit methods): the first line naming it as a word. A Go
+ * subtest `TestX/case` is looked up by its function.
+ */
+function definitionRange(ctx: ServerContext, file: string, title: string | undefined): Diagnostic['range'] | undefined {
+  const name = title?.split('/')[0];
+  const text = ctx.readText(file);
+  if (!name || !text || !/^[\w$]+$/.test(name)) return undefined;
+  const match = new RegExp(`(?:def|func|fn|void|fun|function)\\s+(?:\\([^)]*\\)\\s*)?(${name})\\b`).exec(text) ?? new RegExp(`\\b(${name})\\b`).exec(text);
+  if (!match) return undefined;
+  const offset = match.index + match[0].length - name.length;
+  const line = text.slice(0, offset).split('\n').length - 1;
+  const character = offset - (text.lastIndexOf('\n', offset - 1) + 1);
+  return { start: { line, character }, end: { line, character: character + name.length } };
 }
 
 function failureMessage(result: StoredResult, stale: boolean): string {
@@ -768,7 +828,11 @@ export const testFailureDiagnostics: DiagnosticSource = {
       else {
         declared ??= declaredTests(ctx, file);
         const test = matchDeclared(declared, outcome.testName)[0];
-        range = test ? test.titleSpan : outcome.declaredAt ? lineRange(ctx, file, outcome.declaredAt.line - 1, outcome.declaredAt.column - 1) : lineRange(ctx, file, 0, 0);
+        range = test
+          ? test.titleSpan
+          : outcome.declaredAt
+            ? lineRange(ctx, file, outcome.declaredAt.line - 1, outcome.declaredAt.column - 1)
+            : definitionRange(ctx, file, outcome.titles[outcome.titles.length - 1]) ?? lineRange(ctx, file, 0, 0);
       }
       const diagnostic: Diagnostic = {
         range,
