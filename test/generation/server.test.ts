@@ -7,6 +7,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { fullCapabilities, minimalCapabilities, startServer, uriOf, type LspClient } from '../support/lsp';
 import { ScriptedModel, type ScriptStep } from './support/scriptedModel';
 import { answer, diffSnapshots, removeWorkspace, shopWorkspace, snapshot } from './support/workspace';
@@ -28,6 +29,29 @@ function markBefore(file: string, needle: string): { text: string; position: { l
   const at = text.indexOf(needle);
   assert.ok(at >= 0, `${needle} not found in ${file}`);
   return marked(text.slice(0, at) + '$0' + text.slice(at));
+}
+
+/** Applies a WorkspaceEdit's documentChanges to disk, as an editor would, and returns the files written. */
+function applyToDisk(edit: { documentChanges: any[] }): string[] {
+  const written = new Set<string>();
+  for (const change of edit.documentChanges) {
+    if (change.kind === 'create') {
+      const file = fileURLToPath(change.uri);
+      assert.ok(!fs.existsSync(file), `the edit creates ${file}, which exists`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, '');
+      written.add(file);
+      continue;
+    }
+    const file = fileURLToPath(change.textDocument.uri);
+    let text = fs.readFileSync(file, 'utf8');
+    const offset = (p: { line: number; character: number }) => text.split('\n').slice(0, p.line).reduce((sum, l) => sum + l.length + 1, 0) + p.character;
+    const edits = [...change.edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
+    for (const e of edits) text = text.slice(0, offset(e.range.start)) + e.newText + text.slice(offset(e.range.end));
+    fs.writeFileSync(file, text);
+    written.add(file);
+  }
+  return [...written];
 }
 
 describe('generation over stdio', function () {
@@ -116,6 +140,27 @@ describe('generation over stdio', function () {
     assert.ok(reports[0].promptTokens < reports[0].wholeFileTokens + 2000, 'the prompt is measured against whole files');
     assert.ok(client!.logs.some((l) => l.includes(`generation ${report.runId}`) && l.includes('applied')), 'the record is logged');
     assert.deepEqual(diffSnapshots(before, snapshot(root)), [], 'the server never writes to the workspace');
+  });
+
+  it('shows generated code and tests in the trace as soon as the edit is applied (offline provider)', async () => {
+    client = await startServer(root, { capabilities: fullCapabilities() });
+    const before = await client.request('tandem/trace', { id: 'REQ-2' });
+    const testsBefore = before.tests.length;
+    const report = await client.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'requirement', requirementId: 'REQ-2' }] }, 45_000);
+    assert.equal(report.status, 'applied', report.message);
+    assert.equal(report.provider, 'offline');
+    assert.equal(model.requests.length, 0, 'no model is asked without generation.model');
+    const [request] = client.serverRequests.filter((m) => m.method === 'workspace/applyEdit');
+    const written = applyToDisk(request.params.edit);
+    assert.deepEqual(written.sort(), ['src/order-totals.ts', 'test/order-totals.test.ts'].map((f) => path.join(root, f)).sort());
+    const changed = client.waitForNotification('tandem/traceDidChange', () => true, 10_000);
+    client.notify('workspace/didChangeWatchedFiles', { changes: written.map((file) => ({ uri: uriOf(file), type: 1 })) });
+    await changed;
+    const after = await client.request('tandem/trace', { id: 'REQ-2' });
+    const testFiles = after.tests.map((t: any) => t.location.uri);
+    assert.ok(testFiles.includes(uriOf(path.join(root, 'test', 'order-totals.test.ts'))), `the skeleton tests should verify REQ-2, got ${JSON.stringify(after.tests)}`);
+    assert.ok(after.tests.length > testsBefore);
+    assert.ok(after.implementations.some((l: any) => l.location.uri === uriOf(path.join(root, 'src', 'order-totals.ts'))), `the stub should implement REQ-2, got ${JSON.stringify(after.implementations)}`);
   });
 
   it('checks against unsaved editor text', async () => {
