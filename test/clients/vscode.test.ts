@@ -9,15 +9,9 @@
  * this test imports them by relative path, so the root build compiles them along with the test.
  */
 import * as assert from 'node:assert';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  createProtocolConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type ProtocolConnection,
-} from 'vscode-languageserver-protocol/node';
 import { describeLaunch, resolveServerLaunch, ServerNotFound, type LaunchInputs } from '../../clients/vscode/src/launch';
 import { coverageNodes, isGap, locationLabel, requirementNodes, statusBarText, traceNodes, type ViewNode } from '../../clients/vscode/src/models';
 import { declaredKeys, explicitSettings } from '../../clients/vscode/src/settings';
@@ -26,7 +20,6 @@ import {
   CoverageRequest,
   RequirementsRequest,
   TraceAtRequest,
-  TraceDidChangeNotification,
   TraceRequest,
   type RequirementSummary,
   type RequirementTrace,
@@ -35,6 +28,7 @@ import { coreSettingsDefaults, traceSettingsDefaults } from '../../server/src/wo
 import { generationSettingsDefaults } from '../../server/src/generation/settings';
 import { testingSettingsDefaults } from '../../server/src/testing/settings';
 import { freshWorkspace, repoRoot } from './editors';
+import { startSession, until, type ServerSession } from './protocol';
 import { uriOf } from '../support/lsp';
 
 const extensionRoot = path.join(repoRoot, 'clients', 'vscode');
@@ -220,24 +214,10 @@ function skipOrFail(context: Mocha.Context, reason: string): void {
   context.skip();
 }
 
-/** Resolves when `condition` holds, polling; rejects after `ms` naming what it waited for. */
-async function until(what: string, ms: number, condition: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 describe('VS Code extension: its protocol against the built server over stdio', function () {
   this.timeout(60000);
-  let child: ChildProcess;
-  let connection: ProtocolConnection;
+  let session: ServerSession;
   let root: string;
-  const logs: string[] = [];
-  const traceChanges: number[] = [];
-  const diagnostics = new Map<string, any[]>();
-  let initializeResult: any;
 
   before(async () => {
     ({ root } = freshWorkspace());
@@ -246,70 +226,35 @@ describe('VS Code extension: its protocol against the built server over stdio', 
     const launch = resolveServerLaunch({ findOnPath: () => undefined, bundledScript, exists: fs.existsSync, platform: process.platform });
     assert.strictEqual(launch.kind, 'module');
     if (launch.kind !== 'module') return;
-    child = spawn(process.execPath, [launch.module, ...launch.args], { stdio: 'pipe' });
-    connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-    connection.onNotification('window/logMessage', (params: { message: string }) => {
-      logs.push(params.message);
-    });
-    connection.onNotification(TraceDidChangeNotification.type, (params) => {
-      traceChanges.push(params.version);
-    });
-    connection.onNotification('textDocument/publishDiagnostics', (params: { uri: string; diagnostics: any[] }) => {
-      diagnostics.set(params.uri, params.diagnostics);
-    });
     const declared = declaredKeys(manifest.contributes.configuration.properties);
     const userSet: Record<string, object> = { 'generation.model': { globalValue: 'local-model' } };
-    connection.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) =>
-      params.items.map((item) => (item.section === 'tandem' ? explicitSettings(declared, (key) => userSet[key] ?? {}) : null)),
-    );
-    connection.onRequest('window/workDoneProgress/create', () => null);
-    connection.onRequest('client/registerCapability', () => null);
-    connection.listen();
-    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`the server exited with ${code}`))));
-    initializeResult = await Promise.race([
-      connection.sendRequest('initialize', {
-        processId: process.pid,
-        rootUri: uriOf(root),
-        workspaceFolders: [{ uri: uriOf(root), name: 'workspace' }],
-        capabilities: {
-          workspace: { configuration: true, workspaceFolders: true, didChangeConfiguration: { dynamicRegistration: true }, didChangeWatchedFiles: { dynamicRegistration: false } },
-          textDocument: { synchronization: { didSave: true }, publishDiagnostics: {} },
-          window: { workDoneProgress: true },
-        },
-        initializationOptions: { tandem: explicitSettings(declared, (key) => userSet[key] ?? {}) },
-      }),
-      exited,
-    ]);
-    await connection.sendNotification('initialized', {});
-    await until('the "Indexed N files" log line', 20000, () => logs.some((line) => /^Indexed \d+ files/.test(line)));
+    const editorSettings = () => explicitSettings(declared, (key) => userSet[key] ?? {});
+    session = await startSession(process.execPath, [launch.module, ...launch.args], {
+      root,
+      initializationOptions: { tandem: editorSettings() },
+      configuration: (section) => (section === 'tandem' ? editorSettings() : null),
+    });
   });
 
   after(async () => {
-    try {
-      await Promise.race([connection.sendRequest('shutdown'), new Promise((resolve) => setTimeout(resolve, 3000))]);
-      await connection.sendNotification('exit');
-    } catch {
-      // The server may already be gone.
-    }
-    connection?.dispose();
-    child?.kill();
+    await session?.close();
   });
 
   it('names no extension command the server registers itself (vscode-languageclient registers those)', () => {
-    const serverCommands: string[] = initializeResult.capabilities.executeCommandProvider.commands;
+    const serverCommands: string[] = session.initializeResult.capabilities.executeCommandProvider.commands;
     assert.ok(serverCommands.includes('tandem.showTrace'), `server commands: ${serverCommands.join(', ')}`);
     for (const command of manifest.contributes.commands) assert.ok(!serverCommands.includes(command.command), `${command.command} collides with a server command`);
   });
 
   it('fills the requirements tree, all and gaps only', async () => {
-    const all = await connection.sendRequest(RequirementsRequest.type, { gapsOnly: false });
+    const all = await session.connection.sendRequest(RequirementsRequest.type, { gapsOnly: false });
     assert.deepStrictEqual(requirementNodes(all.requirements).map((node) => `${node.label} ${node.icon}`), ['CART-1 pass', 'CART-2 warning', 'CART-3 circle-outline']);
-    const gaps = await connection.sendRequest(RequirementsRequest.type, { gapsOnly: true });
+    const gaps = await session.connection.sendRequest(RequirementsRequest.type, { gapsOnly: true });
     assert.deepStrictEqual(gaps.requirements.map((requirement) => requirement.id), all.requirements.filter(isGap).map((requirement) => requirement.id));
   });
 
   it('fills the trace view of a requirement, and of the requirement at the cursor', async () => {
-    const trace = await connection.sendRequest(TraceRequest.type, { id: 'CART-1' });
+    const trace = await session.connection.sendRequest(TraceRequest.type, { id: 'CART-1' });
     assert.ok(trace, 'CART-1 has a trace');
     const sections = traceNodes(trace, [uriOf(root)]);
     assert.deepStrictEqual(sections.slice(1, 4).map((node) => node.children!.map((child) => child.location && locationLabel(child.location, [uriOf(root)]))), [
@@ -322,13 +267,13 @@ describe('VS Code extension: its protocol against the built server over stdio', 
     const offset = text.indexOf('CART-2');
     const line = text.slice(0, offset).split('\n').length - 1;
     const character = offset - (text.lastIndexOf('\n', offset) + 1);
-    const at = await connection.sendRequest(TraceAtRequest.type, { textDocument: { uri: uriOf(source) }, position: { line, character } });
+    const at = await session.connection.sendRequest(TraceAtRequest.type, { textDocument: { uri: uriOf(source) }, position: { line, character } });
     assert.deepStrictEqual(at.requirements.map((requirement) => requirement.id), ['CART-2']);
-    assert.strictEqual(await connection.sendRequest(TraceRequest.type, { id: 'NOPE-1' }), null);
+    assert.strictEqual(await session.connection.sendRequest(TraceRequest.type, { id: 'NOPE-1' }), null);
   });
 
   it('fills the coverage view and the status bar', async () => {
-    const coverage = await connection.sendRequest(CoverageRequest.type, {});
+    const coverage = await session.connection.sendRequest(CoverageRequest.type, {});
     assert.deepStrictEqual(coverageNodes(coverage).slice(0, 6).map((node) => `${node.label}=${node.description}`), [
       '3 requirements=33% covered',
       'unimplemented=1',
@@ -338,28 +283,28 @@ describe('VS Code extension: its protocol against the built server over stdio', 
       'verified=0',
     ]);
     assert.strictEqual(statusBarText(coverage, 'running').text, '$(checklist) 33% $(warning) 2');
-    const info = await connection.sendRequest(ServerInfoRequest.type);
+    const info = await session.connection.sendRequest(ServerInfoRequest.type);
     assert.deepStrictEqual(info.folders, [uriOf(root)]);
   });
 
   it('keeps tandem.json in force: the declared defaults are not sent', async () => {
     const requirementsUri = uriOf(path.join(root, 'docs', 'requirements.md'));
-    await until('diagnostics on docs/requirements.md', 10000, () => (diagnostics.get(requirementsUri) ?? []).length > 0);
-    const severities = diagnostics.get(requirementsUri)!.map((diagnostic) => diagnostic.severity);
-    assert.deepStrictEqual([...new Set(severities)], [3], `information (3) from tandem.json, got ${JSON.stringify(diagnostics.get(requirementsUri))}`);
+    await until('diagnostics on docs/requirements.md', 10000, () => (session.diagnostics.get(requirementsUri) ?? []).length > 0);
+    const severities = session.diagnostics.get(requirementsUri)!.map((diagnostic) => diagnostic.severity);
+    assert.deepStrictEqual([...new Set(severities)], [3], `information (3) from tandem.json, got ${JSON.stringify(session.diagnostics.get(requirementsUri))}`);
   });
 
   it('refreshes on tandem/traceDidChange after an edit', async () => {
     const source = path.join(root, 'src', 'cart.js');
     const text = fs.readFileSync(source, 'utf8');
-    const before = traceChanges.length;
-    await connection.sendNotification('textDocument/didOpen', { textDocument: { uri: uriOf(source), languageId: 'javascript', version: 1, text } });
-    await connection.sendNotification('textDocument/didChange', {
+    const before = session.traceChanges.length;
+    await session.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: uriOf(source), languageId: 'javascript', version: 1, text } });
+    await session.connection.sendNotification('textDocument/didChange', {
       textDocument: { uri: uriOf(source), version: 2 },
       contentChanges: [{ text: text.replace('  remove(name) {', '  // @implements CART-3\n  remove(name) {') }],
     });
-    await until('tandem/traceDidChange after the edit', 5000, () => traceChanges.length > before);
-    const all = await connection.sendRequest(RequirementsRequest.type, {});
+    await until('tandem/traceDidChange after the edit', 5000, () => session.traceChanges.length > before);
+    const all = await session.connection.sendRequest(RequirementsRequest.type, {});
     assert.deepStrictEqual(requirementNodes(all.requirements).find((node) => node.label === 'CART-3')?.description, 'untested · Remove an item');
   });
 });
