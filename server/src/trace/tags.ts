@@ -280,23 +280,36 @@ class Binder {
         last = at;
       }
     } else {
-      const [open, close] = family === 'lisp' ? [40, 41] : [123, 125];
+      // Jump between brackets with a native search; a declaration that opens none within a few
+      // lines (or ends with `;`) is a one-liner.
+      const text = this.options.text;
+      const brackets = family === 'lisp' ? /[()]/g : /[{};]/g;
+      const open = family === 'lisp' ? 40 : 123;
+      const close = family === 'lisp' ? 41 : 125;
+      const starts = lines.lineStarts();
+      brackets.lastIndex = starts[line];
+      const giveUp = line + 3 < count ? starts[line + 4] : text.length;
       let depth = 0;
       let opened = false;
-      for (let at = line; at < count && at < line + 5000; at++) {
-        const content = lines.lineText(at);
-        for (let i = 0; i < content.length; i++) {
-          const c = content.charCodeAt(i);
-          if (c === open) {
-            depth++;
-            opened = true;
-          } else if (c === close) depth--;
+      let end = -1;
+      for (let match = brackets.exec(text); match; match = brackets.exec(text)) {
+        const c = text.charCodeAt(match.index);
+        if (c === open) {
+          depth++;
+          opened = true;
+        } else if (c === close) {
+          depth--;
+          if (opened && depth <= 0) {
+            end = match.index;
+            break;
+          }
+        } else if (!opened) {
+          end = match.index;
+          break;
         }
-        last = at;
-        if (opened && depth <= 0) break;
-        if (!opened && at > line + 3) break;
-        if (!opened && content.trimEnd().endsWith(';')) break;
+        if (!opened && match.index >= giveUp) break;
       }
+      last = end === -1 ? (opened ? count - 1 : line) : lines.lineOf(end);
     }
     const start = lines.position(from);
     return { start, end: { line: last, character: lines.lineText(last).length } };
