@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ImportGraph, TestResultStore, chooseFramework, diskFingerprints, failingFrame, fingerprint, loadSavedTestResults, relativeSpecifiers, savedResultsFile } from '../../server/src/testing';
 import { findTests } from '../../server/src/testing/locate';
+import { testingSettingsDefaults, validateTestingSettings } from '../../server/src/testing/settings';
 import { writeWorkspace } from '../support/lsp';
 
 describe('import graph', () => {
@@ -153,5 +154,16 @@ describe('declared tests', () => {
       ['cart when empty', true, 2],
       ['cart when empty totals zero', false, 3],
     ]);
+  });
+});
+
+describe('testing settings', () => {
+  it('accepts the defaults and names each invalid value by its key', () => {
+    assert.deepStrictEqual(validateTestingSettings(testingSettingsDefaults), []);
+    const problems = validateTestingSettings({ ...testingSettingsDefaults, timeoutMs: 10, concurrency: 0, framework: 'karma' as never, maxOutputBytes: 1 });
+    assert.deepStrictEqual(
+      problems.map((problem) => problem.split(' ')[0]),
+      ['testing.timeoutMs', 'testing.concurrency', 'testing.maxOutputBytes', 'testing.framework'],
+    );
   });
 });

@@ -2,12 +2,16 @@
  * The command line of a test run for each framework: its own CLI, our reporter on the result
  * channel, the files and the name filter. Colour is off and watch modes are never entered.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunPlan } from './model';
 
 const reportersDir = path.join(__dirname, 'reporters');
+
+/** A private folder (created once per process) for the generated mocha configs. */
+let scratchDir: string | undefined;
 
 /** Escapes text for a regular expression that must match it literally. */
 export function escapeRegExp(text: string): string {
@@ -26,7 +30,8 @@ function exactTitlesPattern(names: string[]): string {
  */
 function mochaConfigWithoutSpec(plan: RunPlan): string {
   const frameworkDir = path.dirname(path.dirname(plan.framework.entry!));
-  const file = path.join(os.tmpdir(), `tandem-mocharc-${process.pid}-${Buffer.from(plan.framework.packageDir).toString('base64url').slice(-40)}.cjs`);
+  scratchDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-mocha-'));
+  const file = path.join(scratchDir, `${createHash('sha1').update(plan.framework.packageDir).digest('hex').slice(0, 16)}.cjs`);
   const source = `'use strict';
 // Written by Tandem: the package's mocha configuration without its spec list.
 const path = require('node:path');
