@@ -163,6 +163,16 @@ describe('generation over stdio', function () {
     assert.ok(after.implementations.some((l: any) => l.location.uri === uriOf(path.join(root, 'src', 'order-totals.ts'))), `the stub should implement REQ-2, got ${JSON.stringify(after.implementations)}`);
   });
 
+  it('implements a requirement through the stub already tagged with it', async () => {
+    script.push({ answer: answer('slugify-good') });
+    await start();
+    const report = await client!.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'requirement', requirementId: 'REQ-1' }] }, 45_000);
+    assert.equal(report.status, 'applied', `${report.message} ${JSON.stringify(report.rounds.map((r: any) => r.issues))}`);
+    assert.deepEqual(report.files.sort(), ['src/slugify.ts', 'test/slugify.test.ts']);
+    const prompt = model.requests[0].body.messages.map((m) => m.content).join('\n');
+    assert.match(prompt, /slugify in src\/slugify\.ts is the stub that implements it: REPLACE it/);
+  });
+
   it('checks against unsaved editor text', async () => {
     const orders = path.join(root, 'src', 'orders.ts');
     const unsaved = `${fs.readFileSync(orders, 'utf8')}\nexport function lineCount(lines: OrderLine[]): number {\n  return lines.length;\n}\n`;

@@ -237,8 +237,33 @@ function logReport(ctx: ServerContext, report: GenerationReport): void {
   ctx.client.log('info', `generation ${report.runId} (${report.title}): ${report.status} — ${report.message} [${rounds.join('; ')}]`);
 }
 
+/**
+ * The code that already serves a requirement, when a trace tag binds it to a function or method
+ * of a script file: the stub to replace, else the implementation the new tests exercise.
+ */
+function implementationOf(ctx: ServerContext, requirementId: string): { path: string; symbol: string } | undefined {
+  const links = ctx.graph.trace(requirementId)?.implementations ?? [];
+  let found: { path: string; symbol: string } | undefined;
+  for (const link of links) {
+    const file = uriToPath(link.location.uri);
+    if (!file || !link.symbol || !isScriptPath(file)) continue;
+    const text = ctx.readText(file);
+    if (text === undefined) continue;
+    const ts = loadTypeScript();
+    const declaration = listDeclarations(ts, parseSource(ts, file, text)).find((d) => d.name === link.symbol);
+    if (!declaration) continue;
+    if (declaration.isStub) return { path: file, symbol: declaration.name };
+    found ??= { path: file, symbol: declaration.name };
+  }
+  return found;
+}
+
 async function generate(ctx: ServerContext, argsList: any[], token: import('vscode-languageserver').CancellationToken, workDoneToken?: import('vscode-languageserver').ProgressToken): Promise<GenerationReport> {
   const args = checkArguments(argsList?.[0]);
+  if (args.kind === 'requirement' && !args.uri && args.requirementId) {
+    const existing = implementationOf(ctx, args.requirementId);
+    if (existing) Object.assign(args, { uri: pathToUri(existing.path), symbol: existing.symbol });
+  }
   const file = args.uri ? uriToPath(args.uri) : undefined;
   if (args.uri && !file) throw new Error(`${args.uri} is not a file in the workspace`);
   const folder = folderFor(ctx, args, file);

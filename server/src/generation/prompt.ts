@@ -56,7 +56,9 @@ function taskLines(task: GenerationTask): string[] {
   }
   switch (task.kind) {
     case 'requirement':
-      lines.push(task.target ? '' : `Put the implementation in ${task.sourcePath} (CREATE, or APPEND if it exists) and the tests in ${task.testPath}.`);
+      if (!task.target) lines.push(`Put the implementation in ${task.sourcePath} (CREATE, or APPEND if it exists) and the tests in ${task.testPath}.`);
+      else if (task.target.isStub) lines.push(`${task.target.symbol} in ${task.target.path} is the stub that implements it: REPLACE it with the implementation, and write the tests in ${task.testPath}.`);
+      else lines.push(`${task.target.symbol} in ${task.target.path} implements it already (it may not be replaced): write the tests in ${task.testPath}, and APPEND to ${task.target.path} only what a criterion still lacks.`);
       break;
     case 'stub':
       lines.push(`REPLACE ${task.target?.symbol} in ${task.target?.path} with a working implementation, and write its tests in ${task.testPath}.`);
