@@ -210,9 +210,10 @@ function targetsOf(ctx: ServerContext, state: TestingState, params: RunTestsPara
         problems.push({ message: 'scope "test" needs uri and testName' });
         break;
       }
-      const matches = matchDeclared(declaredTests(ctx, file), params.testName);
-      const tests = matches.length > 0 ? leavesUnder(declaredTests(ctx, file), matches) : [params.testName.split(' ')];
-      targets.push({ file, tests: matches.length > 0 ? tests : [[params.testName]] });
+      const declared = declaredTests(ctx, file);
+      const matches = matchDeclared(declared, params.testName);
+      // A title the scan cannot see (computed) is passed whole; a suite without visible tests runs its file.
+      targets.push({ file, tests: matches.length > 0 ? leavesUnder(declared, matches) : [[params.testName]] });
       break;
     }
     case 'file': {
