@@ -13,7 +13,7 @@ import { runGeneration, type EngineResult } from '../../server/src/generation/en
 import type { GatherRequest } from '../../server/src/generation/gather';
 import { generationSettingsDefaults, type GenerationSettings } from '../../server/src/generation/settings';
 import { ScriptedModel, type ScriptStep } from './support/scriptedModel';
-import { answer, diffSnapshots, diskView, privateMarker, removeWorkspace, secretMarker, shopWorkspace, snapshot } from './support/workspace';
+import { answer, diffSnapshots, diskView, fixtureWorkspace, privateMarker, removeWorkspace, secretMarker, shopWorkspace, snapshot } from './support/workspace';
 
 const ts = require('typescript') as TypeScriptModule;
 const apiKey = 'sk-test-key-5521';
@@ -278,6 +278,27 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
     const loop = run.result.loop!;
     assert.equal(loop.status, 'failed');
     assert.ok(loop.rounds[0].issues.some((i) => i.check === 'overwrite' && /only adds tests/.test(i.message)), issuesOf(run));
+  });
+});
+
+describe('generation in other kinds of project', function () {
+  this.timeout(60_000);
+
+  it('works in an ES-module JavaScript project tested with node:test', async () => {
+    const root = fixtureWorkspace('esm-js');
+    try {
+      const request: GatherRequest = { kind: 'stub', path: path.join(root, 'src', 'sum.js'), symbol: 'sum', requirementId: 'SUM-1' };
+      const run = await generate(root, request, [{ answer: answer('esm-sum') }]);
+      const loop = run.result.loop!;
+      assert.equal(loop.status, 'passed', `${loop.message} ${issuesOf(run)}`);
+      assert.equal(loop.rounds[0].testsPassed, 2);
+      assert.equal(run.result.task!.framework, 'node:test');
+      assert.equal(run.result.task!.moduleKind, 'esm');
+      assert.match(lastUserMessage(run, 0), /import \{ sum \} from '\.\.\/src\/sum\.js';/, 'the import hint follows ES-module rules');
+      assert.deepEqual(run.diskChanges, []);
+    } finally {
+      removeWorkspace(root);
+    }
   });
 });
 

@@ -17,6 +17,14 @@ export const fixtures = path.join(repoRoot, 'test', 'fixtures', 'generation');
 export const secretMarker = 'hunter2-do-not-send';
 export const privateMarker = 'PRIVATE-MARKER-7731';
 
+/** A copy of a fixture project under test/fixtures/generation, with the repository's node_modules linked. */
+export function fixtureWorkspace(name: string): string {
+  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-gen-test-')));
+  fs.cpSync(path.join(fixtures, name), root, { recursive: true });
+  fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(root, 'node_modules'), 'junction');
+  return root;
+}
+
 export function shopWorkspace(): string {
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-gen-test-')));
   fs.cpSync(path.join(fixtures, 'shop'), root, { recursive: true });
