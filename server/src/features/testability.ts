@@ -12,14 +12,16 @@ import { CodeActionKind, DiagnosticSeverity, type CodeAction, type Diagnostic, t
 import type { CodeActionProvider, CommandHandler, DiagnosticSource, FileIndexer, ServerContext } from '../context';
 import { rangesTouch } from '../lsp/convert';
 import { pathToUri, uriToPath } from '../lsp/uri';
-import { analyzeFile, completeFindings, type FileAnalysis } from '../testability';
+import type * as TS from 'typescript';
+import { completeFindings, type FileAnalysis } from '../testability';
+import { analyzeSourceFile } from '../testability/analyzer';
 import { extractFunction } from '../testability/extract';
 import { testabilityFixes } from '../testability/fixes';
 import type { TestabilityFinding, TestabilityRuleCode, TextChange } from '../testability/model';
 import { testabilityRuleCodes } from '../testability/model';
 import { testabilitySettingsDefaults, type TestabilitySettings } from '../testability/settings';
 import { TestReferenceIndex } from '../testability/testIndex';
-import { isAnalyzablePath, loadTypeScript, parseSource } from '../testability/typescript';
+import { isAnalyzablePath, loadTypeScript, parseSource, type TypeScript } from '../testability/typescript';
 
 /** Where the rules are explained; each diagnostic links to `#<code>`. */
 export const testabilityDocsUri = pathToUri(path.resolve(__dirname, '..', '..', '..', '..', 'docs', 'testability.md'));
@@ -41,6 +43,8 @@ interface CachedAnalysis {
   settingsKey: string;
   analysis: FileAnalysis;
   lineStarts: number[];
+  /** Kept for the most recently edited files only: the next edit re-parses incrementally from it. */
+  sourceFile?: TS.SourceFile;
 }
 
 interface TestabilityState {
@@ -49,6 +53,8 @@ interface TestabilityState {
 }
 
 const maxCachedFiles = 2000;
+/** How many syntax trees are kept for incremental re-parsing (the files being typed in). */
+const maxKeptTrees = 8;
 const states = new WeakMap<ServerContext, TestabilityState>();
 const codes = new Set<string>(testabilityRuleCodes);
 
@@ -110,16 +116,42 @@ export function findingsFor(ctx: ServerContext, file: string, text = ctx.readTex
   let cached = state.cache.get(file);
   if (!cached || cached.text !== text || (cached.settings !== settings && cached.settingsKey !== JSON.stringify(settings))) {
     const ts = loadTypeScript();
-    const { sourceFile, ...analysis } = analyzeFile(ts, file, text, settings);
-    cached = { text, settings, settingsKey: JSON.stringify(settings), analysis, lineStarts: sourceFile.getLineStarts() as number[] };
+    const sourceFile = cached?.sourceFile && cached.text !== text ? reparse(ts, cached.sourceFile, cached.text, text) : parseSource(ts, file, text);
+    const analysis = analyzeSourceFile(ts, sourceFile, settings);
+    // Only a file edited twice in a row keeps its tree: the first analysis of every other file stays cheap in memory.
+    cached = { text, settings, settingsKey: JSON.stringify(settings), analysis, lineStarts: sourceFile.getLineStarts() as number[], sourceFile: cached ? sourceFile : undefined };
     state.cache.delete(file);
     state.cache.set(file, cached);
     if (state.cache.size > maxCachedFiles) state.cache.delete(state.cache.keys().next().value!);
+    dropOldTrees(state);
   }
   const lineStarts = cached.lineStarts;
   const lineMap = { text, getLineAndCharacterOfPosition: (offset: number) => positionAt(lineStarts, offset) };
   const facts = cached.analysis.exports.length > 0 ? state.index.factsFor(file, requirementsBySymbol(ctx, file, cached.analysis, lineStarts)) : undefined;
   return { findings: completeFindings(cached.analysis, lineMap, settings, facts), text, lineStarts };
+}
+
+/**
+ * Re-parses an edited text from the previous tree: the edit is the span between the texts' common
+ * prefix and suffix, and the parser reuses every node outside it.
+ */
+function reparse(ts: TypeScript, previous: TS.SourceFile, before: string, after: string): TS.SourceFile {
+  const limit = Math.min(before.length, after.length);
+  let prefix = 0;
+  while (prefix < limit && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < limit - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  const change = ts.createTextChangeRange(ts.createTextSpan(prefix, before.length - prefix - suffix), after.length - prefix - suffix);
+  return ts.updateSourceFile(previous, after, change);
+}
+
+function dropOldTrees(state: TestabilityState): void {
+  let kept = 0;
+  const entries = [...state.cache.values()];
+  for (let i = entries.length - 1; i >= 0; i--) {
+    if (!entries[i].sourceFile) continue;
+    if (++kept > maxKeptTrees) entries[i].sourceFile = undefined;
+  }
 }
 
 const severities: Record<TestabilityFinding['severity'], DiagnosticSeverity> = {
