@@ -33,6 +33,7 @@ import type { PlannedFile } from '../generation/model';
 import { maySend } from '../generation/paths';
 import { generationSettingsDefaults, validateGenerationSettings, type GenerationSettings } from '../generation/settings';
 import { pathToUri, uriToPath } from '../lsp/uri';
+import { testabilityRuleCodes, type TestabilityRuleCode } from '../testability/model';
 
 /** The `generation` section for the settings loader. */
 export const generationSettingsSection = {
@@ -43,8 +44,8 @@ export const generationSettingsSection = {
 /** Code action kind of every generation action: a refactoring the user asks for. */
 const generateKind = 'refactor.generate';
 
-/** Codes of testability findings that "Refactor for testability" answers (the rest get "Generate tests"). */
-const untestedCodes = new Set(['untested-export', 'untested-requirement']);
+/** Codes of testability findings that "Generate tests" answers; every other rule gets "Refactor for testability". */
+const untestedCodes = new Set<string>(['untested-export', 'untested-requirement'] satisfies TestabilityRuleCode[]);
 
 interface KeptAttempt {
   report: GenerationReport;
@@ -144,7 +145,7 @@ export const generationCodeActions: CodeActionProvider = (ctx, params) => {
     if (diagnostic.source !== 'tandem' || typeof diagnostic.code !== 'string') continue;
     const owner = declarationAt(declarations, offsetAt(text, diagnostic.range.start));
     if (!owner || (owner.kind === 'class' && !untestedCodes.has(diagnostic.code))) continue;
-    const isTestability = /^(?:hidden-|constructor-work|mutable-global|static-mutable|singleton|import-side-effect|reach-through|cognitive-|cyclomatic-|nesting-depth|parameter-count|unreachable-logic)/.test(diagnostic.code);
+    const isTestability = (testabilityRuleCodes as readonly string[]).includes(diagnostic.code);
     if (untestedCodes.has(diagnostic.code) && !seen.has(`tests:${owner.name}`)) {
       seen.add(`tests:${owner.name}`);
       actions.push(action(`Generate tests for \`${owner.name}\``, { kind: 'tests', uri, symbol: owner.name, requirementId: served }, [diagnostic]));
