@@ -77,6 +77,8 @@ describe('test-run workflows over stdio (node:test fixture)', function () {
     const empty = await client.request('tandem/runTests', { scope: 'requirement', id: 'NOPE-1' });
     assert.strictEqual(empty.state, 'error');
     assert.match(empty.problems[0].message, /no requirement has the ID NOPE-1/);
+    const unmatched = await client.request('tandem/runTests', { scope: 'test', uri: uriOf(path.join(root, 'test', 'greet.test.js')), testName: 'greet does not exist' }, 20000);
+    assert.deepStrictEqual([unmatched.state, unmatched.results, unmatched.problems.map((p: any) => p.message)], ['error', [], ['the framework ran but reported no tests: nothing matched the scope']]);
     const raw = await client.requestRaw('tandem/runTests', null);
     assert.ok(raw.error, `expected an error response, got ${JSON.stringify(raw)}`);
     assert.ok((await client.request('tandem/coverage', {})).total >= 3);

@@ -502,6 +502,7 @@ async function runScope(
     progressCancel.dispose();
   }
   cancelled ||= controller.signal.aborted;
+  if (collected.length === 0 && problems.length === 0 && !cancelled && !timedOut) problems.push({ message: 'the framework ran but reported no tests: nothing matched the scope' });
   const counts = countsOf(collected);
   progress.done(cancelled ? 'cancelled' : `${counts.passed} passed, ${counts.failed + counts.errored} failed, ${counts.skipped} skipped`);
   state.publish();
