@@ -86,6 +86,10 @@ const bindingCases: { file: string; source: string; symbol: string | undefined }
   { file: 'a.lua', source: '-- $0@implements REQ-1\nlocal function parse(s)\nend\n', symbol: 'parse' },
   { file: 'a.el', source: ';; $0@implements REQ-1\n(defun tandem-parse (s)\n  s)\n', symbol: 'tandem-parse' },
   { file: 'a.ts', source: 'run(); // $0@implements REQ-1\n', symbol: undefined },
+  { file: 'Orders.java', source: 'public class Orders {\n  /** $0@implements REQ-1 */\n  public void submit() {\n  }\n}\n', symbol: 'Orders.submit' },
+  { file: 'a.rs', source: 'impl Server {\n    /// $0@implements REQ-1\n    pub fn run(&self) {}\n}\n', symbol: 'Server.run' },
+  { file: 'a.ts', source: 'class A {\n  x() {}\n}\n// $0@implements REQ-1\nfunction f() {}\n', symbol: 'f' },
+  { file: 'A.cs', source: 'namespace Shop {\n  public sealed class Cart {\n    // $0@implements REQ-1\n    public int Total() { return 0; }\n  }\n}\n', symbol: 'Cart.Total' },
 ];
 
 describe('trace: binding tags to the next declaration', () => {

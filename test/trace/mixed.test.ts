@@ -50,7 +50,7 @@ describe('trace: mixed Markdown and code project', () => {
 
   it('binds tags to symbols and tests', () => {
     const { graph } = loadProject(root);
-    assert.deepEqual(graph.trace('REQ-1')!.implementations.map((l) => l.symbol), ['submit']);
+    assert.deepEqual(graph.trace('REQ-1')!.implementations.map((l) => l.symbol), ['OrderService.submit'], 'the method is named with the class whose braces hold it');
     assert.deepEqual(graph.trace('REQ-1')!.tests.map((l) => l.testName).sort(), ['OrderService REQ-1 rejects an empty order', 'OrderService returns an order number']);
     assert.deepEqual(graph.trace('REQ-2')!.tests.map((l) => l.testName), ['totals sums the lines']);
     assert.deepEqual(graph.trace('REQ-4')!.implementations.map((l) => l.symbol), ['Export']);

@@ -39,7 +39,7 @@ export interface LanguageSyntax {
 }
 
 const cDeclaration =
-  /^\s*(?:(?:public|private|protected|internal|static|final|abstract|virtual|override|async|sealed|extern|inline|const|constexpr|unsafe|open|suspend|data|partial|readonly|export|default|synchronized)\s+)*(?:class|interface|enum|struct|record|object|trait|fun|func|fn|def|function)\s+`?([A-Za-z_$][\w$]*)|^\s*(?:(?:public|private|protected|internal|static|final|abstract|virtual|override|async|sealed|extern|inline|const|constexpr|unsafe|synchronized)\s+)*[\w$<>[\],.*&:\s]*?\b([A-Za-z_$][\w$]*)\s*\([^;]*$/;
+  /^\s*(?:(?:public|private|protected|internal|static|final|abstract|virtual|override|async|sealed|extern|inline|const|constexpr|unsafe|open|suspend|data|partial|readonly|export|default|synchronized)\s+)*(?:class|interface|enum|struct|record|object|trait|fun|func|fn|def|function)\s+`?([A-Za-z_$][\w$]*)|^\s*(?:(?:public|private|protected|internal|static|final|abstract|virtual|override|async|sealed|extern|inline|const|constexpr|unsafe|synchronized)\s+)*[\w$<>[\],.*&:\s]*?\b([A-Za-z_$][\w$]*)\s*\([^)]*\)?\s*(?:const\s*)?(?:throws\s+[\w.,\s]+)?(?:\{.*|=>.*|:.*)?$/;
 
 const jsDeclaration =
   /^\s*(?:export\s+)?(?:default\s+)?(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\*?|class|interface|enum|type|namespace)\s+([A-Za-z_$][\w$]*)|^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)|^\s*(?:(?:public|private|protected|static|readonly|async|override|get|set)\s+)*\*?([A-Za-z_$][\w$]*)\s*(?:<[^>]*>)?\s*\([^)]*\)?\s*(?::[^={]*)?\{?\s*$/;

@@ -192,6 +192,12 @@ export function fullTitle(tests: TestCall[], index: number): string {
 
 type Binding = Pick<TraceTag, 'symbol' | 'testName' | 'scope'>;
 
+/** Families whose methods sit inside the braces of a type declaration. */
+const bracedTypes = new Set(['js', 'java', 'csharp', 'c', 'swift', 'rust']);
+const typeKeyword = /\b(?:class|interface|struct|enum|object|record|impl|trait|namespace)\b/;
+const typeDeclaration =
+  /^\s*(?:(?:export|default|declare|abstract|public|private|protected|internal|static|final|sealed|partial|open|data|pub(?:\([^)]*\))?|unsafe)\s+)*(?:class|interface|struct|enum|object|record|trait|namespace|impl(?:<[^>]*>)?(?:\s+[\w:<>]+\s+for)?)\s+([A-Za-z_$][\w$]*)/;
+
 /** Binds tags to tests and declarations with cheap, line-based rules. */
 class Binder {
   private readonly cache = new Map<number, Binding>();
@@ -362,7 +368,25 @@ class Binder {
     const character = content.indexOf(name, match.index);
     let qualified = name;
     if (syntax.family === 'python') qualified = this.qualifyByIndentation(line, content, name);
+    else if (bracedTypes.has(syntax.family) && !typeDeclaration.test(content)) qualified = this.qualifyByBraces(line, name);
     return { name: qualified, span: { start: { line, character }, end: { line, character: character + name.length } } };
+  }
+
+  /**
+   * Methods of brace languages are named with their type (`OrderService.submit`): the nearest
+   * type declaration above whose braces enclose the method.
+   */
+  private qualifyByBraces(line: number, name: string): string {
+    const { lines } = this.options;
+    for (let at = line - 1; at >= 0 && at >= line - 2000; at--) {
+      const content = lines.lineText(at);
+      if (!typeKeyword.test(content)) continue;
+      const match = typeDeclaration.exec(content);
+      if (!match) continue;
+      const scope = this.extent(at, lines.lineStarts()[at]);
+      if (scope.end.line >= line && scope.end.line > at) return `${match[1]}.${name}`;
+    }
+    return name;
   }
 
   /** Python methods are named with their class: `OrderService.submit`. */
