@@ -8,3 +8,4 @@ export * from './trace';
 export * from './settings';
 export * from './generation';
 export * from './testing';
+export * from './testability';

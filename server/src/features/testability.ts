@@ -9,6 +9,7 @@
  */
 import * as path from 'node:path';
 import { CodeActionKind, DiagnosticSeverity, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver';
+import { analyzeTestabilityCommand, extractFunctionCommand, type TestabilityDiagnosticData, type TestabilityFindingSummary } from '../../../protocol/testability';
 import type { CodeActionProvider, CommandHandler, DiagnosticSource, FileIndexer, ServerContext } from '../context';
 import { rangesTouch } from '../lsp/convert';
 import { pathToUri, uriToPath } from '../lsp/uri';
@@ -26,10 +27,8 @@ import { isAnalyzablePath, loadTypeScript, parseSource, type TypeScript } from '
 /** Where the rules are explained; each diagnostic links to `#<code>`. */
 export const testabilityDocsUri = pathToUri(path.resolve(__dirname, '..', '..', '..', '..', 'docs', 'testability.md'));
 
-/** The command that runs the "extract into a function" refactor on a range of a file: `[uri, start, end]` (character offsets). */
-export const extractFunctionCommand = 'tandem.testability.extractFunction';
-/** The command that returns a file's findings as plain data: `[uri]`. */
-export const analyzeCommand = 'tandem.testability.analyze';
+export { extractFunctionCommand };
+const analyzeCommand = analyzeTestabilityCommand;
 
 /**
  * Further code actions for a finding, offered by other areas (the generation area adds "generate
@@ -169,7 +168,7 @@ export function findingToDiagnostic(finding: TestabilityFinding): Diagnostic {
     code: finding.code,
     codeDescription: { href: `${testabilityDocsUri}#${finding.code}` },
     message: finding.message,
-    data: { testability: true, symbol: finding.symbol, value: finding.value, threshold: finding.threshold, requirements: finding.requirements },
+    data: { testability: true, symbol: finding.symbol, value: finding.value, threshold: finding.threshold, requirements: finding.requirements } satisfies TestabilityDiagnosticData,
   };
 }
 
@@ -266,7 +265,7 @@ export const testabilityCommands: Record<string, CommandHandler> = {
   [analyzeCommand]: (ctx, args) => {
     const file = fileArgument(args, analyzeCommand);
     const result = findingsFor(ctx, file);
-    return (result?.findings ?? []).map((finding) => ({
+    return (result?.findings ?? []).map((finding): TestabilityFindingSummary => ({
       code: finding.code,
       message: finding.message,
       severity: finding.severity,

@@ -3,33 +3,16 @@
  * and the text changes a fix proposes. Nothing here knows LSP; positions are zero-based line /
  * UTF-16 character pairs (`Span`) and changes are character offsets into the analysed text.
  */
+import type { TestabilityCode } from '../../../protocol/testability';
 import type { Span } from '../trace/model';
 
 export type { Span };
 
 /**
- * The stable code of every rule. Codes never change meaning: settings, suppression comments and
- * the anchors of `docs/testability.md` all use them.
+ * The stable code of every rule, declared once in the protocol. Codes never change meaning:
+ * settings, suppression comments and the anchors of `docs/testability.md` all use them.
  */
-export type TestabilityRuleCode =
-  | 'hidden-clock'
-  | 'hidden-random'
-  | 'hidden-env'
-  | 'hidden-io'
-  | 'hidden-collaborator'
-  | 'constructor-work'
-  | 'mutable-global'
-  | 'static-mutable'
-  | 'singleton'
-  | 'import-side-effect'
-  | 'reach-through'
-  | 'cognitive-complexity'
-  | 'cyclomatic-complexity'
-  | 'nesting-depth'
-  | 'parameter-count'
-  | 'unreachable-logic'
-  | 'untested-export'
-  | 'untested-requirement';
+export type TestabilityRuleCode = TestabilityCode;
 
 export const testabilityRuleCodes: readonly TestabilityRuleCode[] = [
   'hidden-clock',
