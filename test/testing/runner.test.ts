@@ -5,7 +5,9 @@
 import * as assert from 'node:assert';
 import * as path from 'node:path';
 import { detectFramework, isMissing, runTestFiles, runTests, scrubbedEnv, type FrameworkInfo, type RunOutcome } from '../../server/src/testing';
-import { copyProject, fixtureFrameworks, markerLine, missingInstall, removeProject } from './support';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { copyProject, fixtureFrameworks, fixturesDir, markerLine, missingInstall, removeProject } from './support';
 
 /** What every fixture's `test/calc.test.js` must yield, by full title. */
 const expectedCalcOutcomes = {
@@ -80,3 +82,27 @@ for (const { name, package: packageName } of fixtureFrameworks) {
     });
   });
 }
+
+describe('runner: a scratch copy without node_modules', function () {
+  this.timeout(30000);
+  it('runs with the framework installed in the project it was copied from', async function () {
+    const missing = missingInstall('mocha', 'mocha');
+    if (missing) {
+      console.log(`      skipped: ${missing}`);
+      this.skip();
+    }
+    const scratch = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-scratch-')));
+    try {
+      fs.mkdirSync(path.join(scratch, 'test'));
+      fs.mkdirSync(path.join(scratch, 'src'));
+      fs.copyFileSync(path.join(fixturesDir, 'mocha', 'src', 'greet.js'), path.join(scratch, 'src', 'greet.js'));
+      fs.copyFileSync(path.join(fixturesDir, 'mocha', 'test', 'greet.test.js'), path.join(scratch, 'test', 'greet.test.js'));
+      const withoutInstall = await runTestFiles(scratch, ['test/greet.test.js'], { timeoutMs: 20000, framework: 'mocha' });
+      assert.match(withoutInstall.problems[0]?.message ?? '', /mocha is not installed/);
+      const outcome = await runTestFiles(scratch, ['test/greet.test.js'], { timeoutMs: 20000, framework: 'mocha', resolvePaths: [path.join(fixturesDir, 'mocha')] });
+      assert.deepStrictEqual(outcomesByName(outcome), { 'greet greets by name REQ-3': 'passed' }, `problems: ${JSON.stringify(outcome.problems)}`);
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});

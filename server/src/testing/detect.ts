@@ -81,16 +81,17 @@ export function chooseFramework(packageDir: string, forced?: FrameworkName): { n
 }
 
 /**
- * Detects the framework of the package in `packageDir` and finds its installed entry. Returns a
- * `FrameworkMissing` when the package names a framework that is not installed, and undefined when
- * it names none.
+ * Detects the framework of the package in `packageDir` and finds its installed entry, looking from
+ * `resolvePaths` (default: the package itself; a scratch copy passes the project it copies).
+ * Returns a `FrameworkMissing` when the package names a framework that is not installed, and
+ * undefined when it names none.
  */
-export function detectFramework(packageDir: string, forced?: FrameworkName): FrameworkInfo | FrameworkMissing | undefined {
+export function detectFramework(packageDir: string, forced?: FrameworkName, resolvePaths: string[] = [packageDir]): FrameworkInfo | FrameworkMissing | undefined {
   const chosen = chooseFramework(packageDir, forced);
   if (!chosen) return undefined;
   if (chosen.name === 'node') return { name: 'node', packageDir, reason: chosen.reason, version: process.versions.node };
   try {
-    const manifestPath = require.resolve(`${chosen.name}/package.json`, { paths: [packageDir] });
+    const manifestPath = require.resolve(`${chosen.name}/package.json`, { paths: resolvePaths });
     const frameworkDir = path.dirname(manifestPath);
     const version = JSON.parse(fs.readFileSync(manifestPath, 'utf8')).version as string | undefined;
     const entry = path.join(frameworkDir, entries[chosen.name]);

@@ -31,6 +31,12 @@ export interface RunTestFilesOptions {
   signal?: AbortSignal;
   /** Forces a framework instead of detecting it from `dir`'s package.json. */
   framework?: FrameworkName;
+  /**
+   * Where to find the framework's install, for a scratch copy without node_modules: the project it
+   * was copied from (default: `dir` itself). Test files that import the framework (vitest) still
+   * need node_modules reachable from `dir`, e.g. a symbolic link.
+   */
+  resolvePaths?: string[];
   onResult?: RunOutcomeListener;
 }
 
@@ -44,7 +50,7 @@ type RunOutcomeListener = (result: RunOutcome['results'][number]) => void;
  */
 export async function runTestFiles(dir: string, files: string[], options: RunTestFilesOptions = {}): Promise<RunOutcome> {
   const packageDir = path.resolve(dir);
-  const detected = detectFramework(packageDir, options.framework);
+  const detected = detectFramework(packageDir, options.framework, [packageDir, ...(options.resolvePaths ?? [])]);
   if (!detected || isMissing(detected)) {
     return {
       results: [],
