@@ -194,13 +194,13 @@ type Binding = Pick<TraceTag, 'symbol' | 'testName' | 'scope'>;
 
 /** Families whose methods sit inside the braces of a type declaration. */
 const bracedTypes = new Set(['js', 'java', 'csharp', 'c', 'swift', 'rust']);
-const typeKeyword = /\b(?:class|interface|struct|enum|object|record|impl|trait|namespace)\b/;
 const typeDeclaration =
   /^\s*(?:(?:export|default|declare|abstract|public|private|protected|internal|static|final|sealed|partial|open|data|pub(?:\([^)]*\))?|unsafe)\s+)*(?:class|interface|struct|enum|object|record|trait|namespace|impl(?:<[^>]*>)?(?:\s+[\w:<>]+\s+for)?)\s+([A-Za-z_$][\w$]*)/;
 
 /** Binds tags to tests and declarations with cheap, line-based rules. */
 class Binder {
   private readonly cache = new Map<number, Binding>();
+  private typeLines: { line: number; name: string; end: number }[] | undefined;
 
   constructor(
     private readonly options: TagScanOptions,
@@ -377,14 +377,20 @@ class Binder {
    * type declaration above whose braces enclose the method.
    */
   private qualifyByBraces(line: number, name: string): string {
-    const { lines } = this.options;
-    for (let at = line - 1; at >= 0 && at >= line - 2000; at--) {
-      const content = lines.lineText(at);
-      if (!typeKeyword.test(content)) continue;
-      const match = typeDeclaration.exec(content);
-      if (!match) continue;
-      const scope = this.extent(at, lines.lineStarts()[at]);
-      if (scope.end.line >= line && scope.end.line > at) return `${match[1]}.${name}`;
+    const { lines, text } = this.options;
+    if (!this.typeLines) {
+      // The type declarations of the file, found once with one search over the whole text.
+      this.typeLines = [];
+      const anyType = new RegExp(typeDeclaration.source.replace('^\\s*', '^[ \\t]*'), 'gm');
+      for (let match = anyType.exec(text); match; match = anyType.exec(text)) {
+        const at = lines.lineOf(match.index);
+        this.typeLines.push({ line: at, name: match[1], end: this.extent(at, lines.lineStarts()[at]).end.line });
+        if (match[0].length === 0) anyType.lastIndex++;
+      }
+    }
+    for (let index = this.typeLines.length - 1; index >= 0; index--) {
+      const type = this.typeLines[index];
+      if (type.line < line && type.end >= line && type.end > type.line) return `${type.name}.${name}`;
     }
     return name;
   }
