@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeTestability, testabilitySettingsDefaults } from '../../server/src/testability';
+import { analyzeFile, analyzeTestability, loadTypeScript, testabilitySettingsDefaults } from '../../server/src/testability';
 import { TestReferenceIndex, scanImports, scanReexports } from '../../server/src/testability/testIndex';
 import { describeFinding, expectedFindings, fixturesRoot, type ExpectedFinding } from './fixture';
 
@@ -23,8 +23,10 @@ function buildIndex(): TestReferenceIndex {
   return index;
 }
 
-function workspaceFindings(index: TestReferenceIndex, relative: string, text = read(relative)): ExpectedFinding[] {
-  const findings = analyzeTestability({ path: file(relative), text, settings: testabilitySettingsDefaults, facts: index.factsFor(file(relative), requirements) });
+/** The workspace findings of a file; `byName` looks up only the file's exported names, as the server does. */
+function workspaceFindings(index: TestReferenceIndex, relative: string, text = read(relative), byName = false): ExpectedFinding[] {
+  const names = byName ? analyzeFile(loadTypeScript(), file(relative), text, testabilitySettingsDefaults).exports.flatMap((e) => [e.exportedName, e.localName]) : undefined;
+  const findings = analyzeTestability({ path: file(relative), text, settings: testabilitySettingsDefaults, facts: index.factsFor(file(relative), requirements, names) });
   return findings
     .filter((finding) => finding.code === 'untested-export' || finding.code === 'untested-requirement')
     .map((finding) => ({ code: finding.code, line: finding.span.start.line, character: finding.span.start.character }));
@@ -39,6 +41,8 @@ describe('testability workspace rules', () => {
       const expected = expectedFindings(read(relative));
       const actual = workspaceFindings(index, relative);
       assert.deepEqual(show(actual), show(expected), `untested exports of ${relative}: expected ${show(expected).join(', ') || 'none'}, got ${show(actual).join(', ') || 'none'}`);
+      const byName = workspaceFindings(index, relative, read(relative), true);
+      assert.deepEqual(show(byName), show(expected), `untested exports of ${relative}, looked up by name: expected ${show(expected).join(', ') || 'none'}, got ${show(byName).join(', ') || 'none'}`);
     });
   }
 

@@ -126,7 +126,7 @@ export function findingsFor(ctx: ServerContext, file: string, text = ctx.readTex
   }
   const lineStarts = cached.lineStarts;
   const lineMap = { text, getLineAndCharacterOfPosition: (offset: number) => positionAt(lineStarts, offset) };
-  const facts = cached.analysis.exports.length > 0 ? state.index.factsFor(file, requirementsBySymbol(ctx, file, cached.analysis, lineStarts)) : undefined;
+  const facts = cached.analysis.exports.length > 0 ? state.index.factsFor(file, requirementsBySymbol(ctx, file, cached.analysis, lineStarts), cached.analysis.exports.flatMap((declaration) => [declaration.exportedName, declaration.localName])) : undefined;
   return { findings: completeFindings(cached.analysis, lineMap, settings, facts), text, lineStarts };
 }
 

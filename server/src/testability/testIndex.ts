@@ -121,8 +121,12 @@ export class TestReferenceIndex {
     return affected.filter((source) => source !== filePath);
   }
 
-  /** What the tests of the workspace use of one source file. */
-  factsFor(filePath: string, requirementsBySymbol: ReadonlyMap<string, readonly string[]> = new Map()): WorkspaceTestFacts {
+  /**
+   * What the tests of the workspace use of one source file. With `names` (the file's exported
+   * names), only those are looked up, which keeps a module that hundreds of tests import cheap.
+   */
+  factsFor(filePath: string, requirementsBySymbol: ReadonlyMap<string, readonly string[]> = new Map(), names?: Iterable<string>): WorkspaceTestFacts {
+    const wanted = names ? [...new Set(names)] : undefined;
     const testedNames = new Set<string>();
     let moduleImported = false;
     this.ensureResolution();
@@ -136,11 +140,17 @@ export class TestReferenceIndex {
       for (const testPath of this.importers!.get(module) ?? []) {
         const record = this.tests.get(testPath)!;
         moduleImported = true;
-        for (const word of record.words) {
-          if (!aliases) testedNames.add(word);
-          else {
-            const original = aliases.get(word);
-            if (original !== undefined) testedNames.add(original);
+        if (wanted && !aliases) {
+          for (const name of wanted) if (record.words.has(name)) testedNames.add(name);
+        } else if (wanted && aliases) {
+          for (const [alias, original] of aliases) if (wanted.includes(original) && record.words.has(alias)) testedNames.add(original);
+        } else {
+          for (const word of record.words) {
+            if (!aliases) testedNames.add(word);
+            else {
+              const original = aliases.get(word);
+              if (original !== undefined) testedNames.add(original);
+            }
           }
         }
       }
