@@ -766,7 +766,8 @@ export const testRunsCodeLenses: CodeLensProvider = (ctx, file) => {
     if (!trace || trace.tests.length === 0) continue;
     const known = trace.tests.filter((link) => link.result);
     const passed = known.filter((link) => link.result!.outcome === 'passed' && !link.result!.stale).length;
-    const title = known.length > 0 ? `▶ Run tests (${passed}/${trace.tests.length} passed)` : `▶ Run tests (${trace.tests.length})`;
+    const latest = known.map((link) => link.result!.at).sort().pop();
+    const title = latest ? `▶ Run tests (${passed}/${trace.tests.length} passed · ${ago(latest)})` : `▶ Run tests (${trace.tests.length})`;
     lenses.push({ range: { start: symbol.span.start, end: symbol.span.start }, command: { title, command: 'tandem.runTests', arguments: [{ scope: 'requirement', id: symbol.name }] } });
   }
   return lenses;
