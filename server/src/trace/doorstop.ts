@@ -11,11 +11,20 @@
  */
 import { createHash } from 'node:crypto';
 import * as nodePath from 'node:path';
-import { isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type * as YamlModule from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
 import type { DoorstopDocument, Problem, RequirementDef, RequirementLink, Span } from './model';
 import type { LineIndex } from './text';
 
 const configName = '.doorstop.yml';
+
+let yamlModule: typeof YamlModule | undefined;
+
+/** The `yaml` package, loaded when the first Doorstop file is read (most workspaces have none). */
+function yaml(): typeof YamlModule {
+  yamlModule ??= require('yaml') as typeof YamlModule;
+  return yamlModule;
+}
 
 /** Reads a `.doorstop.yml`; a broken file yields problems and no document. */
 export function parseDoorstopConfig(path: string, text: string): { document?: DoorstopDocument; problems: Problem[] } {
@@ -23,7 +32,7 @@ export function parseDoorstopConfig(path: string, text: string): { document?: Do
   const whole: Span = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   let data: unknown;
   try {
-    const document = parseDocument(text, { prettyErrors: false, logLevel: 'error' });
+    const document = yaml().parseDocument(text, { prettyErrors: false, logLevel: 'error' });
     for (const error of document.errors) problems.push(yamlProblem(path, text, error));
     data = document.toJS();
   } catch (error) {
@@ -77,14 +86,14 @@ export function extractDoorstopItem(
   const uid = nodePath.basename(path).replace(/\.ya?ml$/i, '');
   let parsed: Document.Parsed;
   try {
-    parsed = parseDocument(text, { prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
+    parsed = yaml().parseDocument(text, { prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
   } catch (error) {
     problems.push({ path, span: lines.span(0, 0), severity: 'error', code: 'yaml-syntax', message: `This Doorstop item is not valid YAML: ${(error as Error).message}` });
     return { requirements: [], problems };
   }
   for (const error of parsed.errors) problems.push(yamlProblem(path, text, error));
   const root = parsed.contents;
-  if (!isMap(root)) {
+  if (!yaml().isMap(root)) {
     if (parsed.errors.length === 0) {
       problems.push({ path, span: lines.span(0, 0), severity: 'error', code: 'doorstop-item', message: 'A Doorstop item must be a YAML mapping of its fields (text, links, …).' });
     }
@@ -98,21 +107,21 @@ export function extractDoorstopItem(
 
   const covers: RequirementLink[] = [];
   const linksNode = root.get('links', true) as YamlNode | undefined;
-  if (isSeq(linksNode)) {
+  if (yaml().isSeq(linksNode)) {
     for (const entry of linksNode.items) {
-      if (isScalar(entry) && entry.value !== null && entry.value !== undefined) {
+      if (yaml().isScalar(entry) && entry.value !== null && entry.value !== undefined) {
         covers.push({ target: String(entry.value), span: rangeSpan(lines, entry.range) });
-      } else if (isMap(entry) && entry.items.length > 0) {
+      } else if (yaml().isMap(entry) && entry.items.length > 0) {
         const pair = entry.items[0];
-        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-        const value = isScalar(pair.value) ? pair.value.value : undefined;
-        const link: RequirementLink = { target: key, span: rangeSpan(lines, isScalar(pair.key) ? pair.key.range : entry.range) };
+        const key = yaml().isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        const value = yaml().isScalar(pair.value) ? pair.value.value : undefined;
+        const link: RequirementLink = { target: key, span: rangeSpan(lines, yaml().isScalar(pair.key) ? pair.key.range : entry.range) };
         if (typeof value === 'string' && value.length > 0) link.stamp = value;
         else if (value === true) link.stamp = 'true';
         covers.push(link);
       }
     }
-  } else if (linksNode !== undefined && linksNode !== null && !(isScalar(linksNode) && linksNode.value === null)) {
+  } else if (linksNode !== undefined && linksNode !== null && !(yaml().isScalar(linksNode) && linksNode.value === null)) {
     problems.push({ path, span: rangeSpan(lines, (linksNode as { range?: [number, number, number] }).range), severity: 'warning', code: 'doorstop-item', message: '`links` must be a list of parent UIDs.' });
   }
 
@@ -256,9 +265,9 @@ function rangeSpan(lines: LineIndex, range: [number, number, number] | null | un
 
 /** The span of the item's first key: Doorstop items have no ID in their text, so this stands for it. */
 function firstKeySpan(lines: LineIndex, root: YamlNode): Span {
-  if (isMap(root) && root.items.length > 0) {
+  if (yaml().isMap(root) && root.items.length > 0) {
     const key = root.items[0].key;
-    if (isScalar(key) && key.range) return lines.span(key.range[0], key.range[1]);
+    if (yaml().isScalar(key) && key.range) return lines.span(key.range[0], key.range[1]);
   }
   return lines.span(0, 0);
 }
