@@ -130,6 +130,13 @@ describe('trace: defects of plain requirements', () => {
     assert.equal(result.ok, false);
   });
 
+  it('counts a test once when both a tag and its title name the requirement', () => {
+    const graph = newGraph();
+    graph.setFile(extract('/p/docs/a.md', '## REQ-1: One\n', 'requirements'));
+    graph.setFile(extract('/p/test/a.test.ts', "// @verifies REQ-1\nit('REQ-1 works', () => {});\nit('REQ-1 also works', () => {});\n", 'test'));
+    assert.deepEqual(graph.trace('REQ-1')!.tests.map((t) => [t.kind, t.testName]), [['verifies', 'REQ-1 works'], ['title', 'REQ-1 also works']]);
+  });
+
   it('passes a check when everything is covered, and demands results for verified', () => {
     const graph = newGraph();
     graph.setFile(extract('/p/docs/a.md', '## REQ-1: One\n', 'requirements'));

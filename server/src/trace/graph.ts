@@ -381,11 +381,15 @@ export class TraceGraph {
       }
     }
 
-    // Comment tags and test titles.
+    // Comment tags and test titles; a test named twice (a tag and its title) counts once.
+    const seenTests = new Set<string>();
     for (const tag of this.tagsByTarget.get(id) ?? []) {
       const link: RawLink = { kind: tag.kind, path: tag.path, span: tag.span, artifactType: tag.artifactType, tag, ...(tag.testName ? { testName: tag.testName } : {}) };
       if (tag.kind === 'implements') implementations.push(link);
-      else tests.push(link);
+      else if (tag.testName === undefined || !seenTests.has(`${tag.path}\u0000${tag.testName}`)) {
+        if (tag.testName !== undefined) seenTests.add(`${tag.path}\u0000${tag.testName}`);
+        tests.push(link);
+      }
     }
 
     if (first?.oft) {
