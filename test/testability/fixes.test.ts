@@ -1,7 +1,7 @@
 /**
  * Every quick fix on fixtures: the fixture marks the finding to fix and names the fix in a
- * `// fix: <title prefix>` line (`none` when no rule fix may be offered, `extract` for the
- * language-service refactor). The test applies the fix, compares the result with
+ * `// fix: <title prefix>` line (`none` when no rule fix may be offered, `not <title prefix>` when
+ * that fix must not be offered, `extract` for the language-service refactor). The test applies the fix, compares the result with
  * `<name>.expected.<ext>`, checks the targeted finding is gone, and type-checks every fixture
  * before and after in one program. Set UPDATE_EXPECTED=1 to write missing expected files.
  */
@@ -40,6 +40,11 @@ function applyFixture(name: string): { before: string; after: string | undefined
   const fixes = testabilityFixes({ path: file, text, finding, ts });
   const titles = fixes.map((fix) => fix.title);
   if (wanted === 'none') return { before: text, after: undefined, finding, fixTitles: titles };
+  if (wanted.startsWith('not ')) {
+    const unwanted = wanted.slice(4);
+    assert.ok(!titles.some((title) => title.startsWith(unwanted)), `${name}: no fix titled "${unwanted}…" may be offered, got ${titles.join(', ')}`);
+    return { before: text, after: undefined, finding, fixTitles: [] };
+  }
   const chosen = fixes.find((fix) => fix.title.startsWith(wanted));
   assert.ok(chosen, `${name}: expected a fix titled "${wanted}…", got ${titles.map((title) => `"${title}"`).join(', ')}`);
   return { before: text, after: applyChanges(text, chosen.changes), finding, fixTitles: titles };
@@ -54,7 +59,7 @@ describe('testability quick fixes (fixtures)', () => {
       results.set(name, result);
       const { path: file, text } = readFixture(`fixes/${name}`);
       if (result.after === undefined) {
-        assert.ok(/^\/\/ fix: none$/m.test(text), `${name}: the fix produced no change`);
+        assert.ok(/^\/\/ fix: (none|not .*)$/m.test(text), `${name}: the fix produced no change`);
         assert.deepEqual(
           result.fixTitles.filter((title) => !title.startsWith('Suppress')),
           [],

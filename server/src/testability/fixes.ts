@@ -97,6 +97,8 @@ export function testabilityFixes(input: FixInput): TestabilityFix[] {
   if (data?.kind === 'inject') {
     const fix = injectDependency(ts, sourceFile, data);
     if (fix) fixes.push(fix);
+    const viaConstructor = injectIntoConstructor(ts, sourceFile, data, isTs);
+    if (viaConstructor) fixes.push(viaConstructor);
   } else if (data?.kind === 'collaborator') {
     const fix = passCollaborator(ts, sourceFile, input.finding, data);
     if (fix) fixes.push(fix);
@@ -209,6 +211,80 @@ function injectDependency(ts: TypeScript, sourceFile: TS.SourceFile, data: Extra
     kind: 'quickfix',
     preferred: true,
     changes: [parameter, ...changes],
+  };
+}
+
+function isStaticMember(ts: TypeScript, member: TS.Node): boolean {
+  return ts.canHaveModifiers(member) && (ts.getModifiers(member)?.some((modifier) => modifier.kind === ts.SyntaxKind.StaticKeyword) ?? false);
+}
+
+/**
+ * For a method: the dependency becomes a constructor parameter stored on the instance (a
+ * `private readonly` parameter property in TypeScript, a parameter and `this.x = x` in
+ * JavaScript), and every use in the class's instance methods reads it through `this`. Not offered
+ * when a use sits in a nested `function` (its `this` differs), or when the class extends another
+ * and has no constructor of its own (a new one would have to forward the base's arguments).
+ */
+function injectIntoConstructor(ts: TypeScript, sourceFile: TS.SourceFile, data: Extract<FindingFixData, { kind: 'inject' }>, isTs: boolean): TestabilityFix | undefined {
+  const owner = findNode(ts, sourceFile, data.ownerStart, (node): node is TS.MethodDeclaration | TS.AccessorDeclaration => ts.isMethodDeclaration(node) || ts.isAccessor(node));
+  if (!owner?.body || isStaticMember(ts, owner) || !ts.isClassLike(owner.parent)) return undefined;
+  const klass = owner.parent;
+  const spec = dependencies[data.dependency];
+  const constructor = constructorOf(ts, klass);
+  const extendsOther = klass.heritageClauses?.some((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword) ?? false;
+  const hasConstructors = klass.members.some((member) => ts.isConstructorDeclaration(member));
+  if ((!constructor && (extendsOther || hasConstructors)) || constructor?.parameters.some((parameter) => parameter.dotDotDotToken)) return undefined;
+  const taken = namesUsedIn(ts, klass);
+  for (const member of klass.members) if (member.name) taken.add(member.name.getText(sourceFile));
+  const name = uniqueName(spec.name, taken);
+  const changes: TextChange[] = [];
+  let blocked = false;
+  const search = (node: TS.Node): void => {
+    if (blocked) return;
+    if (ts.isFunctionExpression(node) || ts.isFunctionDeclaration(node) || ts.isClassLike(node)) {
+      if (mentions(ts, node, (inner) => spec.matches(ts, inner))) blocked = true;
+      return;
+    }
+    if (spec.matches(ts, node)) {
+      changes.push({ start: node.getStart(sourceFile), end: node.end, newText: spec.replacement(`this.${name}`) });
+      return;
+    }
+    ts.forEachChild(node, search);
+  };
+  for (const member of klass.members) {
+    if ((ts.isMethodDeclaration(member) || ts.isAccessor(member)) && member.body && !isStaticMember(ts, member)) search(member.body);
+  }
+  if (blocked || changes.length === 0) return undefined;
+  const text = sourceFile.text;
+  const newline = text.includes('\r\n') ? '\r\n' : '\n';
+  const defaultValue = `${name} = ${spec.defaultText}`;
+  if (constructor?.body) {
+    const parameter = appendParameter(ts, sourceFile, constructor, isTs ? `private readonly ${defaultValue}` : defaultValue);
+    if (!parameter) return undefined;
+    changes.push(parameter);
+    if (!isTs) {
+      const statements = constructor.body.statements;
+      const first = statements[0];
+      const afterSuper = first && ts.isExpressionStatement(first) && ts.isCallExpression(first.expression) && first.expression.expression.kind === ts.SyntaxKind.SuperKeyword;
+      const anchor = afterSuper ? first.end : constructor.body.getStart(sourceFile) + 1;
+      const lineStart = text.lastIndexOf('\n', constructor.getStart(sourceFile) - 1) + 1;
+      const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+      changes.push({ start: anchor, end: anchor, newText: `${newline}${indent}  this.${name} = ${name};` });
+    }
+  } else {
+    const firstMethod = klass.members.find((member) => !ts.isPropertyDeclaration(member) && !ts.isSemicolonClassElement(member) && !ts.isIndexSignatureDeclaration(member));
+    if (!firstMethod) return undefined;
+    const start = firstMethod.getStart(sourceFile);
+    const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+    const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+    const body = isTs ? `constructor(private readonly ${defaultValue}) {}` : `constructor(${defaultValue}) {${newline}${indent}  this.${name} = ${name};${newline}${indent}}`;
+    changes.push({ start: lineStart, end: lineStart, newText: `${indent}${body}${newline}${newline}` });
+  }
+  const className = klass.name ? `\`${klass.name.text}\`` : 'the class';
+  return {
+    title: `Pass ${spec.describe} into the constructor of ${className} as \`${name}\` (default: today's)`,
+    kind: 'quickfix',
+    changes,
   };
 }
 
