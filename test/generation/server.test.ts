@@ -144,23 +144,23 @@ describe('generation over stdio', function () {
 
   it('shows generated code and tests in the trace as soon as the edit is applied (offline provider)', async () => {
     client = await startServer(root, { capabilities: fullCapabilities() });
-    const before = await client.request('tandem/trace', { id: 'REQ-2' });
+    const before = await client.request('tandem/trace', { id: 'REQ-3' });
     const testsBefore = before.tests.length;
-    const report = await client.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'requirement', requirementId: 'REQ-2' }] }, 45_000);
+    const report = await client.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'requirement', requirementId: 'REQ-3' }] }, 45_000);
     assert.equal(report.status, 'applied', report.message);
     assert.equal(report.provider, 'offline');
     assert.equal(model.requests.length, 0, 'no model is asked without generation.model');
     const [request] = client.serverRequests.filter((m) => m.method === 'workspace/applyEdit');
     const written = applyToDisk(request.params.edit);
-    assert.deepEqual(written.sort(), ['src/order-totals.ts', 'test/order-totals.test.ts'].map((f) => path.join(root, f)).sort());
+    assert.deepEqual(written.sort(), ['src/gift-wrapping.ts', 'test/gift-wrapping.test.ts'].map((f) => path.join(root, f)).sort());
     const changed = client.waitForNotification('tandem/traceDidChange', () => true, 10_000);
     client.notify('workspace/didChangeWatchedFiles', { changes: written.map((file) => ({ uri: uriOf(file), type: 1 })) });
     await changed;
-    const after = await client.request('tandem/trace', { id: 'REQ-2' });
+    const after = await client.request('tandem/trace', { id: 'REQ-3' });
     const testFiles = after.tests.map((t: any) => t.location.uri);
-    assert.ok(testFiles.includes(uriOf(path.join(root, 'test', 'order-totals.test.ts'))), `the skeleton tests should verify REQ-2, got ${JSON.stringify(after.tests)}`);
+    assert.ok(testFiles.includes(uriOf(path.join(root, 'test', 'gift-wrapping.test.ts'))), `the skeleton tests should verify REQ-3, got ${JSON.stringify(after.tests)}`);
     assert.ok(after.tests.length > testsBefore);
-    assert.ok(after.implementations.some((l: any) => l.location.uri === uriOf(path.join(root, 'src', 'order-totals.ts'))), `the stub should implement REQ-2, got ${JSON.stringify(after.implementations)}`);
+    assert.ok(after.implementations.some((l: any) => l.location.uri === uriOf(path.join(root, 'src', 'gift-wrapping.ts'))), `the stub should implement REQ-3, got ${JSON.stringify(after.implementations)}`);
   });
 
   it('implements a requirement through the stub already tagged with it', async () => {

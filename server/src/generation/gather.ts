@@ -10,7 +10,9 @@ import type { TypeScriptModule } from './declarations';
 import { isScriptPath, listDeclarations, listTests, normalizeBody, parseSource } from './declarations';
 import type { GenerationKind, TestFramework } from './model';
 import { identifierFrom } from './providers/offline';
+import { createProgramOver } from './program';
 import type { ContextSection, GenerationTask, RequirementContext, TargetContext } from './task';
+import { typesTouched } from './touchedTypes';
 
 /** The workspace as generation reads it: one folder, its files, and the trace's requirements. */
 export interface WorkspaceView {
@@ -78,8 +80,22 @@ function specifier(fromRelative: string, toRelative: string, moduleKind: 'common
   return moduleKind === 'esm' ? rel.replace(/\.tsx?$/, '.js').replace(/\.mts$/, '.mjs') : rel.replace(/\.(?:[mc]?[jt]sx?)$/, '');
 }
 
+/**
+ * The types a declaration touches: from the TypeScript program over the unsaved workspace, or, when
+ * that cannot be built, by name in the same file and its relatively imported modules.
+ */
+function touchedTypesOf(ts: TypeScriptModule, view: WorkspaceView, filePath: string, source: TS.SourceFile, symbol: string, signature: string): { path: string; text: string }[] {
+  const inside = (file: string) => file.startsWith(view.folder + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`);
+  try {
+    const program = createProgramOver({ ts, folder: view.folder, anchor: filePath, roots: [filePath], overlay: (file) => (inside(file) ? view.readText(file) : undefined) });
+    return typesTouched(ts, program, filePath, symbol);
+  } catch {
+    return typesTouchedByName(ts, view, filePath, source, signature);
+  }
+}
+
 /** Declarations of the type names a signature mentions: in the same file, or in a relatively imported module. */
-function typesTouched(ts: TypeScriptModule, view: WorkspaceView, filePath: string, source: TS.SourceFile, signature: string): { path: string; text: string }[] {
+function typesTouchedByName(ts: TypeScriptModule, view: WorkspaceView, filePath: string, source: TS.SourceFile, signature: string): { path: string; text: string }[] {
   const names = new Set([...signature.matchAll(/\b[A-Z][A-Za-z0-9_]*\b/g)].map((m) => m[0]));
   const found: { path: string; text: string }[] = [];
   const lookIn = (file: string, sf: TS.SourceFile, wanted: Set<string>) => {
@@ -160,8 +176,10 @@ export function gatherTask(ts: TypeScriptModule, view: WorkspaceView, request: G
       code: text.slice(declaration.start, declaration.end),
     };
     if (!view.maySend(request.path)) return { error: `${target.path} may not be sent to a model (generation.neverSend, .gitignore or a secret-looking name).` };
-    addSection({ title: 'the file being changed', path: target.path, text: neighbourhood(text, declaration.start, declaration.end), priority: 0 }, request.path);
-    for (const touched of typesTouched(ts, view, request.path, targetSource, declaration.signature)) {
+    const around = neighbourhood(text, declaration.start, declaration.end);
+    addSection({ title: 'the file being changed', path: target.path, text: around, priority: 0 }, request.path);
+    for (const touched of touchedTypesOf(ts, view, request.path, targetSource, declaration.name, declaration.signature)) {
+      if (around.includes(touched.text)) continue;
       addSection({ title: 'a type the signature uses', path: toPosix(path.relative(folder, touched.path)), text: touched.text, priority: 1 }, touched.path);
     }
   }
