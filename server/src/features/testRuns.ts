@@ -819,11 +819,9 @@ export const testFailureDiagnostics: DiagnosticSource = {
     const state = stateOf(ctx);
     const diagnostics: Diagnostic[] = [];
     let declared: DeclaredTest[] | undefined;
-    for (const result of state.store.all()) {
+    for (const result of state.store.failuresIn(file)) {
       const { outcome } = result;
-      if (outcome.outcome !== 'failed' && outcome.outcome !== 'errored') continue;
       const here = outcome.failedAt?.file === file;
-      if (!here && outcome.file !== file) continue;
       const stale = state.store.isStale(result);
       let range: Diagnostic['range'];
       if (here) range = lineRange(ctx, file, outcome.failedAt!.line - 1, outcome.failedAt!.column - 1);

@@ -47,6 +47,8 @@ export class TestResultStore {
   private readonly current = new Map<string, string>();
   /** How many results depend on each file, to know which edits matter. */
   private readonly watched = new Map<string, number>();
+  /** Failed and errored results by the files they are shown in (test file and failure place); rebuilt on demand. */
+  private failuresIndex: Map<string, StoredResult[]> | undefined;
 
   /**
    * Keeps a result, replacing the previous one of the same test. Its fingerprints were taken from
@@ -58,6 +60,7 @@ export class TestResultStore {
     const previous = this.results.get(key);
     if (previous) this.unwatch(previous);
     this.results.set(key, result);
+    this.failuresIndex = undefined;
     for (const [file, print] of Object.entries(result.fingerprints)) {
       this.watched.set(file, (this.watched.get(file) ?? 0) + 1);
       if (!this.current.has(file) || observed(file)) this.current.set(file, print);
@@ -80,6 +83,26 @@ export class TestResultStore {
     const previous = this.results.get(key);
     if (previous) this.unwatch(previous);
     this.results.delete(key);
+    this.failuresIndex = undefined;
+  }
+
+  /** The failed and errored results shown in `file`: its own tests' and those that failed inside it. */
+  failuresIn(file: string): StoredResult[] {
+    if (!this.failuresIndex) {
+      const index = new Map<string, StoredResult[]>();
+      const add = (at: string, result: StoredResult) => {
+        const list = index.get(at);
+        if (list) list.push(result);
+        else index.set(at, [result]);
+      };
+      for (const result of this.results.values()) {
+        if (result.outcome.outcome !== 'failed' && result.outcome.outcome !== 'errored') continue;
+        add(result.outcome.file, result);
+        if (result.outcome.failedAt && result.outcome.failedAt.file !== result.outcome.file) add(result.outcome.failedAt.file, result);
+      }
+      this.failuresIndex = index;
+    }
+    return this.failuresIndex.get(file) ?? [];
   }
 
   /** True when some result depends on this file (so its edits must be fingerprinted). */
@@ -92,21 +115,15 @@ export class TestResultStore {
     if (!this.watched.has(file)) return false;
     const print = text === undefined ? '' : fingerprint(text);
     if (this.current.get(file) === print) return false;
-    const before = this.staleSet();
+    const dependents = [...this.results.values()].filter((result) => file in result.fingerprints);
+    const before = dependents.map((result) => this.isStale(result));
     this.current.set(file, print);
-    const after = this.staleSet();
-    return before.size !== after.size || [...before].some((key) => !after.has(key));
+    return dependents.some((result, i) => this.isStale(result) !== before[i]);
   }
 
   isStale(result: StoredResult): boolean {
     for (const [file, print] of Object.entries(result.fingerprints)) if (this.current.get(file) !== print) return true;
     return false;
-  }
-
-  private staleSet(): Set<string> {
-    const stale = new Set<string>();
-    for (const [key, result] of this.results) if (this.isStale(result)) stale.add(key);
-    return stale;
   }
 
   get(file: string, testName: string): StoredResult | undefined {
