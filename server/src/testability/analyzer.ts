@@ -625,6 +625,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
   const checkChain = (node: TS.Expression) => {
     if (!frame || parameterDefaults > 0) return;
     let hops = 0;
+    let intermediateCall = false;
     let current: TS.Expression = node;
     for (;;) {
       if (current.kind === K.PropertyAccessExpression) {
@@ -632,10 +633,12 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
         if (!fluentNames.has(access.name.text)) hops++;
         current = access.expression;
       } else if (current.kind === K.CallExpression || current.kind === K.ElementAccessExpression || current.kind === K.NonNullExpression) {
+        if (current !== node && current.kind === K.CallExpression) intermediateCall = true;
         current = (current as TS.CallExpression).expression;
       } else break;
     }
-    if (hops <= reachLimit || current.kind !== K.Identifier) return;
+    // Reading through plain data (`event.range.start.line`) is not reaching through a collaborator: a call in the middle is.
+    if (hops <= reachLimit || !intermediateCall || current.kind !== K.Identifier) return;
     const root = (current as TS.Identifier).text;
     if (!chainRootIsParameter(root)) return;
     reportNode(
@@ -923,7 +926,8 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
         }
         if (operator >= K.FirstAssignment && operator <= K.LastAssignment) {
           if (operator === K.AmpersandAmpersandEqualsToken || operator === K.BarBarEqualsToken || operator === K.QuestionQuestionEqualsToken) decision();
-          recordWrite(binary.left);
+          // `cache ??= load()` is lazy initialization: written once with the same value, not state tests share.
+          if (operator !== K.QuestionQuestionEqualsToken || binary.left.kind !== K.Identifier) recordWrite(binary.left);
           const target = binary.left.getText(sourceFile);
           const exportMatch = !frame && !classContext && /^(?:module\.)?exports\.([\w$]+)$/.exec(target);
           if (exportMatch && isFunctionLike(binary.right)) {
