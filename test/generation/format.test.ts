@@ -36,6 +36,11 @@ const cases: Case[] = [
     answer: `FILE docs/x.md CREATE\n\`\`\`\`md\n${fence}ts\ncode\n${fence}\n\`\`\`\`\n`,
     files: [{ path: 'docs/x.md', action: 'create', text: `${fence}ts\ncode\n${fence}\n` }],
   },
+  {
+    name: "a reasoning model's thoughts before the answer",
+    answer: `<think>\nMaybe FILE src/wrong.ts CREATE? No.\nFILE src/wrong.ts CREATE\n</think>\nFILE src/a.ts CREATE\n${fence}ts\nexport const a = 1;\n${fence}\n`,
+    files: [{ path: 'src/a.ts', action: 'create', text: 'export const a = 1;\n' }],
+  },
   { name: 'no blocks at all', answer: 'I would lower-case the title.', error: /holds no file block/ },
   { name: 'a header without a block', answer: 'FILE src/a.ts CREATE\nexport const a = 1;\n', error: /must be followed by a fenced code block/ },
   { name: 'a block cut off', answer: `FILE src/a.ts CREATE\n${fence}ts\nexport const a = `, error: /not closed/ },

@@ -98,6 +98,15 @@ describe('generation: the openai provider', function () {
     assert.deepEqual({ text: answer.text, tokensIn: answer.tokensIn, tokensOut: answer.tokensOut, requests: answer.requests }, { text: 'FILE a.ts CREATE', tokensIn: 42, tokensOut: 7, requests: 2 });
   });
 
+  it('asks again without stream_options when an endpoint rejects them', async () => {
+    script.push({ status: 400, body: { error: { message: 'Unrecognized request argument supplied: stream_options' } } }, { answer: 'FILE a.ts CREATE' });
+    const answer = await new OpenAIProvider(options(model.baseURL)).complete(messages, new AbortController().signal);
+    assert.equal(answer.text, 'FILE a.ts CREATE');
+    assert.ok('stream_options' in model.requests[0].body);
+    assert.ok(!('stream_options' in model.requests[1].body), 'the second request leaves stream_options out');
+    assert.equal(model.requests[1].body.stream, true);
+  });
+
   it('honours Retry-After in seconds, as an HTTP date and in milliseconds, capped', () => {
     const headers = (values: Record<string, string>) => (name: string) => values[name];
     assert.equal(retryAfterMs(headers({ 'retry-after': '2' })), 2000);

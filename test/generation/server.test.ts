@@ -221,6 +221,22 @@ describe('generation over stdio', function () {
     assert.equal(reports[0].status, 'cancelled');
   });
 
+  it('answers bad arguments with a clear error and keeps serving', async () => {
+    await start();
+    const bad = await client!.requestRaw('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'everything' }] });
+    assert.match(bad.error?.message ?? '', /tandem\.generate needs one argument \{ kind: requirement \| stub \| tests \| refactor/);
+    const missing = await client!.requestRaw('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'stub', symbol: 'slugify' }] });
+    assert.match(missing.error?.message ?? '', /with kind "stub" needs uri and symbol/);
+    const unknown = await client!.requestRaw('workspace/executeCommand', { command: 'tandem.applyGenerationAttempt', arguments: [{ runId: 'g999' }] });
+    assert.match(unknown.error?.message ?? '', /no kept attempt for run g999/);
+    const report = await client!.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'requirement', requirementId: 'REQ-404' }] });
+    assert.equal(report.status, 'error');
+    assert.match(report.message, /No requirement REQ-404 is defined in the workspace/);
+    const { reports } = await client!.request('tandem/generationReport', { runId: 'nope' });
+    assert.deepEqual(reports, []);
+    assert.equal(model.requests.length, 0);
+  });
+
   it('names the environment variable when the endpoint refuses the key', async () => {
     script.push({ status: 401, body: { error: { message: 'invalid api key' } } });
     await start();

@@ -9,7 +9,8 @@
  *
  * Actions: `CREATE` (a new file; refused when it exists), `APPEND` (added at the end of an existing
  * file) and `REPLACE <symbol>` (replaces one declaration, `name` or `Class.method`, which must be a
- * stub or the symbol being refactored). Text outside blocks is ignored. A fence may be longer than
+ * stub or the symbol being refactored). Text outside blocks, and a reasoning model's `<think>`
+ * section, is ignored. A fence may be longer than
  * three backticks (or use tildes) when the code itself holds a fence. docs/generation.md documents
  * the same for people who run their own models.
  */
@@ -27,7 +28,9 @@ const fenceOpen = /^\s*(`{3,}|~{3,})\s*([\w+-]*)\s*$/;
 
 /** Parses a model's answer into file blocks; never throws. */
 export function parseAnswer(answer: string): ParsedAnswer {
-  const lines = answer.split(/\r?\n/);
+  // Reasoning models think aloud first; what they think is not the answer, whatever it looks like.
+  const visible = answer.replace(/<(think|thinking|reasoning)>[\s\S]*?<\/\1>/gi, (thought) => thought.replace(/[^\n]/g, ''));
+  const lines = visible.split(/\r?\n/);
   const files: ProposedFile[] = [];
   const errors: ParsedAnswer['errors'] = [];
   for (let i = 0; i < lines.length; i++) {

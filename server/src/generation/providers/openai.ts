@@ -42,6 +42,8 @@ type OpenAIClient = import('openai').OpenAI;
 export class OpenAIProvider implements ModelProvider {
   readonly name = 'openai' as const;
   private client: OpenAIClient | undefined;
+  /** Asks for token usage in the stream; turned off for endpoints that reject `stream_options`. */
+  private usageInStream = true;
 
   constructor(private readonly options: OpenAIProviderOptions) {}
 
@@ -80,6 +82,12 @@ export class OpenAIProvider implements ModelProvider {
         if (error instanceof ModelError) throw new ModelError(error.kind, error.message, requests, Date.now() - started);
         const failure = error as ClientError;
         if (signal.aborted) throw new ModelError('cancelled', 'The model request was cancelled.', requests, Date.now() - started);
+        if (failure.status === 400 && this.usageInStream && this.options.stream && /stream_options/.test(failure.message ?? '')) {
+          // Some compatible servers do not know `stream_options`: ask again without it, and count tokens ourselves.
+          this.usageInStream = false;
+          this.options.onRetry?.(attempt + 1, 0, 'the endpoint does not accept stream_options');
+          continue;
+        }
         const retryable = failure.status === undefined ? !isTimeout(failure) && !isAbort(failure) : isRetryableStatus(failure.status);
         if (retryable && attempt < policy.maxRetries) {
           const asked = failure.headers ? retryAfterMs((name) => failure.headers!.get(name)) : undefined;
@@ -121,7 +129,7 @@ export class OpenAIProvider implements ModelProvider {
           tokensOut: completion.usage?.completion_tokens ?? estimateTokens(text),
         };
       }
-      const stream = await this.getClient().chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal: combined });
+      const stream = await this.getClient().chat.completions.create({ ...body, stream: true, ...(this.usageInStream ? { stream_options: { include_usage: true } } : {}) }, { signal: combined });
       let text = '';
       let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined;
       for await (const chunk of stream) {
