@@ -354,9 +354,10 @@ export class TraceGraph {
 
   // ---- computing -------------------------------------------------------------------------------
 
-  private computed(id: string, visiting = new Set<string>()): Computed {
+  private computed(id: string, visiting?: Set<string>): Computed {
     const cached = this.cache.get(id);
     if (cached) return cached;
+    visiting ??= new Set<string>();
     if (visiting.has(id)) return cycleMarker;
     visiting.add(id);
     const result = this.compute(id, visiting);
@@ -608,8 +609,9 @@ export class TraceGraph {
     return { uri: this.options.toUri(path), range: { start: { ...span.start }, end: { ...span.end } } };
   }
 
-  /** Listed requirements, in a stable order (file, then line). */
+  /** Listed requirements, in a stable order (file, then line); the unfiltered list is kept per version. */
   private listedIds(under?: (path: string) => boolean): string[] {
+    if (!under && this.listedCache?.version === this.versionCounter) return this.listedCache.ids;
     const ids: string[] = [];
     const paths = [...this.itemsByFile.keys()].sort();
     for (const path of paths) {
@@ -620,8 +622,11 @@ export class TraceGraph {
         if (first === item) ids.push(item.id);
       }
     }
+    if (!under) this.listedCache = { version: this.versionCounter, ids };
     return ids;
   }
+
+  private listedCache: { version: number; ids: string[] } | undefined;
 
   requirements(params: RequirementsParams, under?: (path: string) => boolean): RequirementSummary[] {
     const query = params.query?.toLowerCase();
@@ -994,5 +999,9 @@ function sameSpan(a: Span, b: Span): boolean {
 
 /** Cheap structural equality of two facts of the same file, so an unchanged save costs nothing downstream. */
 function sameFacts(a: FileFacts, b: FileFacts): boolean {
-  return a.role === b.role && JSON.stringify(a) === JSON.stringify(b);
+  if (a.role !== b.role || a.requirements.length !== b.requirements.length || a.tags.length !== b.tags.length || a.problems.length !== b.problems.length) return false;
+  // Element by element, so an edit is told apart at its first difference.
+  for (let i = 0; i < a.requirements.length; i++) if (JSON.stringify(a.requirements[i]) !== JSON.stringify(b.requirements[i])) return false;
+  for (let i = 0; i < a.tags.length; i++) if (JSON.stringify(a.tags[i]) !== JSON.stringify(b.tags[i])) return false;
+  return JSON.stringify(a.problems) === JSON.stringify(b.problems);
 }
