@@ -6,7 +6,7 @@
 import * as assert from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startServer, uriOf, writeWorkspace, type LspClient } from '../support/lsp';
+import { minimalCapabilities, startServer, uriOf, writeWorkspace, type LspClient } from '../support/lsp';
 import { copyProject, fixturesDir, removeProject } from './support';
 
 async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 8000): Promise<T> {
@@ -235,5 +235,27 @@ describe('a run that hangs', function () {
     const diagnostics = await client.waitForDiagnostics(uriOf(testFile), (list) => list.some((d) => d.code === 'test-errored'));
     assert.match(diagnostics[0].message, /never returns/);
     assert.ok((await client.request('tandem/serverInfo', {})).files >= 2);
+  });
+});
+
+describe('a client without progress, lens refresh or watchers', function () {
+  this.timeout(30000);
+  let root: string;
+  let client: LspClient;
+  before(async () => {
+    root = copyProject('node');
+    client = await startServer(root, { capabilities: minimalCapabilities() });
+  });
+  after(async () => {
+    await client?.shutdown();
+    if (root) removeProject(root);
+  });
+
+  it('runs tests through the command and reports progress as log lines', async () => {
+    const testFile = path.join(root, 'test', 'greet.test.js');
+    const result = await client.request('workspace/executeCommand', { command: 'tandem.runTests', arguments: [{ scope: 'file', uri: uriOf(testFile) }] }, 20000);
+    assert.deepStrictEqual(result.results.map((r: any) => [r.testName, r.outcome]), [['greet greets by name REQ-3', 'passed']]);
+    assert.ok(!client.serverRequests.some((m) => m.method === 'window/workDoneProgress/create' || m.method === 'workspace/codeLens/refresh'), 'nothing the client did not announce is asked of it');
+    assert.ok(client.logs.some((line) => /running tests/i.test(line)), `expected progress as log lines, got ${JSON.stringify(client.logs.slice(-5))}`);
   });
 });
