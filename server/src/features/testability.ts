@@ -217,7 +217,10 @@ export const testabilityCodeActions: CodeActionProvider = (ctx, params) => {
     }
     if (finding.fix?.kind === 'complexity') {
       actions.push({
-        title: `Extract the most complex part of \`${finding.symbol ?? 'this function'}\` into a function`,
+        title:
+          finding.code === 'nesting-depth'
+            ? `Extract the deeply nested block of \`${finding.symbol ?? 'this function'}\` into a function`
+            : `Extract the most complex part of \`${finding.symbol ?? 'this function'}\` into a function`,
         kind: CodeActionKind.RefactorExtract,
         diagnostics: [diagnostic],
         command: { title: 'Extract into a function', command: extractFunctionCommand, arguments: [params.textDocument.uri, finding.fix.extractStart, finding.fix.extractEnd] },

@@ -508,7 +508,12 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
         current.nameStart,
         current.nameEnd,
         `${subject} has cyclomatic complexity ${current.cyclomatic} (more than ${cyclomaticLimit}): covering every path takes at least ${current.cyclomatic} tests. Split it into smaller functions.`,
-        { value: current.cyclomatic, threshold: cyclomaticLimit, symbol },
+        {
+          value: current.cyclomatic,
+          threshold: cyclomaticLimit,
+          symbol,
+          fix: current.heaviest ? { kind: 'complexity', extractStart: current.heaviest.start, extractEnd: current.heaviest.end } : undefined,
+        },
       );
     }
     if (checkIo && current.ioCall && current.cyclomatic - 1 > ioLimit) {
@@ -533,7 +538,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
         start,
         start + Math.max(keyword.length, 1),
         `This block is nested ${frame.depth} deep in ${describeFrame(frame)} (more than ${depthLimit}): a test reaches it only by setting up every enclosing condition. Return early or extract the inner block into a function.`,
-        { value: frame.depth, threshold: depthLimit, symbol: frame.name },
+        { value: frame.depth, threshold: depthLimit, symbol: frame.name, fix: { kind: 'complexity', extractStart: start, extractEnd: node.end } },
       );
     }
   };
