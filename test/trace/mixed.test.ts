@@ -31,6 +31,9 @@ describe('trace: mixed Markdown and code project', () => {
     assert.deepEqual(actual, expected.statusesWithResults);
     const failing = graph.trace('REQ-2')!.tests.find((t) => t.result);
     assert.equal(failing?.result?.outcome, 'failed');
+    // Go reports the subtest as TestExport/REQ-4_writes_one_line_per_row; it still matches its title.
+    const goTests = graph.trace('REQ-4')!.tests.map((t) => [t.testName, t.result?.outcome, t.result?.stale]);
+    assert.deepEqual(goTests, [['TestExport', 'passed', true], ['REQ-4 writes one line per row', 'passed', false]]);
     graph.setTestResults([]);
     assert.deepEqual(Object.fromEntries(graph.requirements({}).map((r) => [r.id, r.status])), Object.fromEntries(Object.entries(expected.requirements).map(([id, r]) => [id, r.status])));
   });

@@ -951,9 +951,16 @@ function applyResults(status: RequirementStatus, results: ResultAggregate): Requ
   return status;
 }
 
-/** A record's full title matches a tag's test name when equal or when one ends with the other. */
+/**
+ * A record's full title matches a tag's test name when equal or when one ends with the other
+ * (one may lack the suite titles). Go writes subtests as `TestX/name_with_underscores`, so `/`
+ * and `_` compare as spaces.
+ */
 function testNamesMatch(recordName: string, testName: string): boolean {
-  return recordName === testName || recordName.endsWith(` ${testName}`) || testName.endsWith(` ${recordName}`);
+  if (recordName === testName || recordName.endsWith(` ${testName}`) || testName.endsWith(` ${recordName}`)) return true;
+  const record = recordName.replace(/[/_\s]+/g, ' ');
+  const test = testName.replace(/[/_\s]+/g, ' ');
+  return record === test || record.endsWith(` ${test}`) || test.endsWith(` ${record}`);
 }
 
 function isComplete(summary: RequirementSummary): boolean {
