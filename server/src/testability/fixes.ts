@@ -111,7 +111,9 @@ export function testabilityFixes(input: FixInput): TestabilityFix[] {
       if (factory) fixes.push(factory);
     }
   }
-  fixes.push(suppressLine(ts, sourceFile, input.finding), suppressFile(sourceFile.text, input.finding));
+  const line = suppressLine(ts, sourceFile, input.finding);
+  if (line) fixes.push(line);
+  fixes.push(suppressFile(sourceFile.text, input.finding));
   return fixes;
 }
 
@@ -569,11 +571,18 @@ function inJsxText(ts: TypeScript, sourceFile: TS.SourceFile, position: number):
   return inside;
 }
 
-function suppressLine(ts: TypeScript, sourceFile: TS.SourceFile, finding: TestabilityFinding): TestabilityFix {
+/** True when the position is inside a template literal, where a new line would change the string. */
+function inTemplate(ts: TypeScript, sourceFile: TS.SourceFile, position: number): boolean {
+  return mentions(ts, sourceFile, (node) => (ts.isTemplateExpression(node) || ts.isNoSubstitutionTemplateLiteral(node)) && node.getStart(sourceFile) < position && position < node.end);
+}
+
+/** The line suppression, or undefined when the finding's line starts inside a template literal. */
+function suppressLine(ts: TypeScript, sourceFile: TS.SourceFile, finding: TestabilityFinding): TestabilityFix | undefined {
   const text = sourceFile.text;
   const line = finding.span.start.line;
   const lineStarts = sourceFile.getLineStarts();
   const lineStart = lineStarts[line];
+  if (inTemplate(ts, sourceFile, lineStart)) return undefined;
   const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
   const title = `Suppress ${finding.code} on this line`;
   if (line > 0) {
