@@ -77,6 +77,16 @@ describe('trace: Doorstop document trees', () => {
     assert.ok(broken.problems.some((p) => p.code === 'yaml-syntax'), `expected a yaml-syntax problem, got ${JSON.stringify(broken.problems)}`);
   });
 
+  it('warns about a child item without a parent link unless it is derived', () => {
+    const child = { folder: '/t', prefix: 'LLR', sep: '', digits: 3, parent: 'SYS', extendedReviewed: [] };
+    const lonely = extract('/t/LLR001.yml', 'text: Alone.\nlinks: []\n', 'requirements', { doorstop: child });
+    assert.deepEqual(lonely.problems.map((p) => p.code), ['doorstop-no-parent-link']);
+    const derived = extract('/t/LLR002.yml', 'text: Alone.\nlinks: []\nderived: true\n', 'requirements', { doorstop: child });
+    assert.deepEqual(derived.problems, []);
+    const root = extract('/t/SYS001.yml', 'text: Top.\nlinks: []\n', 'requirements', { doorstop: { ...child, prefix: 'SYS', parent: undefined } });
+    assert.deepEqual(root.problems, []);
+  });
+
   it('keeps what it can of a broken item and reports where the YAML breaks', () => {
     const document = { folder: '/t', prefix: 'REQ', sep: '', digits: 3, extendedReviewed: [] };
     const facts = extract('/t/REQ001.yml', 'text: |\n  Something.\nlinks:\n- SYS001: abc\n  - : [\n', 'requirements', { doorstop: document });

@@ -125,6 +125,17 @@ export function extractDoorstopItem(
     problems.push({ path, span: rangeSpan(lines, (linksNode as { range?: [number, number, number] }).range), severity: 'warning', code: 'doorstop-item', message: '`links` must be a list of parent UIDs.' });
   }
 
+  // Doorstop's own check: a normative item of a child document links to a parent unless derived.
+  if (document.parent && active && covers.length === 0 && !toBool(data.derived, false)) {
+    problems.push({
+      path,
+      span: firstKeySpan(lines, root),
+      severity: 'warning',
+      code: 'doorstop-no-parent-link',
+      message: `${uid} links to no item of its parent document ${document.parent}; link it, or mark it \`derived: true\`.`,
+    });
+  }
+
   const extended: unknown[] = [];
   for (const key of document.extendedReviewed) if (key in data) extended.push(data[key]);
   const fingerprint = doorstopStamp(uid, itemText, ref, data.references, extended);
