@@ -14,7 +14,8 @@ import { startServer, uriOf } from '../test/support/lsp';
 import { copyProject, fixtureFrameworks, fixturesDir, removeProject } from '../test/testing/support';
 import { percentile, printRows, type BenchRow } from './types';
 
-const rounds = 5;
+/** Alternating rounds per figure; the median is reported, since the machine may be shared. */
+const rounds = 9;
 
 function median(values: number[]): number {
   return percentile(values, 50);
