@@ -9,15 +9,16 @@ import { analyzeTestability, testabilitySettingsDefaults } from '../../server/sr
 import { defaultSettings } from '../../server/src/workspace/config';
 import { readFixture } from './fixture';
 
-function fakeContext(): ServerContext {
-  const settings = { ...defaultSettings(), testability: testabilitySettingsDefaults };
+function fakeContext(testability = testabilitySettingsDefaults): ServerContext & { useTestability(value: typeof testabilitySettingsDefaults): void } {
+  let settings = { ...defaultSettings(), testability };
   return {
+    useTestability: (value: typeof testabilitySettingsDefaults) => (settings = { ...defaultSettings(), testability: value }),
     settings: () => settings,
     roleOf: () => 'source',
     readText: () => undefined,
     graph: { traceAt: () => ({ requirements: [] }) },
     invalidateDiagnostics: () => undefined,
-  } as unknown as ServerContext;
+  } as unknown as ServerContext & { useTestability(value: typeof testabilitySettingsDefaults): void };
 }
 
 /** A deterministic sequence of edits: insertions, deletions and replacements across the file. */
@@ -51,4 +52,16 @@ describe('testability cache and incremental re-parse', () => {
       }
     });
   }
+
+  it('re-analyses an unchanged text when the settings change', () => {
+    const ctx = fakeContext();
+    const { path, text } = readFixture('rules/complexity.ts');
+    findingsFor(ctx, path, text);
+    const codes = () => [...new Set(findingsFor(ctx, path, text)!.findings.map((finding) => finding.code))].sort();
+    assert.ok(codes().includes('parameter-count'), `expected parameter-count among ${codes().join(', ')}`);
+    const quieter = structuredClone(testabilitySettingsDefaults);
+    quieter.rules['parameter-count'].severity = 'off';
+    ctx.useTestability(quieter);
+    assert.ok(!codes().includes('parameter-count'), `parameter-count is off, got ${codes().join(', ')}`);
+  });
 });

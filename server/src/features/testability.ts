@@ -115,7 +115,8 @@ export function findingsFor(ctx: ServerContext, file: string, text = ctx.readTex
   let cached = state.cache.get(file);
   if (!cached || cached.text !== text || (cached.settings !== settings && cached.settingsKey !== JSON.stringify(settings))) {
     const ts = loadTypeScript();
-    const sourceFile = cached?.sourceFile && cached.text !== text ? reparse(ts, cached.sourceFile, cached.text, text) : parseSource(ts, file, text);
+    const previous = cached?.sourceFile;
+    const sourceFile = !previous ? parseSource(ts, file, text) : cached!.text === text ? previous : reparse(ts, previous, cached!.text, text);
     const analysis = analyzeSourceFile(ts, sourceFile, settings);
     // Only a file edited twice in a row keeps its tree: the first analysis of every other file stays cheap in memory.
     cached = { text, settings, settingsKey: JSON.stringify(settings), analysis, lineStarts: sourceFile.getLineStarts() as number[], sourceFile: cached ? sourceFile : undefined };
