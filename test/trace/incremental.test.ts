@@ -125,3 +125,32 @@ describe('trace: OpenFastTrace coverage cycles', () => {
     }
   });
 });
+
+describe('trace: random edits', () => {
+  it('never throw, and leave the graph equal to a fresh build (fixed seed)', () => {
+    let seed = 20260101;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const pieces = ['"', "'", '`', '/', '*', '#', '-', '[', ']', '~', '>', '\n', '@implements REQ-1', '[impl->dsn~order-validator~1]', '## REQ-9: x\n', '`req~x~1`\n', 'Covers:\n* `dsn~dup~1`\n', 'oft:off', '```\n', '\\'];
+    const files = new Map<string, { text: string; role: FileRole }>();
+    for (const name of ['oft-project', 'mixed']) {
+      const root = fixture(name);
+      for (const [file, text] of loadProject(root).texts) files.set(file, { text, role: roleOf(root, file, undefined) });
+    }
+    const graph = fresh(files);
+    const paths = [...files.keys()];
+    for (let step = 0; step < 300; step++) {
+      const file = paths[random(paths.length)];
+      const entry = files.get(file)!;
+      const at = random(entry.text.length + 1);
+      const text = random(3) === 0 ? entry.text.slice(0, at) + entry.text.slice(at + 1 + random(20)) : entry.text.slice(0, at) + pieces[random(pieces.length)] + entry.text.slice(at);
+      files.set(file, { text, role: entry.role });
+      graph.setFile(extract(file, text, entry.role));
+      if (step % 50 === 0) snapshot(graph);
+    }
+    assert.deepEqual(snapshot(graph), snapshot(fresh(files)));
+  });
+});
+
