@@ -60,6 +60,14 @@ const cases: Case[] = [
     expected: [{ id: 'REQ-40', title: 'Setext title', text: 'Body.' }],
   },
   {
+    name: 'a byte order mark and indented headings',
+    markdown: '\uFEFF## REQ-60: After a BOM\n\n   ### REQ-61: Indented\n',
+    expected: [
+      { id: 'REQ-60', title: 'After a BOM' },
+      { id: 'REQ-61', title: 'Indented' },
+    ],
+  },
+  {
     name: 'an unterminated code block hides what follows, and nothing throws',
     markdown: '## REQ-50: Before\n\n```\n## REQ-51: inside\n',
     expected: [{ id: 'REQ-50', title: 'Before' }],

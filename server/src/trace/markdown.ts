@@ -19,7 +19,7 @@ import { lineSpan } from './text';
 
 const oftIdLine = new RegExp(`^\`?(${oftIdSource})\`?`);
 const oftIdAnywhere = new RegExp(`(?<![\\w~])${oftIdSource}(?![\\w~])`, 'g');
-const headingLine = /^(#{1,6})\s+(.*?)\s*#*\s*$/;
+const headingLine = /^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$/;
 const underline = /^([=-]{3,})\s*$/;
 const codeFence = /^ {0,3}(```|~~~)/;
 const oftOff = /(?:^|\W)oft:off(?:\W|$)/u;
@@ -79,7 +79,8 @@ export function extractMarkdown(
   };
 
   for (let line = 0; line < count; line++) {
-    const content = lines.lineText(line);
+    // A byte order mark is read as a space, so positions stay those of the file.
+    const content = line === 0 && text.charCodeAt(0) === 0xfeff ? ' ' + lines.lineText(0).slice(1) : lines.lineText(line);
     // `oft:off` … `oft:on` hides a passage from the reader (OpenFastTrace's own switch).
     if (content.includes('oft:')) {
       if (!disabled && oftOff.test(content)) {
