@@ -135,13 +135,11 @@ async function latency(text: string): Promise<{ pull: number[]; push: number[]; 
           await client.request('textDocument/diagnostic', { textDocument: { uri: uriOf(file) } }, 10000);
           if (i >= 5) result.pull.push(performance.now() - started);
         } else {
-          const marker = `// bench ${i}`;
           const started = performance.now();
           const published = client.waitFor((m) => m.method === 'textDocument/publishDiagnostics' && m.params.uri === uriOf(file), 'diagnostics', 10000);
           client.change(file, current, version);
           await published;
           if (i >= 5) result.push.push(performance.now() - started);
-          void marker;
         }
       }
     } finally {

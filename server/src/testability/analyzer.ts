@@ -360,6 +360,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
     return found;
   };
 
+  const classStartOf = new Map<ClassContext, number>();
   const reportConstructorWork = (node: TS.ConstructorDeclaration, current: Frame) => {
     if (!node.body || !enabled('constructor-work')) return;
     for (const statement of node.body.statements) {
@@ -376,8 +377,6 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
       return;
     }
   };
-  const classStartOf = new Map<ClassContext, number>();
-
   const functionName = (node: TS.FunctionLikeDeclaration): { name: string; start: number; end: number } => {
     if (node.kind === K.Constructor) {
       const start = node.getStart(sourceFile);
@@ -721,15 +720,12 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
   };
 
   const visitClass = (node: TS.ClassLikeDeclaration) => {
-    const saved = { classContext, inStaticMember, frame, hint: nameHint };
+    const saved = { classContext, inStaticMember };
     const name = node.name?.text ?? nameHint?.name;
     nameHint = undefined;
     const context: ClassContext = { name, staticFields: new Map() };
     classStartOf.set(context, node.getStart(sourceFile));
     classContext = context;
-    if (hasModifier(node, K.ExportKeyword) && saved.frame === undefined) {
-      // Exported classes are listed by the module pre-pass.
-    }
     for (const decorator of ts.canHaveDecorators(node) ? (ts.getDecorators(node) ?? []) : []) visit(decorator);
     for (const clause of node.heritageClauses ?? []) visit(clause);
     for (const member of node.members) {
