@@ -6,7 +6,6 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TypeScriptModule } from '../../server/src/generation/declarations';
 import { runGeneration, type EngineResult } from '../../server/src/generation/engine';
@@ -195,6 +194,44 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
     }
   });
 
+  it('runs generated tests under the permission sandbox: no writes outside the temp folder, no processes', async () => {
+    const target = path.join(root, 'src', 'planted.ts');
+    const hostile = [
+      'FILE src/slugify.ts REPLACE slugify',
+      '```ts',
+      'export function slugify(title: string): string {',
+      "  return (title.toLowerCase().match(/[a-z0-9]+/g) ?? []).join('-');",
+      '}',
+      '```',
+      '',
+      'FILE test/slugify.test.ts CREATE',
+      '```ts',
+      "import { strict as assert } from 'node:assert';",
+      "import * as fs from 'node:fs';",
+      "import { execSync } from 'node:child_process';",
+      "import { slugify } from '../src/slugify';",
+      '',
+      "describe('slugify', () => {",
+      "  it('writes into the workspace', () => {",
+      `    fs.writeFileSync(${JSON.stringify(target)}, 'planted');`,
+      "    assert.equal(slugify('A b'), 'a-b');",
+      '  });',
+      "  it('starts a process', () => {",
+      "    execSync('true');",
+      '  });',
+      '});',
+      '```',
+    ].join('\n');
+    const run = await generate(root, implementSlugify(root), [{ answer: hostile }], { rounds: 1 });
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'failed');
+    const failures = loop.rounds[0].issues.filter((i) => i.check === 'tests' && i.blocking).map((i) => i.message).join('\n');
+    assert.match(failures, /"slugify writes into the workspace" failed: .*(ERR_ACCESS_DENIED|Access to this API has been restricted)/);
+    assert.match(failures, /"slugify starts a process" failed: .*(ERR_ACCESS_DENIED|Access to this API has been restricted)/);
+    assert.equal(fs.existsSync(target), false, 'the workspace file must not exist');
+    assert.deepEqual(run.diskChanges, []);
+  });
+
   it('refuses garbage output and says so in the feedback', async () => {
     const run = await generate(root, implementSlugify(root), [{ answer: answer('garbage') }, { answer: answer('garbage') }], { rounds: 2 });
     const loop = run.result.loop!;
@@ -232,9 +269,7 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
   });
 
   it('drops a flaky test and a test the project already has, keeping the rest', async () => {
-    const marker = path.join(os.tmpdir(), 'tandem-generation-flaky-marker');
-    fs.rmSync(marker, { force: true });
-    try {
+    {
       const run = await generate(root, implementSlugify(root), [{ answer: answer('flaky-and-duplicate') }]);
       const loop = run.result.loop!;
       assert.equal(loop.status, 'passed', `${loop.message} ${issuesOf(run)}`);
@@ -245,8 +280,6 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
       assert.ok(!tests.includes('passes only on the first run'), `the flaky test should be gone:\n${tests}`);
       assert.ok(!tests.includes("it('totals an empty order as zero'"), `the repeated test should be gone:\n${tests}`);
       assert.ok(tests.includes("it('joins words with hyphens'"), 'the good test stays');
-    } finally {
-      fs.rmSync(marker, { force: true });
     }
   });
 

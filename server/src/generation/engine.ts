@@ -13,7 +13,7 @@ import { planAnswer } from './plan';
 import { OfflineProvider } from './providers/offline';
 import { OpenAIProvider } from './providers/openai';
 import type { ModelProvider } from './providers/provider';
-import { scrubbedEnv } from './runner';
+import { sandboxNodeOptions, scrubbedEnv } from './runner';
 import { createScratchCopy } from './scratch';
 import type { GenerationSettings } from './settings';
 import type { GenerationTask } from './task';
@@ -97,12 +97,20 @@ export async function runGeneration(input: EngineInput): Promise<EngineResult> {
     plan: (files) => planAnswer({ folder: view.folder, files, readText, isTestPath: (relative) => view.isTest(path.join(view.folder, relative)), ts, replaceable, requirementId: task.requirement?.id }),
     typeCheck: input.typeCheck ?? ((planned) => typeCheckPlanned({ ts, folder: view.folder, planned, overlay: input.overlay })),
     checkTestability: (planned) => checkTestabilityOf(ts, planned, input.testabilitySettings, task),
-    runTests: async (planned: PlannedFile[], signal: AbortSignal) => {
+    runTests: async (planned: PlannedFile[], runs: number, signal: AbortSignal, beforeRun: (run: number) => void) => {
       const scratch = createScratchCopy({ ts, folder: view.folder, planned, readText, moduleKind: task.moduleKind });
       try {
-        const result = await runner({ dir: scratch.dir, files: scratch.testFiles, framework: task.framework, timeoutMs: settings.testTimeoutMs, env: scrubbedEnv(secretNames), signal, workspace: view.folder });
+        const env = scrubbedEnv(secretNames);
+        const sandbox = settings.sandbox ? sandboxNodeOptions(task.framework, scratch.dir) : undefined;
+        if (sandbox) env.NODE_OPTIONS = sandbox;
         const back = (file: string) => scratch.origin.get(file) ?? scratch.origin.get(path.resolve(scratch.dir, file)) ?? file;
-        return { ...result, verdicts: result.verdicts.map((v) => ({ ...v, path: back(v.path) })) };
+        const results: TestRunResult[] = [];
+        for (let run = 1; run <= runs && !signal.aborted; run++) {
+          beforeRun(run);
+          const result = await runner({ dir: scratch.dir, files: scratch.testFiles, framework: task.framework, timeoutMs: settings.testTimeoutMs, env, signal, workspace: view.folder });
+          results.push({ ...result, verdicts: result.verdicts.map((v) => ({ ...v, path: back(v.path) })) });
+        }
+        return results;
       } finally {
         scratch.dispose();
       }

@@ -28,8 +28,11 @@ export interface LoopPorts {
   typeCheck(planned: PlannedFile[]): GenerationCheckIssue[] | Promise<GenerationCheckIssue[]>;
   /** Testability findings in the changed code. */
   checkTestability(planned: PlannedFile[]): GenerationCheckIssue[] | Promise<GenerationCheckIssue[]>;
-  /** Runs the planned test files against the planned code once, in a scratch copy. */
-  runTests(planned: PlannedFile[], signal: AbortSignal): Promise<TestRunResult>;
+  /**
+   * Runs the planned test files against the planned code `runs` times in one scratch copy (so a
+   * test that leaves state behind shows as flaky), calling `beforeRun` with the run's number.
+   */
+  runTests(planned: PlannedFile[], runs: number, signal: AbortSignal, beforeRun: (run: number) => void): Promise<TestRunResult[]>;
   /** Names the stage and round, for `$/progress` or the log. */
   progress(message: string): void;
 }
@@ -193,11 +196,10 @@ async function runChecks(
   const outcomes = new Map<string, { outcomes: string[]; messages: string[]; file: PlannedFile }>();
   const key = (path: string, title: string) => `${path}\u0000${title}`;
   for (const test of tests) outcomes.set(key(test.file.path, test.fullTitle), { outcomes: [], messages: [], file: test.file });
-  for (let run = 1; run <= options.testRuns; run++) {
-    if (signal.aborted) return;
-    stage(`running the new tests (${run}/${options.testRuns})`);
-    const result = await ports.runTests(planned, signal);
-    if (signal.aborted) return;
+  const results = await ports.runTests(planned, options.testRuns, signal, (run) => stage(`running the new tests (${run}/${options.testRuns})`));
+  if (signal.aborted) return;
+  for (const [index, result] of results.entries()) {
+    const run = index + 1;
     if (result.error && result.verdicts.length === 0) {
       issues.push({ check: 'tests', message: `the tests did not run: ${result.error}`, blocking: true });
       return;

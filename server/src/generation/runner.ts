@@ -39,6 +39,19 @@ export function scrubbedEnv(secretNames: readonly string[], base: NodeJS.Process
   return env;
 }
 
+/**
+ * `NODE_OPTIONS` that put a test process under Node's permission model: reads are free, writes only
+ * under `writable` (the scratch copy), no worker threads, and no child processes unless the framework needs them
+ * (node:test runs each file in a child). Jest and vitest need workers and caches and run without.
+ */
+export function sandboxNodeOptions(framework: TestFramework, writable: string): string | undefined {
+  if (framework !== 'mocha' && framework !== 'node:test') return undefined;
+  const major = Number(process.versions.node.split('.')[0]);
+  const flags = [major >= 22 ? '--permission' : '--experimental-permission', '--allow-fs-read=*', `"--allow-fs-write=${path.join(writable, '*')}"`, '--disable-warning=ExperimentalWarning'];
+  if (framework === 'node:test') flags.push('--allow-child-process');
+  return flags.join(' ');
+}
+
 const nodeTestReporter = `export default async function* tandemReporter(source) {
   for await (const event of source) {
     const d = event.data;

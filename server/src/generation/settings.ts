@@ -38,6 +38,11 @@ export interface GenerationSettings {
   testTimeoutMs: number;
   /** How many times the generated tests run; a test whose verdict differs between runs is flaky and dropped. */
   testRuns: number;
+  /**
+   * Run mocha and node:test tests of generated code under Node's permission model: they may read
+   * anything but write only inside their scratch copy, and (mocha) not start processes.
+   */
+  sandbox: boolean;
   /** Globs (relative to the workspace folder) of files never sent to a model, on top of `.gitignore` and secret-looking files. */
   neverSend: string[];
   /** When the rounds run out, keep the best attempt so the user can still apply it with its failing checks listed. */
@@ -60,6 +65,7 @@ export const generationSettingsDefaults: GenerationSettings = {
   maxAnswerChars: 200_000,
   testTimeoutMs: 30_000,
   testRuns: 2,
+  sandbox: true,
   neverSend: [],
   offerFailedAttempt: true,
 };
