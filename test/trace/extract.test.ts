@@ -72,7 +72,11 @@ const bindingCases: { file: string; source: string; symbol: string | undefined }
   { file: 'a.ts', source: '/** $0@implements REQ-1 */\nexport async function parseOrder() {}\n', symbol: 'parseOrder' },
   { file: 'a.ts', source: '// $0@implements REQ-1\n@decorator()\nexport class OrderService {}\n', symbol: 'OrderService' },
   { file: 'a.ts', source: '// $0@implements REQ-1\nexport const handler = () => 1;\n', symbol: 'handler' },
-  { file: 'a.ts', source: 'function f() {\n  // $0@implements REQ-1\n  return 1;\n}\n', symbol: undefined },
+  { file: 'a.ts', source: 'function f() {\n  // $0@implements REQ-1\n  return 1;\n}\n', symbol: 'f' },
+  { file: 'a.py', source: 'class Cart:\n    def total(self):\n        # $0@implements REQ-1\n        return 0\n', symbol: 'Cart.total' },
+  { file: 'a.go', source: 'func Total() int {\n\tx := 1\n\t// $0@implements REQ-1\n\treturn x\n}\n', symbol: 'Total' },
+  { file: 'a.go', source: 'func A() {\n}\n\nvar x = 1 // $0@implements REQ-1\n', symbol: 'x' },
+  { file: 'a.go', source: 'func A() {\n}\n\n// $0@implements REQ-1\nx = 2\n', symbol: undefined },
   { file: 'a.py', source: '# $0@implements REQ-1\n@cached\ndef parse():\n    pass\n', symbol: 'parse' },
   { file: 'a.py', source: 'class A:\n    def run(self):\n        """$0@implements REQ-1"""\n', symbol: 'A.run' },
   { file: 'a.go', source: '// $0@implements REQ-1\nfunc (s *Server) Handle(w http.ResponseWriter) {}\n', symbol: 'Handle' },
@@ -92,7 +96,7 @@ const bindingCases: { file: string; source: string; symbol: string | undefined }
   { file: 'A.cs', source: 'namespace Shop {\n  public sealed class Cart {\n    // $0@implements REQ-1\n    public int Total() { return 0; }\n  }\n}\n', symbol: 'Cart.Total' },
 ];
 
-describe('trace: binding tags to the next declaration', () => {
+describe('trace: binding tags to their declaration', () => {
   for (const c of bindingCases) {
     it(`${c.file}: ${JSON.stringify(c.source.split('\n').find((l) => !l.includes('$0')) ?? '')} binds to ${c.symbol ?? 'nothing'}`, () => {
       const marker = c.source.indexOf('$0');

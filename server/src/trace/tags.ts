@@ -226,10 +226,16 @@ class Binder {
     const result: Binding = {};
     if (!this.syntax) return result;
     const isDocstring = this.syntax.family === 'python' && (text[region[0]] === '"' || text[region[0]] === "'" || /[rRuU]/.test(text[region[0]]));
-    const declaration = isDocstring ? this.previousDeclaration(lines.lineOf(region[0])) : this.nextDeclaration(region);
+    let declaration = isDocstring ? this.previousDeclaration(lines.lineOf(region[0])) : this.nextDeclaration(region);
+    let enclosing = false;
+    if (!declaration) {
+      declaration = this.enclosingDeclaration(lines.lineOf(region[0]));
+      enclosing = declaration !== undefined;
+    }
     if (declaration) {
       result.symbol = declaration;
-      result.scope = this.extent(declaration.span.start.line, isDocstring ? region[1] : region[0]);
+      const from = isDocstring || enclosing ? lines.lineStarts()[declaration.span.start.line] : region[0];
+      result.scope = this.extent(declaration.span.start.line, from);
     }
     if (role === 'test') {
       const tests = this.scan.tests;
@@ -341,6 +347,25 @@ class Binder {
       }
       if (this.syntax?.family === 'js' && /^(?:export\s+)?(?:default\s+)?\{?$/.test(content)) return undefined;
       return this.declarationOn(line);
+    }
+    return undefined;
+  }
+
+  /** The declaration whose body holds `line` (a tag written inside a function), searched upward. */
+  private enclosingDeclaration(line: number): TraceTag['symbol'] | undefined {
+    const { lines } = this.options;
+    const indent = (at: number): number => {
+      const content = lines.lineText(at);
+      return content.length - content.trimStart().length;
+    };
+    const ownIndent = indent(line);
+    for (let at = line - 1; at >= 0 && at >= line - 300; at--) {
+      const content = lines.lineText(at);
+      if (content.trim().length === 0 || indent(at) >= ownIndent) continue;
+      const declaration = this.declarationOn(at);
+      if (!declaration) continue;
+      const scope = this.extent(at, lines.lineStarts()[at]);
+      if (scope.end.line >= line) return declaration;
     }
     return undefined;
   }
