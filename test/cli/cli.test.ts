@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cliBin, startServer, writeWorkspace } from '../support/lsp';
+import { cliBin, repoRoot, startServer, writeWorkspace } from '../support/lsp';
 
 function tandem(args: string[], cwd?: string): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [cliBin, ...args], { encoding: 'utf8', timeout: 60000, cwd });
@@ -74,6 +74,27 @@ describe('tandem CLI', () => {
     fs.writeFileSync(path.join(root, 'test/b.test.ts'), "// @verifies REQ-2\nit('adds', () => {});\n");
     const passing = tandem(['check', root]);
     assert.equal(passing.status, 0, passing.stdout);
+  });
+
+  it('counts JUnit XML results from another language: passed → verified, failed → failing', () => {
+    const report = fs.readFileSync(path.join(repoRoot, 'test/fixtures/testing/junit/pytest/report.xml'), 'utf8');
+    const root = writeWorkspace({
+      'docs/reqs.md': '## REQ-7: Totals include tax\n\n## REQ-8: Refunds are capped\n',
+      'orders.py': '# @implements REQ-7, REQ-8\ndef total():\n    return 120\n',
+      'tests/test_orders.py':
+        '# @verifies REQ-7\ndef test_total_includes_tax_REQ_7():\n    assert True\n\nclass TestRefunds:\n    # @verifies REQ-8\n    def test_refund_is_capped(self):\n        assert False\n',
+      'reports/pytest.xml': report,
+    });
+    const reportFile = path.join(root, 'reports/pytest.xml');
+    assert.equal(tandem(['check', root]).status, 0, 'without results, covered is enough');
+    assert.equal(tandem(['check', '--require', 'verified', root]).status, 1, 'without results nothing is verified');
+    const json = JSON.parse(tandem(['trace', '--format', 'json', '--results', reportFile, root]).stdout);
+    const status = Object.fromEntries(json.requirements.map((t: any) => [t.requirement.id, t.requirement.status]));
+    assert.deepEqual(status, { 'REQ-7': 'verified', 'REQ-8': 'failing' });
+    const gate = tandem(['check', '--require', 'verified', '--results', reportFile, root]);
+    assert.equal(gate.status, 1);
+    assert.match(gate.stdout, /REQ-8 is failing/);
+    assert.doesNotMatch(gate.stdout, /REQ-7/);
   });
 
   it('runs the demo on the bundled examples and prints what an editor shows', function () {

@@ -59,6 +59,13 @@ export function parseArgs(argv: string[]): Parsed {
     } else if (!parsed.command) parsed.command = arg;
     else parsed.positional.push(arg);
   }
+  // `--results a.xml b.xml PATH`: reports are files, the workspace is a folder.
+  const results = parsed.options.get('--results');
+  if (results) {
+    const folders = results.filter((value) => fs.existsSync(value) && fs.statSync(value).isDirectory());
+    parsed.options.set('--results', results.filter((value) => !folders.includes(value)));
+    parsed.positional.push(...folders);
+  }
   return parsed;
 }
 
@@ -83,11 +90,14 @@ export async function indexWorkspace(root: string, log: (message: string) => voi
   return workspace;
 }
 
-/** Reads JUnit XML reports into test results for the graph. */
-async function loadResults(files: string[], log: (message: string) => void): Promise<TestResultRecord[]> {
+/** Reads JUnit XML reports into test results for the graph, matching test files within the workspace. */
+async function loadResults(workspace: Workspace, files: string[], log: (message: string) => void): Promise<TestResultRecord[]> {
   if (files.length === 0) return [];
   const { loadJUnitResults } = await import('../testing/index.js');
-  const loaded = loadJUnitResults(files.map((file) => path.resolve(file)));
+  const loaded = loadJUnitResults(
+    files.map((file) => path.resolve(file)),
+    { roots: workspace.folders().map((folder) => folder.path), workspaceFiles: workspace.files() },
+  );
   for (const problem of loaded.problems) log(problem);
   return loaded.records;
 }
@@ -113,7 +123,7 @@ async function run(argv: string[]): Promise<number> {
     case 'trace': {
       const format = (option(parsed, '--format', ['text', 'json', 'csv', 'markdown', 'junit']) ?? 'text') as TraceFormat;
       const workspace = await indexWorkspace(root, log);
-      const results = await loadResults(parsed.options.get('--results') ?? [], log);
+      const results = await loadResults(workspace, parsed.options.get('--results') ?? [], log);
       if (results.length > 0) workspace.graph.setTestResults(results);
       output(formatTrace(workspace.graph, format, { relativeTo: workspace.folders()[0].path }), option(parsed, '--out'));
       return 0;
@@ -122,7 +132,7 @@ async function run(argv: string[]): Promise<number> {
       const workspace = await indexWorkspace(root, log);
       const format = option(parsed, '--format', ['text', 'json', 'junit']) ?? 'text';
       const require = (option(parsed, '--require', ['covered', 'verified']) ?? workspace.settings().trace.checkRequire) as 'covered' | 'verified';
-      const results = await loadResults(parsed.options.get('--results') ?? [], log);
+      const results = await loadResults(workspace, parsed.options.get('--results') ?? [], log);
       if (results.length > 0) workspace.graph.setTestResults(results);
       const result = checkTrace(workspace.graph, { require });
       const relativeTo = workspace.folders()[0].path;
