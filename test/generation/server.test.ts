@@ -194,6 +194,8 @@ describe('generation over stdio', function () {
     assert.equal(client!.serverRequests.filter((m) => m.method === 'workspace/applyEdit').length, 0, 'no edit for a failed run');
     const warning = await client!.waitFor((m) => /^window\/showMessage/.test(m.method ?? '') && /tandem\.applyGenerationAttempt/.test(m.params.message), 'the warning naming the kept attempt', 5000, true);
     assert.match(warning.params.message, /\[tests\]/);
+    const offered = (await codeActions(slugify, 'slugify(')).filter((a) => a.command?.command === 'tandem.applyGenerationAttempt');
+    assert.deepEqual(offered.map((a) => a.title), ['Apply the best attempt of "Implement slugify with tests" (failing checks)'], 'the kept attempt is offered where it applies');
     await client!.request('workspace/executeCommand', { command: 'tandem.applyGenerationAttempt', arguments: [{ runId: report.runId }] });
     const [applied] = client!.serverRequests.filter((m) => m.method === 'workspace/applyEdit');
     const annotations = Object.values(applied.params.edit.changeAnnotations) as any[];

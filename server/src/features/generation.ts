@@ -61,6 +61,8 @@ interface GenerationState {
 
 const states = new WeakMap<ServerContext, GenerationState>();
 const keptReports = 50;
+/** Failed runs whose best attempt is kept for `tandem.applyGenerationAttempt`, oldest dropped first. */
+const keptAttempts = 10;
 
 function stateOf(ctx: ServerContext): GenerationState {
   let state = states.get(ctx);
@@ -129,6 +131,11 @@ export const generationCodeActions: CodeActionProvider = (ctx, params) => {
   const uri = params.textDocument.uri;
   const named = ctx.graph.idAt(file, params.range.start);
   if (named && ctx.graph.trace(named.id)) actions.push(action(`Implement ${named.id} with tests`, { kind: 'requirement', requirementId: named.id }));
+  for (const [runId, kept] of stateOf(ctx).attempts) {
+    if (!kept.planned.some((planned) => planned.path === file)) continue;
+    const title = `Apply the best attempt of "${kept.report.title}" (failing checks)`;
+    actions.push({ title, kind: generateKind, command: { title, command: commandNames.applyAttempt, arguments: [{ runId }] } });
+  }
   if (!isScriptPath(file) || ctx.roleOf(file) === 'test' || ctx.roleOf(file) === 'requirements') return actions;
   const text = ctx.readText(file);
   if (text === undefined) return actions;
@@ -357,6 +364,7 @@ async function generate(ctx: ServerContext, argsList: any[], token: import('vsco
     const issues = summarizeIssues(report);
     if (settings.offerFailedAttempt && loop.planned && loop.planned.length > 0) {
       state.attempts.set(runId, { report, planned: loop.planned, label: `${title} (best attempt, failing checks)` });
+      for (const old of [...state.attempts.keys()].slice(0, Math.max(0, state.attempts.size - keptAttempts))) state.attempts.delete(old);
       Object.assign(report, { status: 'offered', message: `${loop.message} Failing: ${issues}. Nothing was applied; run ${commandNames.applyAttempt} with { "runId": "${runId}" } to apply the best attempt anyway.` });
     } else {
       Object.assign(report, { status: 'failed', message: `${loop.message} Failing: ${issues}. Nothing was applied.` });
