@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeFile, analyzeTestability, loadTypeScript, testabilitySettingsDefaults } from '../../server/src/testability';
 import { TestReferenceIndex, scanImports, scanReexports } from '../../server/src/testability/testIndex';
+import { analyzeWorkspace } from '../../server/src/testability/workspace';
 import { describeFinding, expectedFindings, fixturesRoot, type ExpectedFinding } from './fixture';
 
 const root = path.join(fixturesRoot, 'workspace');
@@ -110,5 +111,24 @@ describe('testability workspace rules', () => {
     assert.equal(reexports[0].specifier, './all');
     assert.equal(reexports[0].names, undefined);
     assert.deepEqual([...reexports[1].names!], [['b', 'a'], ['c', 'c'], ['D', 'D']]);
+  });
+});
+
+describe('testability of a whole workspace without a server', () => {
+  it('finds the same untested exports as the incremental index, and skips test files', () => {
+    const files = [...sources.map((relative) => ({ path: file(relative), text: read(relative), role: 'source' as const })), ...tests.map((relative) => ({ path: file(relative), text: read(relative), role: 'test' as const }))];
+    const results = analyzeWorkspace({
+      files,
+      settingsFor: () => testabilitySettingsDefaults,
+      requirementsOf: (_path, starts) => new Map([...starts.keys()].filter((name) => requirements.has(name)).map((name) => [name, requirements.get(name)!])),
+    });
+    for (const relative of sources) {
+      const expected = expectedFindings(read(relative));
+      const actual = (results.get(file(relative)) ?? [])
+        .filter((finding) => finding.code.startsWith('untested'))
+        .map((finding) => ({ code: finding.code, line: finding.span.start.line, character: finding.span.start.character }));
+      assert.deepEqual(show(actual), show(expected), `${relative}: expected ${show(expected).join(', ') || 'none'}, got ${show(actual).join(', ') || 'none'}`);
+    }
+    for (const relative of tests) assert.equal(results.get(file(relative)), undefined, `${relative} is a test file and is not analysed`);
   });
 });
