@@ -192,6 +192,11 @@ export function fullTitle(tests: TestCall[], index: number): string {
 
 type Binding = Pick<TraceTag, 'symbol' | 'testName' | 'scope'>;
 
+/** Test functions by name: `test_…`, `Test…`, `testSomething`. */
+function isTestName(name: string): boolean {
+  return /^(?:test|Test)|(?:^|\.)test[A-Z_]/.test(name.split('.').pop()!);
+}
+
 /** Families whose methods sit inside the braces of a type declaration. */
 const bracedTypes = new Set(['js', 'java', 'csharp', 'c', 'swift', 'rust']);
 const typeDeclaration =
@@ -226,45 +231,48 @@ class Binder {
     const result: Binding = {};
     if (!this.syntax) return result;
     const isDocstring = this.syntax.family === 'python' && (text[region[0]] === '"' || text[region[0]] === "'" || /[rRuU]/.test(text[region[0]]));
-    let declaration = isDocstring ? this.previousDeclaration(lines.lineOf(region[0])) : this.nextDeclaration(region);
-    let enclosing = false;
-    if (!declaration) {
-      declaration = this.enclosingDeclaration(lines.lineOf(region[0]));
-      enclosing = declaration !== undefined;
-    }
+    const declaration = isDocstring ? this.previousDeclaration(lines.lineOf(region[0])) : this.nextDeclaration(region);
     if (declaration) {
       result.symbol = declaration;
-      const from = isDocstring || enclosing ? lines.lineStarts()[declaration.span.start.line] : region[0];
-      result.scope = this.extent(declaration.span.start.line, from);
+      result.scope = this.extent(declaration.span.start.line, isDocstring ? lines.lineStarts()[declaration.span.start.line] : region[0]);
     }
-    if (role === 'test') {
-      const tests = this.scan.tests;
-      // A comment right above a test call (nothing but the callee between them) is that test's;
-      // otherwise the innermost test call around the comment holds it.
-      for (let index = 0; index < tests.length; index++) {
-        if (tests[index].start < region[1]) continue;
-        if (/^\s*[\w$.]*\s*$/.test(text.slice(region[1], tests[index].start))) {
-          result.testName = fullTitle(tests, index);
-          result.scope = lines.span(region[0], tests[index].end);
-        }
-        break;
-      }
-      if (!result.testName) {
-        let enclosing = -1;
-        for (let index = 0; index < tests.length; index++) {
-          const test = tests[index];
-          if (test.start <= offset && offset < test.end) enclosing = index;
-        }
-        if (enclosing !== -1) {
-          result.testName = fullTitle(tests, enclosing);
-          result.scope = lines.span(tests[enclosing].start, tests[enclosing].end);
-        }
-        if (!result.testName && declaration && /^(?:test|Test)|(?:^|\.)test[A-Z_]/.test(declaration.name.split('.').pop()!)) {
-          result.testName = declaration.name.replace(/\./g, ' ');
-        }
+    if (role === 'test') this.bindTest(offset, region, result, declaration);
+    if (!declaration && !result.testName) {
+      // A tag written inside a function body belongs to that function.
+      const enclosing = this.enclosingDeclaration(lines.lineOf(region[0]));
+      if (enclosing) {
+        result.symbol = enclosing;
+        result.scope = this.extent(enclosing.span.start.line, lines.lineStarts()[enclosing.span.start.line]);
+        if (role === 'test' && isTestName(enclosing.name)) result.testName = enclosing.name.replace(/\./g, ' ');
       }
     }
     return result;
+  }
+
+  /** Binds to the test call right below the comment, else to the innermost test call around it. */
+  private bindTest(offset: number, region: [number, number], result: Binding, declaration: TraceTag['symbol'] | undefined): void {
+    const { lines, text } = this.options;
+    const tests = this.scan.tests;
+    for (let index = 0; index < tests.length; index++) {
+      if (tests[index].start < region[1]) continue;
+      if (/^\s*[\w$.]*\s*$/.test(text.slice(region[1], tests[index].start))) {
+        result.testName = fullTitle(tests, index);
+        result.scope = lines.span(region[0], tests[index].end);
+        return;
+      }
+      break;
+    }
+    let enclosing = -1;
+    for (let index = 0; index < tests.length; index++) {
+      const test = tests[index];
+      if (test.start <= offset && offset < test.end) enclosing = index;
+    }
+    if (enclosing !== -1) {
+      result.testName = fullTitle(tests, enclosing);
+      result.scope = lines.span(tests[enclosing].start, tests[enclosing].end);
+    } else if (declaration && isTestName(declaration.name)) {
+      result.testName = declaration.name.replace(/\./g, ' ');
+    }
   }
 
   /**
@@ -351,21 +359,27 @@ class Binder {
     return undefined;
   }
 
-  /** The declaration whose body holds `line` (a tag written inside a function), searched upward. */
+  /**
+   * The declaration whose body holds `line` (a tag written inside a function): the enclosing
+   * lines of smaller indentation, walked upward, the first declaration among them whose extent
+   * reaches the tag.
+   */
   private enclosingDeclaration(line: number): TraceTag['symbol'] | undefined {
-    const { lines } = this.options;
-    const indent = (at: number): number => {
-      const content = lines.lineText(at);
-      return content.length - content.trimStart().length;
+    const { lines, text } = this.options;
+    const starts = lines.lineStarts();
+    const indentOf = (at: number): number => {
+      let i = starts[at];
+      const end = at + 1 < starts.length ? starts[at + 1] : text.length;
+      while (i < end && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+      return i === end || text.charCodeAt(i) === 10 || text.charCodeAt(i) === 13 ? -1 : i - starts[at];
     };
-    const ownIndent = indent(line);
-    for (let at = line - 1; at >= 0 && at >= line - 300; at--) {
-      const content = lines.lineText(at);
-      if (content.trim().length === 0 || indent(at) >= ownIndent) continue;
+    let threshold = indentOf(line);
+    for (let at = line - 1; at >= 0 && at >= line - 2000 && threshold > 0; at--) {
+      const indent = indentOf(at);
+      if (indent < 0 || indent >= threshold) continue;
+      threshold = indent;
       const declaration = this.declarationOn(at);
-      if (!declaration) continue;
-      const scope = this.extent(at, lines.lineStarts()[at]);
-      if (scope.end.line >= line) return declaration;
+      if (declaration && this.extent(at, starts[at]).end.line >= line) return declaration;
     }
     return undefined;
   }
