@@ -246,6 +246,7 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
     const loop = run.result.loop!;
     assert.equal(loop.status, 'failed');
     assert.ok(loop.rounds[0].issues.some((i) => i.check === 'paths' && /outside the workspace/.test(i.message)), issuesOf(run));
+    assert.equal(loop.planned, undefined, 'an attempt with a refused block is never offered: it would be half an edit');
     assert.equal(fs.existsSync(path.join(path.dirname(root), 'outside')), false);
     assert.deepEqual(run.diskChanges, []);
   });
@@ -256,6 +257,7 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
     assert.equal(loop.status, 'failed');
     const overwrite = loop.rounds[0].issues.filter((i) => i.check === 'overwrite');
     assert.deepEqual(overwrite.map((i) => i.path).sort(), ['src/orders.ts', 'test/orders.test.ts'], issuesOf(run));
+    assert.equal(loop.planned, undefined);
     assert.deepEqual(run.diskChanges, []);
   });
 

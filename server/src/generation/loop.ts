@@ -87,6 +87,9 @@ function dropTests(ts: TypeScriptModule, file: PlannedFile, fullTitles: Set<stri
   file.after = applyChanges(file.before ?? '', file.changes);
 }
 
+/** Checks whose failure means part of the answer was not planned at all. */
+const wholeAttemptChecks = new Set<GenerationCheckIssue['check']>(['format', 'paths', 'overwrite', 'size']);
+
 function blockingCount(issues: GenerationCheckIssue[]): number {
   return issues.filter((i) => i.blocking).length;
 }
@@ -152,8 +155,10 @@ export async function runGenerationLoop(task: GenerationTask, ports: LoopPorts, 
     if (blockingCount(issues) === 0) {
       return finish('passed', `Every check passed in round ${round}.`, planned);
     }
-    if (planned.length > 0 && (!best || blockingCount(issues) <= blockingCount(best.issues))) best = { planned, issues: issues.filter((i) => i.blocking) };
-    if (round < options.rounds) messages = repairPrompt(first.messages, answerText, issues, round + 1, options.rounds);
+    // Only a whole attempt may be offered: one with a refused or unreadable block would be half an edit.
+    const whole = !issues.some((i) => i.blocking && wholeAttemptChecks.has(i.check));
+    if (whole && planned.length > 0 && (!best || blockingCount(issues) <= blockingCount(best.issues))) best = { planned, issues: issues.filter((i) => i.blocking) };
+    if (round < options.rounds) messages = repairPrompt(first.messages, answerText, issues, round, options.rounds);
   }
   const last = rounds[rounds.length - 1];
   const summary = best ? `${blockingCount(best.issues)} failing check(s) remain` : `no usable answer (${last.issues[0]?.message ?? 'unknown'})`;
