@@ -335,6 +335,36 @@ describe('generation in other kinds of project', function () {
       removeWorkspace(root);
     }
   });
+
+  it('writes node:test skeletons and an ES-module stub without a model', async () => {
+    const root = fixtureWorkspace('esm-js');
+    try {
+      const result = await runGeneration({
+        ts,
+        view: diskView(root),
+        request: { kind: 'requirement', requirementId: 'SUM-2' },
+        settings: { ...generationSettingsDefaults },
+        testabilitySettings: undefined,
+        overlay: () => undefined,
+        secretEnvNames: [],
+        env: {},
+        progress: () => undefined,
+        log: () => undefined,
+        signal: new AbortController().signal,
+      });
+      const loop = result.loop!;
+      assert.equal(loop.status, 'passed', `${loop.message} ${JSON.stringify(loop.rounds)}`);
+      const test = loop.planned!.find((f) => f.isTest)!;
+      const stub = loop.planned!.find((f) => !f.isTest)!;
+      assert.equal(test.relative, 'test/running-totals.test.js');
+      assert.match(test.after, /^import \{ describe, it \} from 'node:test';/);
+      assert.match(test.after, /it\('The running totals of no values are empty\.', \{ todo: true \}\);/);
+      assert.equal(stub.relative, 'src/running-totals.js');
+      assert.match(stub.after, /@implements SUM-2[\s\S]*export function runningTotals\(\) \{\s*throw new Error\('not implemented: SUM-2'\)/);
+    } finally {
+      removeWorkspace(root);
+    }
+  });
 });
 
 describe('generation without a model', function () {
