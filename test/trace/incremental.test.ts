@@ -64,12 +64,23 @@ for (const name of ['oft-project', 'mixed']) {
 }
 
 describe('trace: change tracking', () => {
+  it('reports everything as changed while a full index is built, before any answer', () => {
+    const graph = newGraph();
+    graph.setFile(extract('/p/docs/req.md', '## REQ-1: One\n', 'requirements'));
+    graph.setFile(extract('/p/src/a.ts', '// @implements REQ-1\nexport function a() {}\n', 'source'));
+    assert.deepEqual(graph.takeChanges(), { ids: 'all', files: ['/p/docs/req.md', '/p/src/a.ts'] });
+    assert.equal(graph.trace('REQ-1')!.requirement.status, 'untested');
+    graph.setFile(extract('/p/src/a.ts', '// @implements REQ-2\nexport function a() {}\n', 'source'));
+    assert.deepEqual((graph.takeChanges().ids as string[]).sort(), ['REQ-1', 'REQ-2']);
+  });
+
   it('counts versions and reports the IDs and files a change touched', () => {
     const graph = newGraph();
     const req = '/p/docs/req.md';
     const code = '/p/src/a.ts';
     graph.setFile(extract(req, '## REQ-1: One\n\n## REQ-2: Two\n', 'requirements'));
     graph.setFile(extract(code, '// @implements REQ-1\nexport function a() {}\n', 'source'));
+    graph.coverage();
     graph.takeChanges();
     const before = graph.version;
     graph.setFile(extract(code, '// @implements REQ-1\nexport function a() {}\n', 'source'));
@@ -90,6 +101,7 @@ describe('trace: change tracking', () => {
     graph.setFile(extract('/p/docs/req.md', '## REQ-1: One\n', 'requirements'));
     graph.setFile(extract('/p/src/a.ts', '// @implements REQ-1\nexport function a() {}\n', 'source'));
     graph.setFile(extract('/p/test/a.test.ts', "it('REQ-1 works', () => {});\n", 'test'));
+    graph.coverage();
     graph.takeChanges();
     graph.setTestResults([{ path: '/p/test/a.test.ts', testName: 'REQ-1 works', result: { outcome: 'passed', at: '2026-01-01T00:00:00Z', stale: false } }]);
     assert.deepEqual(graph.takeChanges().ids, ['REQ-1']);
@@ -101,6 +113,7 @@ describe('trace: change tracking', () => {
     const req = '/p/docs/req.md';
     graph.setFile(extract(req, '## REQ-1: One\n\n## REQ-2: Two\n', 'requirements'));
     for (let i = 0; i < 5; i++) graph.setFile(extract(`/p/src/m${i}.ts`, `// @implements REQ-${(i % 2) + 1}\nexport function m${i}() {}\n`, 'source'));
+    graph.coverage();
     graph.takeChanges();
     graph.setFile(extract(req, '## REQ-1: One, renamed\n\n## REQ-2: Two\n', 'requirements'));
     assert.deepEqual(graph.takeChanges().files, [req], 'a new title changes no tag');

@@ -127,6 +127,8 @@ export class TraceGraph {
   private allChanged = false;
   private changedFiles = new Set<string>();
   private versionCounter = 0;
+  /** Whether any answer was computed; until then a change has nothing cached to invalidate. */
+  private answered = false;
 
   constructor(options: TraceGraphOptions) {
     this.options = { ...options };
@@ -279,6 +281,17 @@ export class TraceGraph {
       this.changedFiles.add(changedFile);
       this.problemCache.delete(changedFile);
     }
+    if (!this.answered) {
+      // Nothing was asked yet (a full index is being built): there is nothing cached to drop,
+      // every file is new to its readers, and every ID has changed.
+      for (const id of touched) {
+        if (!this.items.has(id) && (this.tagsByTarget.has(id) || this.coveredBy.has(id))) this.unknownTargets.add(id);
+        else this.unknownTargets.delete(id);
+      }
+      this.allChanged = true;
+      this.changedIds.clear();
+      return;
+    }
     const expanded = new Set<string>();
     for (const id of touched) {
       expanded.add(id);
@@ -357,6 +370,7 @@ export class TraceGraph {
   private computed(id: string, visiting?: Set<string>): Computed {
     const cached = this.cache.get(id);
     if (cached) return cached;
+    this.answered = true;
     visiting ??= new Set<string>();
     if (visiting.has(id)) return cycleMarker;
     visiting.add(id);
@@ -768,6 +782,7 @@ export class TraceGraph {
   problems(path: string): Problem[] {
     const cached = this.problemCache.get(path);
     if (cached) return cached;
+    this.answered = true;
     const facts = this.factsByFile.get(path);
     if (!facts) return [];
     const problems: Problem[] = [...facts.problems];

@@ -16,6 +16,7 @@ const oftIdExact = new RegExp(`^${oftIdSource}$`);
 
 /** Parses `dsn~login~2`; undefined when the text is not an OpenFastTrace ID. */
 export function parseOftId(text: string): OftId | undefined {
+  if (!text.includes('~')) return undefined;
   const match = oftIdExact.exec(text);
   if (!match) return undefined;
   return { artifactType: match[1], name: match[2], revision: Number(match[3]) };
