@@ -132,6 +132,7 @@ const scenarios: Scenario[] = [
 async function runScenario(ts: TypeScriptModule, scenario: Scenario): Promise<BenchRow[]> {
   const perRound: number[] = [];
   const checks: number[] = [];
+  const stages = new Map<string, number[]>();
   let last: EngineResult | undefined;
   let workspaceTokens = 0;
   for (let i = 0; i < runs; i++) {
@@ -158,6 +159,7 @@ async function runScenario(ts: TypeScriptModule, scenario: Scenario): Promise<Be
       const rounds = result.loop.rounds;
       perRound.push((total - rounds.reduce((sum, r) => sum + r.modelMs, 0)) / rounds.length);
       checks.push(rounds.reduce((sum, r) => sum + r.checksMs, 0) / rounds.length);
+      for (const [stage, ms] of Object.entries(rounds[rounds.length - 1].stageMs)) stages.set(stage, [...(stages.get(stage) ?? []), ms]);
       last = result;
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
@@ -167,6 +169,7 @@ async function runScenario(ts: TypeScriptModule, scenario: Scenario): Promise<Be
     { name: 'loop overhead per round, median', value: Math.round(percentile(perRound, 50)), unit: 'ms', note: `target ≤ 2000 ms; everything but model time, ${runs} runs` },
     { name: 'loop overhead per round, max', value: Math.round(Math.max(...perRound)), unit: 'ms', note: 'the first run loads TypeScript and parses its libraries' },
     { name: 'of which checks, median', value: Math.round(percentile(checks, 50)), unit: 'ms', note: 'type check, testability, scratch copy and 2 test runs' },
+    ...[...stages].map(([stage, values]) => ({ name: `  stage ${stage}, median`, value: Math.round(percentile(values, 50)), unit: 'ms', note: stage === 'tests' ? 'scratch copy and both runs' : '' })),
     ...promptRows(ts, last!.task!, workspaceTokens),
   ].map((row) => ({ ...row, name: `${scenario.label}: ${row.name}` }));
 }

@@ -65,6 +65,8 @@ export interface GenerationRound {
   modelMs: number;
   /** Milliseconds in the checks (paths, types, testability, test runs). */
   checksMs: number;
+  /** The checks' milliseconds by stage: `plan`, `types`, `testability`, `tests` (every run together). */
+  stageMs: Record<string, number>;
   /** Model requests sent this round (more than one after retries). */
   requests: number;
   issues: GenerationCheckIssue[];

@@ -111,7 +111,7 @@ export async function runGenerationLoop(task: GenerationTask, ports: LoopPorts, 
   });
 
   for (let round = 1; round <= options.rounds; round++) {
-    const record: GenerationRound = { round, tokensIn: 0, tokensOut: 0, modelMs: 0, checksMs: 0, requests: 0, issues: [], testsPassed: 0 };
+    const record: GenerationRound = { round, tokensIn: 0, tokensOut: 0, modelMs: 0, checksMs: 0, stageMs: {}, requests: 0, issues: [], testsPassed: 0 };
     rounds.push(record);
     if (signal.aborted) return finish('cancelled', 'Generation was cancelled.');
     ports.progress(`Round ${round}/${options.rounds}: asking ${ports.provider.name === 'offline' ? 'the offline provider' : ports.provider.model ?? 'the model'}`);
@@ -137,7 +137,9 @@ export async function runGenerationLoop(task: GenerationTask, ports: LoopPorts, 
     let planned: PlannedFile[] = [];
     if (parsed.errors.length === 0) {
       ports.progress(`Round ${round}/${options.rounds}: checking paths`);
+      const planStarted = Date.now();
       const plan = ports.plan(parsed.files);
+      record.stageMs.plan = Date.now() - planStarted;
       issues.push(...plan.issues);
       planned = plan.planned;
       if (planned.length > 0 && !planned.some((f) => f.isTest)) {
@@ -186,12 +188,20 @@ async function runChecks(
     dropTests(ts, file, titles);
     for (const title of titles) issues.push({ check: 'duplicate', path: file.relative, message: `dropped "${title}": the project already has this test`, blocking: false });
   }
+  const timed = async <T>(name: string, work: () => T | Promise<T>): Promise<T> => {
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      record.stageMs[name] = (record.stageMs[name] ?? 0) + Date.now() - started;
+    }
+  };
   stage('type-checking');
-  const typeIssues = await ports.typeCheck(planned);
+  const typeIssues = await timed('types', () => ports.typeCheck(planned));
   issues.push(...typeIssues);
   const syntaxBroken = typeIssues.some((i) => i.check === 'syntax');
   stage('checking testability');
-  issues.push(...(await ports.checkTestability(planned)));
+  issues.push(...(await timed('testability', () => ports.checkTestability(planned))));
   if (syntaxBroken || signal.aborted) return;
   const tests = newTests(ts, planned);
   if (tests.length === 0) {
@@ -201,7 +211,7 @@ async function runChecks(
   const outcomes = new Map<string, { outcomes: string[]; messages: string[]; file: PlannedFile }>();
   const key = (path: string, title: string) => `${path}\u0000${title}`;
   for (const test of tests) outcomes.set(key(test.file.path, test.fullTitle), { outcomes: [], messages: [], file: test.file });
-  const results = await ports.runTests(planned, options.testRuns, signal, (run) => stage(`running the new tests (${run}/${options.testRuns})`));
+  const results = await timed('tests', () => ports.runTests(planned, options.testRuns, signal, (run) => stage(`running the new tests (${run}/${options.testRuns})`)));
   if (signal.aborted) return;
   for (const [index, result] of results.entries()) {
     const run = index + 1;
