@@ -558,14 +558,29 @@ through your LSP client's progress display."
                             (message "Tandem: %s: %s" (or (tandem-get report "status") "done")
                                      (or (tandem-get report "message") "")))))
 
+(defun tandem-describe-test-run (result)
+  "One sentence for a `tandem.runTests' RESULT."
+  (let ((counts (tandem-get result "counts"))
+        (problem (car (tandem--list (tandem-get result "problems")))))
+    (if (not counts)
+        "test run finished"
+      (concat (format "tests %s: %d passed, %d failed, %d errored, %d skipped"
+                      (tandem-get result "state")
+                      (tandem-get counts "passed") (tandem-get counts "failed")
+                      (tandem-get counts "errored") (tandem-get counts "skipped"))
+              (if problem (format " (%s)" (tandem-get problem "message")) "")))))
+
 ;;;###autoload
-(defun tandem-run-tests ()
-  "Run the workspace's tests through the server; results update the views."
-  (interactive)
-  (message "Tandem: running the tests...")
-  (tandem-execute-command "tandem.runTests" nil
-                          (lambda (result)
-                            (message "Tandem: %s" (or (tandem-get result "message") "test run finished")))))
+(defun tandem-run-tests (&optional id)
+  "Run the workspace's tests through the server; results update the views.
+With a prefix argument, run only the tests of requirement ID (the one at
+point by default)."
+  (interactive (list (and current-prefix-arg
+                          (or (tandem-id-at-point) (tandem--read-id "Run the tests of requirement")))))
+  (message "Tandem: running tests...")
+  (tandem-execute-command "tandem.runTests"
+                          (list (if id (list :scope "requirement" :id id) (list :scope "all")))
+                          (lambda (result) (message "Tandem: %s" (tandem-describe-test-run result)))))
 
 ;;;###autoload
 (defun tandem-restart ()

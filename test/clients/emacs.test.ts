@@ -117,6 +117,11 @@ for (const backend of ['lsp-mode', 'eglot'] as const) {
       assert.notDeepStrictEqual(results.diagnostics_after_edit, results.diagnostics);
     });
 
+    it('tandem-run-tests and tandem-generate run the server commands and show their outcome', () => {
+      assert.match(results.run_tests_message, /^Tandem: tests (passed|failed|error|cancelled|timedOut): \d+ passed, \d+ failed, \d+ errored, \d+ skipped/);
+      assert.match(results.generate_message, /^Tandem: (applied|notApplied|offered|failed|cancelled|error): \S/);
+    });
+
     it('tandem-restart starts a new server that answers as the old one did', () => {
       assert.notStrictEqual(results.connection_after_restart, results.connection_before_restart);
       const expected = results.requirements_after_edit.filter((row: any) => row.status !== 'covered' && row.status !== 'verified');

@@ -112,4 +112,9 @@ describe('Neovim client (headless nvim)', function () {
     const expected = results.requirements_after_edit.map((item: any) => parseRow(item.text)).filter((row: any) => row.status !== 'covered' && row.status !== 'verified');
     assert.deepStrictEqual(results.gaps_after_restart.map((item: any) => parseRow(item.text)), expected);
   });
+
+  it(':TandemRunTests and :TandemGenerate run the server commands and show their outcome', () => {
+    assert.match(results.run_tests_message, /^Tandem: tests (passed|failed|error|cancelled|timedOut): \d+ passed, \d+ failed, \d+ errored, \d+ skipped/);
+    assert.match(results.generate_message, /^Tandem: (applied|notApplied|offered|failed|cancelled|error): \S/);
+  });
 });

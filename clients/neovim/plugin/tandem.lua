@@ -13,8 +13,8 @@ command('TandemCoverage', function() require('tandem').coverage() end,
   { desc = 'Tandem: coverage summary' })
 command('TandemGenerate', function(args) require('tandem').generate(args.args) end,
   { nargs = '?', desc = 'Tandem: generate implementation and tests for a requirement' })
-command('TandemRunTests', function() require('tandem').run_tests() end,
-  { desc = 'Tandem: run the tests' })
+command('TandemRunTests', function(args) require('tandem').run_tests(args.args) end,
+  { nargs = '?', desc = 'Tandem: run the tests (those of requirement ID when given)' })
 command('TandemRestart', function() require('tandem').restart() end,
   { desc = 'Tandem: restart the language server' })
 command('TandemInfo', function() require('tandem').info() end,

@@ -21,6 +21,8 @@
 (defvar e2e-out (getenv "TANDEM_E2E_OUT"))
 (defvar e2e-results nil)
 (defvar e2e-step "start")
+(defvar e2e-last-seen nil
+  "What the last wait saw, reported when it times out.")
 
 (defun e2e-put (key value)
   "Record VALUE under KEY in the results."
@@ -112,6 +114,19 @@
   ("eglot"
    (cl-defmethod eglot-handle-notification :before ((_server tandem-eglot-server) (_method (eql window/logMessage)) &key message &allow-other-keys)
      (e2e-note-log message))))
+
+(defvar e2e-messages nil
+  "Every message shown, newest first.")
+
+(advice-add 'message :around
+            (lambda (show format-string &rest args)
+              (let ((text (apply show format-string args)))
+                (when (stringp text) (push text e2e-messages))
+                text)))
+
+(defun e2e-message-matching (regexp)
+  "The oldest message matching REGEXP, or nil."
+  (cl-find-if (lambda (text) (string-match-p regexp text)) (reverse e2e-messages)))
 
 (defun e2e-start-client ()
   "Start (or join) the Tandem server for the current buffer through the chosen client."
@@ -217,6 +232,7 @@ hands them to flymake, which is asked to collect them first."
         (e2e-put 'diagnostics
                  (vconcat (e2e-wait "diagnostics on the gaps of docs/requirements.md" 20
                                     (lambda () (let ((found (e2e-diagnostics)))
+                                                 (setq e2e-last-seen (list :gaps gap-lines :diagnostics found))
                                                  (and found (equal (mapcar (lambda (d) (alist-get 'line d)) found) gap-lines) found))))))))
 
     (setq e2e-step "tandem-requirements")
@@ -300,11 +316,23 @@ hands them to flymake, which is asked to collect them first."
                   (lambda ()
                     (setq rows (ignore-errors (tandem-requirements t) (e2e-requirement-rows)))
                     (or (equal (append rows nil) expected) (progn (accept-process-output nil 0.2) nil)))))
-      (e2e-put 'gaps_after_restart rows))))
+      (e2e-put 'gaps_after_restart rows))
+
+    (setq e2e-step "tandem-run-tests")
+    (with-current-buffer source-buffer (tandem-run-tests))
+    (e2e-put 'run_tests_message (e2e-wait "the test run summary" 30 (lambda () (e2e-message-matching "\\`Tandem: tests "))))
+
+    (setq e2e-step "tandem-generate")
+    (let ((started (float-time))
+          (report "\\`Tandem: \\(applied\\|notApplied\\|offered\\|failed\\|cancelled\\|error\\): "))
+      (with-current-buffer source-buffer (tandem-generate "CART-3"))
+      (e2e-put 'generate_message (e2e-wait "the generation report" 60 (lambda () (e2e-message-matching report))))
+      (e2e-put 'generate_ms (round (* 1000 (- (float-time) started)))))))
 
 (let ((ok (condition-case error
               (progn (e2e-run) t)
             (error (e2e-put 'error (error-message-string error))
+                   (e2e-put 'last_seen (format "%S" e2e-last-seen))
                    (e2e-put 'failed_step e2e-step)
                    nil))))
   (e2e-write)

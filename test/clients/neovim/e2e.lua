@@ -85,6 +85,28 @@ vim.lsp.handlers['window/logMessage'] = function(err, result, ctx, handler_confi
   return default_log_handler(err, result, ctx, handler_config)
 end
 
+-- Every message the plugin shows, in order.
+local messages = {}
+local default_notify = vim.notify
+vim.notify = function(message, level, opts)
+  table.insert(messages, message)
+  return default_notify(message, level, opts)
+end
+
+-- The editor's default answer to window/showMessageRequest waits for a choice typed at the
+-- keyboard; here each request is recorded and dismissed, as a user pressing Escape would.
+local message_requests = {}
+vim.lsp.handlers['window/showMessageRequest'] = function(_, params)
+  table.insert(message_requests, { message = params.message, actions = vim.tbl_map(function(action) return action.title end, params.actions or {}) })
+  return vim.NIL
+end
+
+local function message_matching(pattern)
+  for _, message in ipairs(messages) do
+    if message:match(pattern) then return message end
+  end
+end
+
 local function run()
   vim.cmd('filetype on')
   vim.cmd('runtime plugin/tandem.lua')
@@ -217,6 +239,26 @@ local function run()
     return title == 'Tandem: requirements with gaps' and #items > 0
   end)
   results.gaps_after_restart = describe_items(select(2, qf_state()))
+
+  step = ':TandemRunTests'
+  vim.cmd('TandemRunTests')
+  wait_for('the test run summary', 30000, function() return message_matching('^Tandem: tests ') ~= nil end)
+  results.run_tests_message = message_matching('^Tandem: tests ')
+
+  step = ':TandemGenerate CART-3'
+  local started = vim.loop.hrtime()
+  local function report_message()
+    for _, message in ipairs(messages) do
+      local status = message:match('^Tandem: (%a+): ')
+      if status and vim.tbl_contains({ 'applied', 'notApplied', 'offered', 'failed', 'cancelled', 'error' }, status) then return message end
+    end
+  end
+  vim.cmd('TandemGenerate CART-3')
+  wait_for('the generation report', 60000, function() return report_message() ~= nil end)
+  results.generate_ms = math.floor((vim.loop.hrtime() - started) / 1e6)
+  results.generate_message = report_message()
+  results.message_requests = message_requests
+  results.generated_files = vim.fn.glob(root .. '/src/*.js', false, true)
 end
 
 local ok, err = pcall(run)

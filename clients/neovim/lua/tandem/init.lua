@@ -331,23 +331,40 @@ end
 -- :TandemGenerate [ID] — implementation and tests for a requirement (the one at the cursor by
 -- default), through `tandem.generate`; progress shows in the message area, the edit arrives as
 -- a workspace edit.
-function M.generate(id)
+function M.generate(id, on_report)
   local function run(requirement)
     notify('generating ' .. requirement .. '…')
     M.execute('tandem.generate', { { kind = 'requirement', requirementId = requirement } }, function(report)
       if type(report) == 'table' and report.message then
         notify(string.format('%s: %s', report.status or 'done', report.message))
       end
+      if on_report then on_report(report) end
     end)
   end
   if id and id ~= '' then return run(id) end
   with_client(vim.api.nvim_get_current_buf(), function(client) id_at_cursor(client, run) end)
 end
 
--- :TandemRunTests — runs the workspace's tests through the server (`tandem.runTests`).
-function M.run_tests(arguments)
-  M.execute('tandem.runTests', arguments or {}, function(result)
-    if type(result) == 'table' and result.message then notify(result.message) else notify('test run finished') end
+-- One sentence for a `tandem.runTests` result (RunTestsResult of protocol/testing.ts).
+function M.describe_test_run(result)
+  if type(result) ~= 'table' or not result.counts then return 'test run finished' end
+  local counts = result.counts
+  local text = string.format('tests %s: %d passed, %d failed, %d errored, %d skipped', result.state or '?',
+    counts.passed or 0, counts.failed or 0, counts.errored or 0, counts.skipped or 0)
+  if result.problems and result.problems[1] and result.problems[1].message then
+    text = text .. ' (' .. result.problems[1].message .. ')'
+  end
+  return text
+end
+
+-- :TandemRunTests [ID] — runs every test through the server (`tandem.runTests`), or those linked to
+-- requirement ID; failures come back as diagnostics and statuses.
+function M.run_tests(id, on_result)
+  local params = (id and id ~= '') and { scope = 'requirement', id = id } or { scope = 'all' }
+  notify('running tests…')
+  M.execute('tandem.runTests', { params }, function(result)
+    notify(M.describe_test_run(result))
+    if on_result then on_result(result) end
   end)
 end
 
