@@ -852,9 +852,13 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
         }
         break;
       }
+      case K.BindingElement:
+        if ((node as TS.BindingElement).initializer) decision();
+        break;
       case K.Parameter: {
         const parameter = node as TS.ParameterDeclaration;
         if (parameter.initializer) {
+          decision();
           parameterDefaults++;
           ts.forEachChild(node, visit);
           parameterDefaults--;
@@ -948,6 +952,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
         break;
       }
       case K.CallExpression: {
+        if ((node as TS.CallExpression).questionDotToken) decision();
         visitCall(node as TS.CallExpression);
         if (checkReach && isChainTop) checkChain(node as TS.Expression);
         const call = node as TS.CallExpression;
@@ -960,6 +965,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
         break;
       case K.PropertyAccessExpression: {
         const access = node as TS.PropertyAccessExpression;
+        if (access.questionDotToken) decision();
         if (
           checkHidden &&
           frame &&
@@ -976,6 +982,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
       }
       case K.ElementAccessExpression:
       case K.NonNullExpression: {
+        if ((node as TS.ElementAccessExpression).questionDotToken) decision();
         if (checkReach && isChainTop) checkChain(node as TS.Expression);
         const expression = (node as TS.ElementAccessExpression).expression;
         chainContinuation = expression;
