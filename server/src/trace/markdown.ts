@@ -60,6 +60,10 @@ export function extractMarkdown(
   const problems: Problem[] = [];
   const count = lines.lineCount();
   const starts = lines.lineStarts();
+  // What the file cannot hold is not looked for on each line.
+  const mayHaveOft = text.includes('~');
+  const maySwitch = text.includes('oft:');
+  const mayForward = text.includes('-->');
   let inCode = false;
   let fenceLine = -1;
   let disabled = false;
@@ -82,7 +86,7 @@ export function extractMarkdown(
     // A byte order mark is read as a space, so positions stay those of the file.
     const content = line === 0 && text.charCodeAt(0) === 0xfeff ? ' ' + lines.lineText(0).slice(1) : lines.lineText(line);
     // `oft:off` … `oft:on` hides a passage from the reader (OpenFastTrace's own switch).
-    if (content.includes('oft:')) {
+    if (maySwitch && content.includes('oft:')) {
       if (!disabled && oftOff.test(content)) {
         disabled = true;
         continue;
@@ -124,7 +128,7 @@ export function extractMarkdown(
       continue;
     }
 
-    const oftMatch = content.includes('~') ? oftIdLine.exec(content) : null;
+    const oftMatch = mayHaveOft && content.includes('~') ? oftIdLine.exec(content) : null;
     if (oftMatch) {
       closeOft(line - 1);
       closePlain(line - 1);
@@ -154,7 +158,7 @@ export function extractMarkdown(
       continue;
     }
 
-    const forward = content.includes('-->') ? forwardLine.exec(content) : null;
+    const forward = mayForward && content.includes('-->') ? forwardLine.exec(content) : null;
     if (forward) {
       closeOft(line - 1);
       const original = parseOftId(forward[3])!;
@@ -273,22 +277,31 @@ function readPlainLine(item: OpenPlainItem, content: string, line: number, idReg
     if (item.text.length > 0 && item.text[item.text.length - 1] !== '') item.text.push('');
     return;
   }
-  const link = content.includes(':') ? plainLinkLine.exec(content) : null;
-  if (link) {
-    const offset = content.length - link[2].length;
-    idRegex.lastIndex = 0;
-    for (let match = idRegex.exec(link[2]); match; match = idRegex.exec(link[2])) {
-      const start = offset + match.index;
-      item.def.covers.push({ target: match[0], span: lineSpan(line, start, start + match[0].length) });
-    }
+  // Dispatch on the first character, so a plain text line costs one test.
+  const first = trimmed.charCodeAt(0);
+  const isBullet = first === 45 || first === 42 || first === 43 || (first >= 48 && first <= 57);
+  if (!isBullet && /^[GWTAB]/.test(trimmed) && givenWhenThen.test(content)) {
+    item.def.acceptanceCriteria.push(trimmed);
     return;
   }
-  if (givenWhenThen.test(content) || /^\s*[-*+]\s+|^\s*\d+[.)]\s+/.test(content)) {
+  if (trimmed.includes(':')) {
+    const link = plainLinkLine.exec(content);
+    if (link) {
+      const offset = content.length - link[2].length;
+      idRegex.lastIndex = 0;
+      for (let match = idRegex.exec(link[2]); match; match = idRegex.exec(link[2])) {
+        const start = offset + match.index;
+        item.def.covers.push({ target: match[0], span: lineSpan(line, start, start + match[0].length) });
+      }
+      return;
+    }
+  }
+  if (isBullet && (givenWhenThen.test(content) || /^\s*[-*+]\s+|^\s*\d+[.)]\s+/.test(content))) {
     const criterion = trimmed.replace(/^(?:[-*+]|\d+[.)])\s+/, '').replace(/^\[[ xX]\]\s+/, '');
     if (!/^acceptance criteria:?$/i.test(criterion)) item.def.acceptanceCriteria.push(criterion);
     return;
   }
-  if (/^(?:\*\*)?acceptance criteria(?:\*\*)?:?(?:\*\*)?$/i.test(trimmed)) return;
+  if ((first === 65 || first === 97 || first === 42 || first === 95) && /^(?:\*\*|__)?acceptance criteria(?:\*\*|__)?:?(?:\*\*|__)?$/i.test(trimmed)) return;
   item.text.push(trimmed);
 }
 
