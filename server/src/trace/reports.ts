@@ -31,7 +31,7 @@ export function formatTrace(graph: TraceGraph, format: TraceFormat, options: Rep
     case 'junit':
       return formatJUnit(graph, summaries, options);
     default:
-      return formatText(graph, summaries, options);
+      return formatText(graph, summaries);
   }
 }
 
@@ -56,7 +56,7 @@ export function formatCheck(result: CheckResult, options: ReportOptions = {}): s
   return lines.join('\n') + '\n';
 }
 
-function formatText(graph: TraceGraph, summaries: RequirementSummary[], options: ReportOptions): string {
+function formatText(graph: TraceGraph, summaries: RequirementSummary[]): string {
   const header = ['ID', 'Status', 'Impl', 'Tests', 'Defects', 'Title'];
   const rows = summaries.map((s) => [s.id, s.status, String(s.implementations), String(s.tests), s.defects.join(',') || '-', s.title]);
   const widths = header.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => r[i].length))));
@@ -67,7 +67,6 @@ function formatText(graph: TraceGraph, summaries: RequirementSummary[], options:
       .trimEnd();
   const out = [render(header), render(widths.map((w) => '-'.repeat(w))), ...rows.map(render)];
   out.push('', coverageLine(graph));
-  void options;
   return out.join('\n') + '\n';
 }
 

@@ -154,7 +154,7 @@ function readOftTags(options: TagScanOptions, scan: CodeScan, binder: Binder, ta
 }
 
 function readTitleTags(options: TagScanOptions, scan: CodeScan, tags: TraceTag[]): void {
-  const { path, text, role, lines, idRegex } = options;
+  const { path, role, lines, idRegex } = options;
   for (let index = 0; index < scan.tests.length; index++) {
     const test = scan.tests[index];
     const title = test.title;
@@ -180,7 +180,6 @@ function readTitleTags(options: TagScanOptions, scan: CodeScan, tags: TraceTag[]
       }
     }
   }
-  void text;
 }
 
 /** A test's full title: the titles of the calls that enclose it and its own, joined by a space. */
