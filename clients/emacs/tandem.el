@@ -93,7 +93,7 @@ Signals a `user-error' saying how to install it when there is none."
    ((executable-find "tandem-ls") (list "tandem-ls" "--stdio"))
    ((and (tandem-bundled-server) (executable-find "node"))
     (list "node" (tandem-bundled-server) "--stdio"))
-   (t (user-error "Tandem: tandem-ls is not on exec-path; install it (npm install -g tandem, or npm link in a checkout) or set `tandem-server-command'"))))
+   (t (user-error "Tandem: tandem-ls is not on exec-path; install it (run npm link in a Tandem checkout) or set `tandem-server-command'"))))
 
 (defun tandem-server-available-p ()
   "Non-nil when `tandem-server-command' can find a server."

@@ -51,7 +51,7 @@ export function resolveServerLaunch(inputs: LaunchInputs): ServerLaunch {
     return { kind: 'module', module: inputs.bundledScript, args, source: 'bundled' };
   }
   throw new ServerNotFound(
-    'The Tandem server (tandem-ls) was not found: install it (npm install -g tandem, or npm link in a checkout) or set tandemServer.path.',
+    'The Tandem server (tandem-ls) was not found: install it (run npm link in a Tandem checkout) or set tandemServer.path.',
   );
 }
 

@@ -64,7 +64,7 @@ function M.server_command(options)
   local script = M.bundled_server()
   if script and vim.fn.executable('node') == 1 then return { 'node', script, '--stdio' } end
   return nil, 'tandem-ls was not found on PATH and this plugin has no server beside it; '
-    .. 'install it (npm install -g tandem, or npm link in a checkout) or set cmd in setup()'
+    .. 'install it (run npm link in a Tandem checkout) or set cmd in setup()'
 end
 
 -- The nearest folder above `path` that holds one of `markers`, or nil.
