@@ -367,20 +367,26 @@ export class TraceGraph {
 
   // ---- computing -------------------------------------------------------------------------------
 
-  private computed(id: string, visiting?: Set<string>): Computed {
+  /** The IDs whose answers are being computed right now, to find coverage cycles. */
+  private readonly visiting = new Set<string>();
+
+  private computed(id: string): Computed {
     const cached = this.cache.get(id);
     if (cached) return cached;
     this.answered = true;
-    visiting ??= new Set<string>();
-    if (visiting.has(id)) return cycleMarker;
-    visiting.add(id);
-    const result = this.compute(id, visiting);
-    visiting.delete(id);
-    if (result !== cycleMarker) this.cache.set(id, result);
+    if (this.visiting.has(id)) return cycleMarker;
+    this.visiting.add(id);
+    let result: Computed;
+    try {
+      result = this.compute(id);
+    } finally {
+      this.visiting.delete(id);
+    }
+    this.cache.set(id, result);
     return result;
   }
 
-  private compute(id: string, visiting: Set<string>): Computed {
+  private compute(id: string): Computed {
     const items = this.items.get(id) ?? [];
     const first = items[0];
     const defects: RawDefect[] = [];
@@ -397,14 +403,21 @@ export class TraceGraph {
     }
 
     // Comment tags and test titles; a test named twice (a tag and its title) counts once.
-    const seenTests = new Set<string>();
+    let seenTests: Set<string> | undefined;
     for (const tag of this.tagsByTarget.get(id) ?? []) {
-      const link: RawLink = { kind: tag.kind, path: tag.path, span: tag.span, artifactType: tag.artifactType, tag, ...(tag.testName ? { testName: tag.testName } : {}) };
-      if (tag.kind === 'implements') implementations.push(link);
-      else if (tag.testName === undefined || !seenTests.has(`${tag.path}\u0000${tag.testName}`)) {
-        if (tag.testName !== undefined) seenTests.add(`${tag.path}\u0000${tag.testName}`);
-        tests.push(link);
+      const link: RawLink = { kind: tag.kind, path: tag.path, span: tag.span, artifactType: tag.artifactType, tag };
+      if (tag.testName !== undefined) link.testName = tag.testName;
+      if (tag.kind === 'implements') {
+        implementations.push(link);
+        continue;
       }
+      if (tag.testName !== undefined) {
+        const key = `${tag.path}\u0000${tag.testName}`;
+        seenTests ??= new Set();
+        if (seenTests.has(key)) continue;
+        seenTests.add(key);
+      }
+      tests.push(link);
     }
 
     if (first?.oft) {
@@ -425,7 +438,7 @@ export class TraceGraph {
           continue;
         }
         coveredTypes.add(covering.artifactType);
-        const sub = this.computed(covering.id, visiting);
+        const sub = this.computed(covering.id);
         if (sub === cycleMarker) deep = 'cycle';
         else {
           if (sub.deep === 'covered') deepTypes.add(covering.artifactType);
@@ -451,7 +464,7 @@ export class TraceGraph {
       }
       // Deep coverage over every incoming item (bad links included), as OpenFastTrace walks it.
       for (const covering of incoming) {
-        const sub = this.computed(covering.id, visiting);
+        const sub = this.computed(covering.id);
         if (sub === cycleMarker) deep = 'cycle';
         else if (deep !== 'cycle' && sub.deep !== 'covered') deep = sub.deep === 'cycle' ? 'cycle' : 'uncovered';
       }
