@@ -152,6 +152,7 @@ end
 -- Configures the plugin and attaches Tandem to matching buffers as they open. Options: see
 -- config.defaults. Safe to call more than once.
 function M.setup(opts)
+  M.setup_called = true
   config.set(opts)
   local group = vim.api.nvim_create_augroup('tandem', { clear = true })
   vim.api.nvim_create_autocmd('FileType', {
@@ -163,12 +164,19 @@ function M.setup(opts)
   end
 end
 
--- Stops every Tandem client and starts them again on the buffers they served.
+-- Stops every Tandem client and starts them again on the buffers they served: through setup()'s
+-- options when setup() was called, else (vim.lsp.enable on 0.11+) with each client's own config.
 function M.restart()
   local buffers = {}
+  local previous = {}
   local running = M.clients()
   for _, client in ipairs(running) do
-    for bufnr in pairs(client.attached_buffers or {}) do table.insert(buffers, bufnr) end
+    local served = {}
+    for bufnr in pairs(client.attached_buffers or {}) do
+      table.insert(buffers, bufnr)
+      table.insert(served, bufnr)
+    end
+    table.insert(previous, { config = client.config, buffers = served })
     if has_011 then client:stop() else client.stop() end
   end
   clients_by_root = {}
@@ -185,8 +193,16 @@ function M.restart()
       if has_011 then client:stop(true) else client.stop(true) end
     end
   end
-  if #buffers == 0 then buffers = { vim.api.nvim_get_current_buf() } end
-  for _, bufnr in ipairs(buffers) do M.attach(bufnr) end
+  if not M.setup_called and vim.lsp.start then
+    for _, entry in ipairs(previous) do
+      for _, bufnr in ipairs(entry.buffers) do
+        if vim.api.nvim_buf_is_valid(bufnr) then vim.lsp.start(entry.config, { bufnr = bufnr }) end
+      end
+    end
+  else
+    if #buffers == 0 then buffers = { vim.api.nvim_get_current_buf() } end
+    for _, bufnr in ipairs(buffers) do M.attach(bufnr) end
+  end
   notify('server restarted')
 end
 
