@@ -2,7 +2,10 @@
  * The generation settings' own checks, beyond the types the loader checks against the defaults.
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { generationSettingsDefaults, validateGenerationSettings, type GenerationSettings } from '../../server/src/generation/settings';
+import { repoRoot } from './support/workspace';
 
 const cases: [string, Partial<GenerationSettings>, RegExp | undefined][] = [
   ['the defaults', {}, undefined],
@@ -25,4 +28,14 @@ describe('generation: settings', () => {
       else assert.ok(problems.some((p) => expected.test(p)), `expected a problem matching ${expected}, got ${JSON.stringify(problems)}`);
     });
   }
+});
+
+describe('generation: settings documentation', () => {
+  it('documents every setting with its default in docs/generation.md', () => {
+    const docs = fs.readFileSync(path.join(repoRoot, 'docs', 'generation.md'), 'utf8');
+    const missing = Object.entries(generationSettingsDefaults)
+      .filter(([key, value]) => !docs.includes(`| \`${key}\` | \`${JSON.stringify(value)}\` |`))
+      .map(([key, value]) => `${key} (default ${JSON.stringify(value)})`);
+    assert.deepEqual(missing, [], 'these settings or defaults are missing from the table in docs/generation.md');
+  });
 });
