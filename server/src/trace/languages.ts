@@ -62,7 +62,6 @@ export const languages: Record<string, LanguageSyntax> = {
     strings: 'python',
     tripleQuotes: true,
     declaration: /^\s*(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)/,
-    testTitleCall: /(?:^|[^\w.])pytest\.param\s*\(\s*$|@pytest\.mark\.req\s*\(\s*$/,
   },
   go: {
     family: 'go',
