@@ -244,7 +244,6 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
   let entryGuard = 0;
   let chainContinuation: TS.Node | undefined;
   let nameHint: NameHint | undefined;
-  let inCondition = false;
   const exportsFromWalk: ExportedDeclaration[] = [];
   const globalWrites = new Map<string, { frame: Frame; node: TS.Node }[]>();
 
@@ -444,8 +443,6 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
     frame = current;
     inStaticMember = isStatic;
     chainContinuation = undefined;
-    const savedCondition = inCondition;
-    inCondition = false;
 
     if (node.kind === K.Constructor) reportConstructorWork(node as TS.ConstructorDeclaration, current);
 
@@ -465,7 +462,6 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
       }
     } else if (body) visit(body);
 
-    inCondition = savedCondition;
     frame = saved.frame;
     inStaticMember = saved.inStaticMember;
     chainContinuation = saved.chain;
@@ -559,12 +555,6 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
     visit(node);
     frame.nesting--;
   };
-  const visitCondition = (node: TS.Node) => {
-    const saved = inCondition;
-    inCondition = true;
-    visit(node);
-    inCondition = saved;
-  };
   const decision = () => {
     if (frame) frame.cyclomatic++;
   };
@@ -574,7 +564,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
     structure(!elseIf);
     if (!elseIf) enterDepth(node);
     const guard = !frame && /\brequire\.main\b|\bimport\.meta\.main\b/.test(node.expression.getText(sourceFile));
-    visitCondition(node.expression);
+    visit(node.expression);
     if (guard) entryGuard++;
     nested(node.thenStatement);
     const otherwise = node.elseStatement;
@@ -590,17 +580,34 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
   };
 
   /**
-   * A sequence of like logical operators adds one. As in SonarJS, `||` and `??` outside a condition
-   * are read as default values (`name || 'anonymous'`) and add nothing.
+   * A tree of logical operators, read left to right through parentheses as SonarJS reads it: each
+   * `&&` that does not follow another `&&` adds one to cognitive complexity; `||` and `??` add
+   * nothing (they mostly supply fallbacks), and neither does `cond && <Jsx/>` (conditional
+   * rendering). Every operator is a path for cyclomatic complexity.
    */
-  const visitLogical = (node: TS.BinaryExpression, continued: boolean) => {
-    const operator = node.operatorToken.kind;
-    decision();
-    if (!continued && frame && (inCondition || operator === K.AmpersandAmpersandToken)) frame.cognitive++;
-    for (const side of [node.left, node.right]) {
-      if (side.kind === K.BinaryExpression && (side as TS.BinaryExpression).operatorToken.kind === operator) visitLogical(side as TS.BinaryExpression, true);
-      else visit(side);
+  const visitLogicalTree = (root: TS.BinaryExpression) => {
+    const operators: TS.SyntaxKind[] = [];
+    const operands: TS.Expression[] = [];
+    const flatten = (expression: TS.Expression) => {
+      let inner = expression;
+      while (inner.kind === K.ParenthesizedExpression) inner = (inner as TS.ParenthesizedExpression).expression;
+      const operator = inner.kind === K.BinaryExpression ? (inner as TS.BinaryExpression).operatorToken.kind : undefined;
+      if (operator === K.AmpersandAmpersandToken || operator === K.BarBarToken || operator === K.QuestionQuestionToken) {
+        flatten((inner as TS.BinaryExpression).left);
+        operators.push(operator);
+        flatten((inner as TS.BinaryExpression).right);
+      } else operands.push(inner);
+    };
+    flatten(root);
+    for (let i = 0; i < operators.length; i++) decision();
+    const last = operands[operands.length - 1];
+    const rendersJsx = last.kind === K.JsxElement || last.kind === K.JsxSelfClosingElement || last.kind === K.JsxFragment;
+    if (frame && !rendersJsx) {
+      for (let i = 0; i < operators.length; i++) {
+        if (operators[i] === K.AmpersandAmpersandToken && operators[i - 1] !== K.AmpersandAmpersandToken) frame.cognitive++;
+      }
     }
+    for (const operand of operands) visit(operand);
   };
 
   const recordWrite = (target: TS.Expression) => {
@@ -873,7 +880,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
         const conditional = node as TS.ConditionalExpression;
         decision();
         structure(true);
-        visitCondition(conditional.condition);
+        visit(conditional.condition);
         nested(conditional.whenTrue);
         nested(conditional.whenFalse);
         return;
@@ -899,8 +906,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
         structure(true);
         enterDepth(node);
         const loop = node as TS.IterationStatement;
-        const condition = node.kind === K.ForStatement ? (node as TS.ForStatement).condition : node.kind === K.WhileStatement || node.kind === K.DoStatement ? (node as TS.WhileStatement).expression : undefined;
-        ts.forEachChild(node, (child) => (child === loop.statement ? nested(child) : child === condition ? visitCondition(child) : visit(child)));
+        ts.forEachChild(node, (child) => (child === loop.statement ? nested(child) : visit(child)));
         leaveDepth();
         return;
       }
@@ -926,7 +932,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
         const binary = node as TS.BinaryExpression;
         const operator = binary.operatorToken.kind;
         if (operator === K.AmpersandAmpersandToken || operator === K.BarBarToken || operator === K.QuestionQuestionToken) {
-          visitLogical(binary, false);
+          visitLogicalTree(binary);
           return;
         }
         if (operator >= K.FirstAssignment && operator <= K.LastAssignment) {
