@@ -134,6 +134,16 @@ describe('trace: defects of plain requirements', () => {
     assert.equal(result.ok, false);
   });
 
+  it('asks only for what a plain requirement needs', () => {
+    const graph = newGraph();
+    graph.setFile(extract('/p/docs/a.md', '## REQ-1: Built only\n\nNeeds: impl\n\n## REQ-2: Tested only\n\n**Needs:** utest\n\n## REQ-3: Both\n', 'requirements'));
+    graph.setFile(extract('/p/src/a.ts', '// @implements REQ-1, REQ-3\nexport function a() {}\n', 'source'));
+    graph.setFile(extract('/p/test/a.test.ts', "it('REQ-2 works', () => {});\n", 'test'));
+    assert.deepEqual(graph.requirements({}).map((r) => [r.id, r.status]), [['REQ-1', 'covered'], ['REQ-2', 'covered'], ['REQ-3', 'untested']]);
+    assert.deepEqual(graph.trace('REQ-1')!.needs, ['impl']);
+    assert.equal(graph.trace('REQ-1')!.text, '', 'the Needs line is not part of the text');
+  });
+
   it('counts a test once when both a tag and its title name the requirement', () => {
     const graph = newGraph();
     graph.setFile(extract('/p/docs/a.md', '## REQ-1: One\n', 'requirements'));

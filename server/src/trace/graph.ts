@@ -505,7 +505,12 @@ export class TraceGraph {
     if (first) {
       for (const item of items) defects.push(...this.outgoingDefects(item));
     }
-    let status: RequirementStatus = implementations.length === 0 ? 'unimplemented' : tests.length === 0 ? 'untested' : 'covered';
+    // `Needs:` on a plain requirement says which of implementation and test it asks for; both by default.
+    const needs = first?.needs ?? [];
+    const needsImplementation = needs.length === 0 || needs.some((t) => !isTestArtifactType(t));
+    const needsTest = needs.length === 0 || needs.some((t) => isTestArtifactType(t));
+    let status: RequirementStatus =
+      needsImplementation && implementations.length === 0 ? 'unimplemented' : needsTest && tests.length === 0 ? 'untested' : 'covered';
     if (status === 'covered') status = applyResults(status, results);
     deep = status === 'covered' || status === 'verified' ? 'covered' : 'uncovered';
     implemented = implementations.length > 0;

@@ -30,6 +30,7 @@ const needsInline = /^Needs:(\s*\w+\s*(?:,\s*\w+\s*)*)$/;
 const tagsInline = /^Tags:(\s*\w+\s*(?:,\s*\w+\s*)*)$/;
 const forwardLine = new RegExp(`([a-zA-Z]+)\\s*-->\\s*([a-zA-Z]+(?:,\\s*[a-zA-Z]+)*)\\s*:\\s*(${oftIdSource})`);
 const givenWhenThen = /^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*)?(?:Given|When|Then|And|But)\b/;
+const plainNeedsLine = /^(?:\*\*)?Needs(?:\*\*)?:(?:\*\*)?\s*([A-Za-z]+(?:\s*,\s*[A-Za-z]+)*)\s*$/;
 const plainLinkLine = /^\s*(?:\*\*)?(Covers|Derives from|Parent|Parents|Refines|Depends on)(?:\*\*)?\s*:(?:\*\*)?\s*(.*)$/i;
 
 type OftSection = 'spec' | 'description' | 'rationale' | 'comment' | 'covers' | 'depends' | 'needs' | 'tags';
@@ -285,6 +286,11 @@ function readPlainLine(item: OpenPlainItem, content: string, line: number, idReg
     return;
   }
   if (trimmed.includes(':')) {
+    const needs = plainNeedsLine.exec(trimmed);
+    if (needs) {
+      item.def.needs.push(...needs[1].split(',').map((t) => t.trim()).filter((t) => t.length > 0));
+      return;
+    }
     const link = plainLinkLine.exec(content);
     if (link) {
       const offset = content.length - link[2].length;
