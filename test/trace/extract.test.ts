@@ -144,6 +144,20 @@ describe('trace: defects of plain requirements', () => {
     assert.equal(graph.trace('REQ-1')!.text, '', 'the Needs line is not part of the text');
   });
 
+  it('gives a tag on a suite the results of the tests in it', () => {
+    const graph = newGraph();
+    graph.setFile(extract('/p/docs/a.md', '## REQ-1: One\n', 'requirements'));
+    graph.setFile(extract('/p/src/a.ts', '// @implements REQ-1\nexport function a() {}\n', 'source'));
+    graph.setFile(extract('/p/test/a.test.ts', "describe('cart', () => {\n  // @verifies REQ-1\n  it('adds', () => {});\n  it('removes', () => {});\n});\n// @verifies REQ-1\ndescribe('totals', () => {\n  it('sums', () => {});\n});\n", 'test'));
+    const at = '2026-01-01T00:00:00Z';
+    graph.setTestResults([
+      { path: '/p/test/a.test.ts', testName: 'cart adds', result: { outcome: 'passed', at, stale: false } },
+      { path: '/p/test/a.test.ts', testName: 'totals sums', result: { outcome: 'failed', at, stale: false } },
+    ]);
+    assert.deepEqual(graph.trace('REQ-1')!.tests.map((t) => [t.testName, t.result?.outcome]), [['cart adds', 'passed'], ['totals', 'failed']]);
+    assert.equal(graph.trace('REQ-1')!.requirement.status, 'failing');
+  });
+
   it('counts a test once when both a tag and its title name the requirement', () => {
     const graph = newGraph();
     graph.setFile(extract('/p/docs/a.md', '## REQ-1: One\n', 'requirements'));

@@ -985,15 +985,19 @@ function applyResults(status: RequirementStatus, results: ResultAggregate): Requ
 }
 
 /**
- * A record's full title matches a tag's test name when equal or when one ends with the other
- * (one may lack the suite titles). Go writes subtests as `TestX/name_with_underscores`, so `/`
- * and `_` compare as spaces.
+ * A record's full title matches a tag's test name when equal, when one ends with the other (one
+ * may lack the suite titles), or when the tag sits on a suite that holds the test (its result
+ * then counts for the tag). Go writes subtests as `TestX/name_with_underscores`, so `/` and `_`
+ * compare as spaces.
  */
 function testNamesMatch(recordName: string, testName: string): boolean {
-  if (recordName === testName || recordName.endsWith(` ${testName}`) || testName.endsWith(` ${recordName}`)) return true;
-  const record = recordName.replace(/[/_\s]+/g, ' ');
-  const test = testName.replace(/[/_\s]+/g, ' ');
-  return record === test || record.endsWith(` ${test}`) || test.endsWith(` ${record}`);
+  if (namesMatch(recordName, testName)) return true;
+  return namesMatch(recordName.replace(/[/_\s]+/g, ' '), testName.replace(/[/_\s]+/g, ' '));
+}
+
+/** Equal, one a suffix of the other, or the tag's name a suite that holds the recorded test. */
+function namesMatch(record: string, test: string): boolean {
+  return record === test || record.endsWith(` ${test}`) || test.endsWith(` ${record}`) || record.startsWith(`${test} `) || record.includes(` ${test} `);
 }
 
 function isComplete(summary: RequirementSummary): boolean {
