@@ -549,7 +549,7 @@ export class TraceGraph {
           defects.push({ kind: 'ambiguous', message: `${link.target} is defined ${targets.length} times, so this link is ambiguous.`, ...where });
         }
       }
-      if (link.stamp !== undefined && link.stamp !== 'true' && target.def?.fingerprint !== undefined && link.stamp !== target.def.fingerprint) {
+      if (isSuspect(link, target)) {
         defects.push({ kind: 'suspect', message: `${link.target} changed since this link was reviewed; review ${item.id} and clear the link.`, ...where, relatedId: link.target });
       }
     }
@@ -685,7 +685,7 @@ export class TraceGraph {
       for (const link of item.covers) {
         if (seenUp.has(link.target)) continue;
         seenUp.add(link.target);
-        upstream.push(this.linked(link.target, link.stamp !== undefined && link.stamp !== 'true' && this.items.get(link.target)?.[0]?.def?.fingerprint !== undefined ? link.stamp !== this.items.get(link.target)![0].def!.fingerprint : undefined));
+        upstream.push(this.linked(link.target, isSuspect(link, this.items.get(link.target)?.[0])));
       }
     }
     const downstream: LinkedRequirement[] = [];
@@ -694,8 +694,7 @@ export class TraceGraph {
       if (seenDown.has(covering.id) || (covering.tag && !covering.listed)) continue;
       seenDown.add(covering.id);
       const link = covering.covers.find((l) => l.target === id);
-      const suspect = link?.stamp !== undefined && link.stamp !== 'true' && first.def?.fingerprint !== undefined ? link.stamp !== first.def.fingerprint : undefined;
-      downstream.push(this.linked(covering.id, suspect));
+      downstream.push(this.linked(covering.id, link ? isSuspect(link, first) : undefined));
     }
     downstream.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return {
@@ -970,6 +969,17 @@ function itemOfOftTag(tag: TraceTag): Item {
     listed: (tag.oftItem?.needs.length ?? 0) > 0,
     rejected: false,
   };
+}
+
+/**
+ * Doorstop: whether a link's stored stamp differs from its parent's fingerprint now; undefined
+ * when the link carries no stamp (or `true`, Doorstop's "confirmed, stamp it") or the parent is
+ * not a Doorstop item.
+ */
+function isSuspect(link: { stamp?: string }, parent: Item | undefined): boolean | undefined {
+  const fingerprint = parent?.def?.fingerprint;
+  if (link.stamp === undefined || link.stamp === 'true' || fingerprint === undefined) return undefined;
+  return link.stamp !== fingerprint;
 }
 
 /** An item's title; OpenFastTrace items without a heading are titled by their name, as OpenFastTrace does. */
