@@ -7,7 +7,7 @@
  * and a change invalidates only the IDs it touches plus the chain of items they cover (deep
  * coverage flows upward). Nothing here reads files or knows LSP; URIs are made by `toUri`.
  *
- * OpenFastTrace items keep OpenFastTrace's semantics (see `oft.ts` for the link rules): a covering
+ * OpenFastTrace items keep OpenFastTrace's semantics (`compute` below holds the link rules): a covering
  * item's link is `covers`, `unwanted` (its type is not needed), `ambiguous` (the target is defined
  * twice), `outdated` / `predated` (only another revision exists), or `orphaned`; an item is
  * covered when each needed artifact type covers it and every covering item is itself covered.
@@ -660,6 +660,7 @@ export class TraceGraph {
 
   private listedCache: { version: number; ids: string[] } | undefined;
 
+  /** Listed requirements filtered by the params; `under` keeps those defined in matching files. */
   requirements(params: RequirementsParams, under?: (path: string) => boolean): RequirementSummary[] {
     const query = params.query?.toLowerCase();
     const out: RequirementSummary[] = [];
@@ -674,6 +675,7 @@ export class TraceGraph {
     return out;
   }
 
+  /** Everything known about one requirement; null when no file defines the ID. */
   trace(id: string): RequirementTrace | null {
     const items = this.items.get(id);
     if (!items || items.length === 0) return null;
@@ -751,6 +753,7 @@ export class TraceGraph {
     return defect;
   }
 
+  /** The requirement named at a position, else those served by the symbol or test around it. */
   traceAt(path: string, position: Position): TraceAtResult {
     const named = this.idAt(path, position);
     if (named && this.items.has(named.id)) return { requirements: [this.summary(named.id)] };
@@ -771,6 +774,7 @@ export class TraceGraph {
     return result;
   }
 
+  /** An ID token at a position: a definition, a tag, a Covers/links entry or a test title. */
   idAt(path: string, position: Position): { id: string; span: Span } | null {
     for (const item of this.itemsByFile.get(path) ?? []) {
       if (item.def && spanContains(item.span, position) && item.def.format !== 'doorstop') return { id: item.id, span: item.span };
@@ -781,10 +785,12 @@ export class TraceGraph {
     return null;
   }
 
+  /** Where the ID is defined (more than one place for a duplicate). */
   definitions(id: string): FileSpan[] {
     return (this.items.get(id) ?? []).map((item) => ({ path: item.path, span: item.span }));
   }
 
+  /** Every tag and link that names the ID, and its definitions when asked. */
   references(id: string, includeDeclaration: boolean): FileSpan[] {
     const out: FileSpan[] = [];
     if (includeDeclaration) out.push(...this.definitions(id));
@@ -796,6 +802,7 @@ export class TraceGraph {
     return out;
   }
 
+  /** The file's parse problems and the defects located in it, as diagnostics are made of them. */
   problems(path: string): Problem[] {
     const cached = this.problemCache.get(path);
     if (cached) return cached;
@@ -857,6 +864,7 @@ export class TraceGraph {
     return out;
   }
 
+  /** Counts per status and per artifact type of the listed requirements (those `under` matches). */
   coverage(under?: (path: string) => boolean): CoverageResult {
     const byStatus = emptyCounts();
     const byArtifactType: Record<string, StatusCounts> = {};
@@ -894,6 +902,7 @@ export class TraceGraph {
     return tag.kind !== 'title' || this.prefixes.has(idPrefix(tag.target)) || parseOftId(tag.target) !== undefined;
   }
 
+  /** Every listed requirement's ID, title and status, for completion. */
   knownIds(): { id: string; title: string; status: RequirementStatus }[] {
     return this.listedIds().map((id) => {
       const first = this.items.get(id)![0];
@@ -901,6 +910,7 @@ export class TraceGraph {
     });
   }
 
+  /** The requirements a file defines and the tags it holds, for an outline. */
   documentSymbols(path: string): { name: string; detail: string; kind: 'requirement' | 'tag'; span: Span; fullSpan: Span }[] {
     const out: { name: string; detail: string; kind: 'requirement' | 'tag'; span: Span; fullSpan: Span }[] = [];
     const facts = this.factsByFile.get(path);
@@ -913,6 +923,7 @@ export class TraceGraph {
     return out;
   }
 
+  /** Requirements whose ID or title contains the query (at most 500). */
   workspaceSymbols(query: string): { name: string; detail: string; path: string; span: Span }[] {
     const needle = query.toLowerCase();
     const out: { name: string; detail: string; path: string; span: Span }[] = [];
@@ -926,6 +937,7 @@ export class TraceGraph {
     return out;
   }
 
+  /** The files the graph holds facts of. */
   files(): string[] {
     return [...this.factsByFile.keys()];
   }
