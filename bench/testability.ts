@@ -58,7 +58,7 @@ function timeRuns(work: () => void): number {
   return median(times);
 }
 
-async function timeEslint(files: string[]): Promise<{ ms: number; rules: string[]; reports: number } | undefined> {
+async function timeEslint(files: string[]): Promise<{ ms: number; rules: string[]; reports: number; byRule: Map<string, number> } | undefined> {
   let eslintModule: typeof import('eslint');
   let parser: unknown;
   try {
@@ -91,7 +91,9 @@ async function timeEslint(files: string[]): Promise<{ ms: number; rules: string[
   const skipped = results.filter((result) => result.messages.some((message) => message.ruleId === null && /ignored/i.test(message.message)));
   if (skipped.length > 0) throw new Error(`ESLint did not lint ${skipped.length} files: ${skipped[0].messages[0].message}`);
   const reports = results.reduce((sum, result) => sum + result.messages.length, 0);
-  return { ms, rules: Object.keys(rules), reports };
+  const byRule = new Map<string, number>();
+  for (const result of results) for (const message of result.messages) if (message.ruleId) byRule.set(message.ruleId, (byRule.get(message.ruleId) ?? 0) + 1);
+  return { ms, rules: Object.keys(rules), reports, byRule };
 }
 
 /** A 3,000-line TypeScript file made of real rxjs sources. */
@@ -176,6 +178,7 @@ export async function benchTestability(): Promise<BenchRow[]> {
   const lines = files.reduce((sum, file) => sum + file.text.split('\n').length, 0);
   const settings = testabilitySettingsDefaults;
   let findings = 0;
+  const byCode = new Map<string, number>();
 
   const parseMs = timeRuns(() => {
     for (const file of files) ts.createSourceFile(file.path, file.text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
@@ -191,7 +194,12 @@ export async function benchTestability(): Promise<BenchRow[]> {
   });
   const analysisMs = timeRuns(() => {
     findings = 0;
-    for (const file of files) findings += analyzeTestability({ path: file.path, text: file.text, settings, ts }).length;
+    byCode.clear();
+    for (const file of files) {
+      const found = analyzeTestability({ path: file.path, text: file.text, settings, ts });
+      findings += found.length;
+      for (const finding of found) byCode.set(finding.code, (byCode.get(finding.code) ?? 0) + 1);
+    }
   });
   const eslint = await timeEslint(files.map((file) => file.path));
   const big = bigFile(files);
@@ -208,6 +216,20 @@ export async function benchTestability(): Promise<BenchRow[]> {
     rows.push(
       { name: `ESLint (${eslint.rules.join(', ')})`, value: eslint.ms, unit: 'ms', note: `typescript-eslint parser, one warm run; ${eslint.reports} reports` },
       { name: 'ESLint / testability analysis', value: eslint.ms / analysisMs, unit: '×', note: 'how many times faster; target ≥ 5' },
+      {
+        name: 'functions over cognitive complexity 15',
+        value: byCode.get('cognitive-complexity') ?? 0,
+        unit: '',
+        note: `sonarjs/cognitive-complexity reports ${eslint.byRule.get('sonarjs/cognitive-complexity') ?? 'n/a'} on the same files`,
+      },
+      {
+        name: 'functions over cyclomatic complexity 10',
+        value: byCode.get('cyclomatic-complexity') ?? 0,
+        unit: '',
+        note: `ESLint complexity reports ${eslint.byRule.get('complexity') ?? 'n/a'} (it also counts class field initializers)`,
+      },
+      { name: 'blocks nested deeper than 4', value: byCode.get('nesting-depth') ?? 0, unit: '', note: `ESLint max-depth reports ${eslint.byRule.get('max-depth') ?? 'n/a'} (every too-deep block; ours: the first per function)` },
+      { name: 'functions with more than 4 parameters', value: byCode.get('parameter-count') ?? 0, unit: '', note: `ESLint max-params reports ${eslint.byRule.get('max-params') ?? 'n/a'}` },
     );
   } else {
     rows.push({ name: 'ESLint', value: NaN, unit: '', note: 'not installed: no comparison' });

@@ -425,7 +425,8 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
 
     for (const parameter of node.parameters) bindNames(parameter.name, current.params);
     current.params.delete('this');
-    if (enabled('parameter-count')) {
+    // Overload signatures and abstract or declared functions have no body: the implementation is measured once.
+    if (enabled('parameter-count') && node.body) {
       const count = node.parameters.filter((parameter) => !(parameter.name.kind === K.Identifier && parameter.name.text === 'this')).length;
       const limit = threshold('parameter-count', 4);
       if (count > limit) {
