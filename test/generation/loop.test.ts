@@ -298,6 +298,23 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
     assert.match(lastUserMessage(run, 0), /Refactor placedToday in src\/orders\.ts \(REPLACE it\) so that it no longer triggers "reads the clock inside the function"/);
   });
 
+  it("refuses a refactoring that breaks the project's own tests of the module", async () => {
+    fs.writeFileSync(
+      path.join(root, 'test', 'placed.test.ts'),
+      "import { strict as assert } from 'node:assert';\nimport { placedToday } from '../src/orders';\n\ndescribe('placedToday today', () => {\n  it('is true for an order placed a moment ago', () => {\n    assert.equal(placedToday(Date.now() - 1000), true);\n  });\n});\n",
+    );
+    const request: GatherRequest = { kind: 'refactor', path: path.join(root, 'src', 'orders.ts'), symbol: 'placedToday', finding: { code: 'hidden-clock', message: 'reads the clock' } };
+    const run = await generate(root, request, [{ answer: answer('refactor-changes-behaviour') }, { answer: answer('refactor-injected') }], { rounds: 2 });
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'passed', `${loop.message} ${issuesOf(run)}`);
+    const regression = loop.rounds[0].issues.find((i) => i.check === 'tests' && i.blocking && /project's test/.test(i.message));
+    assert.ok(regression, `round 1 should fail on the existing test, got ${issuesOf(run)}`);
+    assert.equal(regression.path, 'test/placed.test.ts');
+    assert.match(regression.message, /"placedToday today is true for an order placed a moment ago" passed before the change and fails with it/);
+    assert.ok(run.progress.some((p) => /running the project's tests of src\/orders\.ts before the change/.test(p)));
+    assert.equal(run.progress.filter((p) => /before the change/.test(p)).length, 1, 'the baseline runs once per generation, not per round');
+  });
+
   it('reports a caller that a refactoring breaks', async () => {
     fs.writeFileSync(path.join(root, 'src', 'report.ts'), "import { placedToday } from './orders';\n\nexport const todayOnly = (times: number[]) => times.filter((t) => placedToday(t));\n");
     const request: GatherRequest = { kind: 'refactor', path: path.join(root, 'src', 'orders.ts'), symbol: 'placedToday', finding: { code: 'hidden-clock', message: 'reads the clock' } };

@@ -5,16 +5,16 @@
  * tests drive the same code; `features/generation.ts` only turns the result into an LSP edit.
  */
 import * as path from 'node:path';
-import type { TypeScriptModule } from './declarations';
+import { isScriptPath, type TypeScriptModule } from './declarations';
 import { gatherTask, type GatherRequest, type WorkspaceView } from './gather';
 import { runGenerationLoop, type LoopPorts, type LoopResult } from './loop';
-import type { PlannedFile, TestFramework, TestRunResult } from './model';
+import type { PlannedFile, TestFramework, TestRunResult, TestVerdict } from './model';
 import { planAnswer } from './plan';
 import { OfflineProvider } from './providers/offline';
 import { OpenAIProvider } from './providers/openai';
 import type { ModelProvider } from './providers/provider';
 import { sandboxNodeOptions, scrubbedEnv } from './runner';
-import { createScratchCopy } from './scratch';
+import { createScratchCopy, type ScratchCopy } from './scratch';
 import type { GenerationSettings } from './settings';
 import type { GenerationTask } from './task';
 import { checkTestabilityOf } from './testabilityCheck';
@@ -56,6 +56,23 @@ export interface EngineResult {
   error?: string;
 }
 
+/** At most this many existing test files are re-run to prove a refactoring keeps behaviour. */
+const maxRegressionFiles = 20;
+
+/** Test files of the workspace that import the module at `target` through a relative path. */
+function testsImporting(view: WorkspaceView, target: string): string[] {
+  const base = target.replace(/\.[mc]?[jt]sx?$/, '');
+  return view.files().filter((file) => {
+    if (!view.isTest(file) || !isScriptPath(file)) return false;
+    const text = view.readText(file) ?? '';
+    for (const match of text.matchAll(/(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*)(['"])(\.{1,2}\/[^'"]+)\1/g)) {
+      const resolved = path.resolve(path.dirname(file), match[2]).replace(/\.[mc]?[jt]sx?$/, '');
+      if (resolved === base || path.join(resolved, 'index') === base) return true;
+    }
+    return false;
+  });
+}
+
 /** The provider the settings ask for: a model when one is named, the offline skeleton writer otherwise. */
 export function chooseProvider(settings: GenerationSettings, task: GenerationTask, env: NodeJS.ProcessEnv, log: EngineInput['log']): ModelProvider {
   const useModel = settings.provider === 'openai' || (settings.provider === 'auto' && settings.model.trim() !== '');
@@ -91,6 +108,31 @@ export async function runGeneration(input: EngineInput): Promise<EngineResult> {
   const readText = (file: string) => view.readText(file);
   const runner = input.runTestFiles ?? defaultRunner;
   const secretNames = [...input.secretEnvNames, settings.apiKeyEnv];
+  /** Runs work in a scratch copy of the planned files (and extra existing tests), with the sandboxed environment. */
+  const inScratch = async <T>(planned: PlannedFile[], extraTests: string[], work: (scratch: ScratchCopy, env: NodeJS.ProcessEnv, back: (file: string) => string) => Promise<T>): Promise<T> => {
+    const scratch = createScratchCopy({ ts, folder: view.folder, planned, readText, moduleKind: task.moduleKind, extraTests });
+    try {
+      const env = scrubbedEnv(secretNames);
+      const sandbox = settings.sandbox ? sandboxNodeOptions(task.framework, scratch.dir) : undefined;
+      if (sandbox) env.NODE_OPTIONS = sandbox;
+      return await work(scratch, env, (file) => scratch.origin.get(file) ?? scratch.origin.get(path.resolve(scratch.dir, file)) ?? file);
+    } finally {
+      scratch.dispose();
+    }
+  };
+  // A refactoring must keep the project's own tests of the module passing: those that pass before
+  // the change (one run, on the unchanged code) must pass with it.
+  const regressionFiles = input.request.kind === 'refactor' && input.request.path ? testsImporting(view, input.request.path).slice(0, maxRegressionFiles) : [];
+  let baseline: Set<string> | undefined;
+  const baselineOf = async (signal: AbortSignal): Promise<Set<string>> => {
+    if (baseline) return baseline;
+    input.progress(`running the project's tests of ${path.relative(view.folder, input.request.path!)} before the change`);
+    baseline = await inScratch([], regressionFiles, async (scratch, env, back) => {
+      const result = await runner({ dir: scratch.dir, files: scratch.extraTestFiles, framework: task.framework, timeoutMs: settings.testTimeoutMs, env, signal, workspace: view.folder });
+      return new Set(result.verdicts.filter((v) => v.outcome === 'passed').map((v) => `${back(v.path)}\u0000${v.fullTitle}`));
+    });
+    return baseline;
+  };
   const ports: LoopPorts = {
     provider,
     ts,
@@ -98,22 +140,24 @@ export async function runGeneration(input: EngineInput): Promise<EngineResult> {
     typeCheck: input.typeCheck ?? ((planned) => typeCheckPlanned({ ts, folder: view.folder, planned, overlay: input.overlay })),
     checkTestability: (planned) => checkTestabilityOf(ts, planned, input.testabilitySettings, task),
     runTests: async (planned: PlannedFile[], runs: number, signal: AbortSignal, beforeRun: (run: number) => void) => {
-      const scratch = createScratchCopy({ ts, folder: view.folder, planned, readText, moduleKind: task.moduleKind });
-      try {
-        const env = scrubbedEnv(secretNames);
-        const sandbox = settings.sandbox ? sandboxNodeOptions(task.framework, scratch.dir) : undefined;
-        if (sandbox) env.NODE_OPTIONS = sandbox;
-        const back = (file: string) => scratch.origin.get(file) ?? scratch.origin.get(path.resolve(scratch.dir, file)) ?? file;
+      const passedBefore = regressionFiles.length > 0 ? await baselineOf(signal) : new Set<string>();
+      const plannedPaths = new Set(planned.map((f) => f.path));
+      const extraTests = regressionFiles.filter((file) => !plannedPaths.has(file));
+      return inScratch(planned, extraTests, async (scratch, env, back) => {
         const results: TestRunResult[] = [];
         for (let run = 1; run <= runs && !signal.aborted; run++) {
           beforeRun(run);
-          const result = await runner({ dir: scratch.dir, files: scratch.testFiles, framework: task.framework, timeoutMs: settings.testTimeoutMs, env, signal, workspace: view.folder });
-          results.push({ ...result, verdicts: result.verdicts.map((v) => ({ ...v, path: back(v.path) })) });
+          const result = await runner({ dir: scratch.dir, files: [...scratch.testFiles, ...scratch.extraTestFiles], framework: task.framework, timeoutMs: settings.testTimeoutMs, env, signal, workspace: view.folder });
+          const verdicts = result.verdicts.map((v) => ({ ...v, path: back(v.path) }));
+          const isExisting = (v: TestVerdict) => extraTests.includes(v.path);
+          results.push({
+            ...result,
+            verdicts: verdicts.filter((v) => !isExisting(v)),
+            regressions: verdicts.filter((v) => isExisting(v) && v.outcome === 'failed' && passedBefore.has(`${v.path}\u0000${v.fullTitle}`)),
+          });
         }
         return results;
-      } finally {
-        scratch.dispose();
-      }
+      });
     },
     progress: input.progress,
   };

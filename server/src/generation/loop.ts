@@ -9,10 +9,11 @@
  * a test that repeats one the project has is dropped before it runs. The result is either an
  * attempt that passed every check, the best failed attempt with its failing checks, or nothing.
  */
+import * as path from 'node:path';
 import type { TypeScriptModule } from './declarations';
 import { listTests, normalizeBody, parseSource, removeTests } from './declarations';
 import { parseAnswer } from './format';
-import type { ChatMessage, GenerationCheckIssue, GenerationRound, PlannedFile, ProposedFile, TestRunResult } from './model';
+import type { ChatMessage, GenerationCheckIssue, GenerationRound, PlannedFile, ProposedFile, TestRunResult, TestVerdict } from './model';
 import { applyChanges } from './plan';
 import type { Plan } from './plan';
 import { buildPrompt, repairPrompt } from './prompt';
@@ -227,6 +228,18 @@ async function runChecks(
     }
     for (const entry of outcomes.values()) if (entry.outcomes.length < run) entry.outcomes.push(result.error ? 'failed' : 'missing');
     if (result.error) issues.push({ check: 'tests', message: `the test run failed: ${result.error}`, blocking: true });
+  }
+  const regressions = new Map<string, { runs: number; verdict: TestVerdict }>();
+  for (const result of results) {
+    for (const verdict of result.regressions ?? []) {
+      const id = key(verdict.path, verdict.fullTitle);
+      regressions.set(id, { runs: (regressions.get(id)?.runs ?? 0) + 1, verdict });
+    }
+  }
+  for (const { runs, verdict } of regressions.values()) {
+    if (runs < results.length) continue;
+    const relative = path.relative(task.folder, verdict.path).split(path.sep).join('/');
+    issues.push({ check: 'tests', path: relative, message: `the project's test "${verdict.fullTitle}" passed before the change and fails with it: ${verdict.message ?? 'no message'}`, blocking: true });
   }
   const flaky = new Map<PlannedFile, Set<string>>();
   for (const [id, entry] of outcomes) {

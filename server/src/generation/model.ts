@@ -89,6 +89,8 @@ export interface TestVerdict {
 /** The result of running given test files once. */
 export interface TestRunResult {
   verdicts: TestVerdict[];
+  /** The project's own tests that passed before the change and fail with it (refactorings only). */
+  regressions?: TestVerdict[];
   /** Set when the run itself failed (crash, timeout, a file that does not load). */
   error?: string;
 }

@@ -20,12 +20,16 @@ export interface ScratchInput {
   /** The current text of a workspace file (open document first, then disk). */
   readText(path: string): string | undefined;
   moduleKind: 'commonjs' | 'esm';
+  /** Existing test files of the workspace to copy and run as well (the tests a refactoring must keep passing). */
+  extraTests?: string[];
 }
 
 export interface ScratchCopy {
   dir: string;
   /** Scratch paths of the planned test files, as runnable JavaScript. */
   testFiles: string[];
+  /** Scratch paths of `extraTests`, as runnable JavaScript. */
+  extraTestFiles: string[];
   /** Scratch path of a runnable file → the workspace path it came from. */
   origin: Map<string, string>;
   /** Files written, for the bench. */
@@ -64,7 +68,8 @@ export function createScratchCopy(input: ScratchInput): ScratchCopy {
   const textOf = (p: string) => (planned.has(p) ? planned.get(p) : input.readText(p));
   const exists = (p: string) => planned.has(p) || (p.startsWith(folder + path.sep) && !p.includes(`${path.sep}node_modules${path.sep}`) && fs.existsSync(p) && fs.statSync(p).isFile());
   const origin = new Map<string, string>();
-  const queue = [...planned.keys()];
+  const extraTests = (input.extraTests ?? []).filter((file) => !planned.has(file));
+  const queue = [...planned.keys(), ...extraTests];
   const seen = new Set<string>(queue);
   let fileCount = 0;
   const write = (target: string, text: string) => {
@@ -112,9 +117,11 @@ export function createScratchCopy(input: ScratchInput): ScratchCopy {
   const modules = path.join(folder, 'node_modules');
   if (fs.existsSync(modules)) fs.symlinkSync(modules, path.join(dir, 'node_modules'), 'junction');
   const testFiles = input.planned.filter((f) => f.isTest).map((f) => path.join(dir, runnableName(path.relative(folder, f.path))));
+  const extraTestFiles = extraTests.map((file) => path.join(dir, runnableName(path.relative(folder, file))));
   return {
     dir,
     testFiles,
+    extraTestFiles,
     origin,
     fileCount,
     dispose: () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 }),
