@@ -139,6 +139,15 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
     }
     return undefined;
   };
+  /** `new Pool()`, `createClient()`, `await mongoose.connect()` from an I/O module: the client it returns does I/O too. */
+  const createsIoClient = (initializer: TS.Expression | undefined): boolean => {
+    let current = initializer;
+    while (current && (current.kind === K.AwaitExpression || current.kind === K.ParenthesizedExpression)) current = (current as TS.AwaitExpression).expression;
+    if (!current || (current.kind !== K.NewExpression && current.kind !== K.CallExpression)) return false;
+    let callee: TS.Expression = (current as TS.CallExpression).expression;
+    while (callee.kind === K.PropertyAccessExpression) callee = (callee as TS.PropertyAccessExpression).expression;
+    return callee.kind === K.Identifier && ioBindings.has((callee as TS.Identifier).text);
+  };
   const bindNames = (name: TS.BindingName, into: Set<string>) => {
     if (name.kind === K.Identifier) into.add(name.text);
     else for (const element of name.elements) if (element.kind === K.BindingElement) bindNames(element.name, into);
@@ -171,6 +180,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
         for (const declaration of variables.declarationList.declarations) {
           const specifier = requireSpecifier(declaration.initializer);
           if (specifier !== undefined && ioModules.has(normalizeModule(specifier))) bindNames(declaration.name, ioBindings);
+          else if (createsIoClient(declaration.initializer)) bindNames(declaration.name, ioBindings);
           if (mutable) bindNames(declaration.name, moduleMutable);
           if (declaration.name.kind !== K.Identifier) continue;
           const initializer = declaration.initializer;
