@@ -275,7 +275,7 @@ async function generate(ctx: ServerContext, argsList: any[], token: import('vsco
   const file = args.uri ? uriToPath(args.uri) : undefined;
   if (args.uri && !file) throw new Error(`${args.uri} is not a file in the workspace`);
   const folder = folderFor(ctx, args, file);
-  if (!folder) throw new Error('generation needs a workspace folder');
+  if (!folder) throw new Error(file ? `${file} is outside the workspace folders; generation works only inside them` : 'generation needs a workspace folder');
   const settings = generationSettings(ctx, file ?? folder);
   const state = stateOf(ctx);
   const runId = `g${state.nextId++}`;
