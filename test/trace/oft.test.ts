@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkTrace } from '../../server/src/trace/check';
-import { extract, fixture, textAt } from './helpers';
+import { extract, fixture, newGraph, textAt } from './helpers';
 import { loadProject } from './project';
 
 const root = fixture('oft-project');
@@ -82,6 +82,16 @@ describe('trace: OpenFastTrace project verdict', () => {
     const short = extract('/x/A.java', '// [impl->dsn~a~1>>utest, itest]\n// [impl->dsn~a~1]\n', 'source');
     assert.deepEqual(short.tags[0].oftItem, { name: 'a', revision: 0, needs: ['utest', 'itest'] });
     assert.match(short.tags[1].oftItem!.name, /^a-\d+$/);
+  });
+
+  it('passes a check of a clean chain, with a rejected item left uncovered', () => {
+    const clean = extract('/p/doc/spec.md', '# Feature\n`feat~a~1`\nNeeds: req\n\n# Requirement\n`req~a~1`\nCovers:\n* `feat~a~1`\n\nNeeds: impl\n\n# Dropped\n`req~b~1`\nStatus: rejected\n\nNeeds: impl\n', 'requirements');
+    const graph = newGraph();
+    graph.setFile(clean);
+    graph.setFile(extract('/p/src/A.java', '// [impl->req~a~1]\nclass A {}\n', 'source'));
+    const result = checkTrace(graph, { require: 'covered' });
+    assert.deepEqual([result.ok, result.defects, result.gaps.map((g) => g.id)], [true, [], []]);
+    assert.equal(graph.trace('req~b~1')!.requirement.status, 'unimplemented');
   });
 
   it('points every defect at the line to fix', () => {

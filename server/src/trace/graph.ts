@@ -937,6 +937,11 @@ export class TraceGraph {
     return out;
   }
 
+  /** OpenFastTrace: the item is `Status: rejected`, so it is neither a gap nor a defect (except a duplicate). */
+  isRejected(id: string): boolean {
+    return this.items.get(id)?.[0]?.rejected === true;
+  }
+
   /** The files the graph holds facts of. */
   files(): string[] {
     return [...this.factsByFile.keys()];
