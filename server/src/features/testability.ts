@@ -8,12 +8,12 @@
  * `typescript` module is loaded on the first analysis, not at start-up.
  */
 import * as path from 'node:path';
+import type * as TS from 'typescript';
 import { CodeActionKind, DiagnosticSeverity, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver';
 import { analyzeTestabilityCommand, extractFunctionCommand, type TestabilityDiagnosticData, type TestabilityFindingSummary } from '../../../protocol/testability';
 import type { CodeActionProvider, CommandHandler, DiagnosticSource, FileIndexer, ServerContext } from '../context';
 import { rangesTouch } from '../lsp/convert';
 import { pathToUri, uriToPath } from '../lsp/uri';
-import type * as TS from 'typescript';
 import { completeFindings, type FileAnalysis } from '../testability';
 import { analyzeSourceFile } from '../testability/analyzer';
 import { extractFunction } from '../testability/extract';
@@ -27,8 +27,7 @@ import { isAnalyzablePath, loadTypeScript, parseSource, type TypeScript } from '
 /** Where the rules are explained; each diagnostic links to `#<code>`. */
 export const testabilityDocsUri = pathToUri(path.resolve(__dirname, '..', '..', '..', '..', 'docs', 'testability.md'));
 
-export { extractFunctionCommand };
-const analyzeCommand = analyzeTestabilityCommand;
+export { analyzeTestabilityCommand, extractFunctionCommand };
 
 /**
  * Further code actions for a finding, offered by other areas (the generation area adds "generate
@@ -54,7 +53,10 @@ interface TestabilityState {
 const maxCachedFiles = 2000;
 /** How many syntax trees are kept for incremental re-parsing (the files being typed in). */
 const maxKeptTrees = 8;
+/** One state per server (tests run several servers in one process), found by its context. */
 const states = new WeakMap<ServerContext, TestabilityState>();
+/** Merged settings per settings section object, so that unchanged settings keep their identity. */
+const mergedSettings = new WeakMap<object, TestabilitySettings>();
 const codes = new Set<string>(testabilityRuleCodes);
 
 function stateOf(ctx: ServerContext): TestabilityState {
@@ -66,8 +68,13 @@ function stateOf(ctx: ServerContext): TestabilityState {
 /** The `testability` section of the settings for a file, defaults filling any gap. */
 export function testabilitySettingsFor(ctx: ServerContext, file: string): TestabilitySettings {
   const section = ctx.settings(file).testability as Partial<TestabilitySettings> | undefined;
-  if (!section) return testabilitySettingsDefaults;
-  return { ...testabilitySettingsDefaults, ...section, rules: { ...testabilitySettingsDefaults.rules, ...section.rules } };
+  if (!section || typeof section !== 'object') return testabilitySettingsDefaults;
+  let merged = mergedSettings.get(section);
+  if (!merged) {
+    merged = { ...testabilitySettingsDefaults, ...section, rules: { ...testabilitySettingsDefaults.rules, ...section.rules } };
+    mergedSettings.set(section, merged);
+  }
+  return merged;
 }
 
 export function lineStartsOf(text: string): number[] {
@@ -266,8 +273,8 @@ export const testabilityCommands: Record<string, CommandHandler> = {
     return ctx.client.applyEdit(fix.title, { changes: { [uri]: toTextEdits(lineStartsOf(text), fix.changes) } });
   },
   /** A file's findings as plain data (code, message, severity, range), for clients and scripts. */
-  [analyzeCommand]: (ctx, args) => {
-    const file = fileArgument(args, analyzeCommand);
+  [analyzeTestabilityCommand]: (ctx, args) => {
+    const file = fileArgument(args, analyzeTestabilityCommand);
     const result = findingsFor(ctx, file);
     return (result?.findings ?? []).map((finding): TestabilityFindingSummary => ({
       code: finding.code,
