@@ -102,7 +102,14 @@ function requirementsBySymbol(ctx: ServerContext, file: string, analysis: FileAn
   const bySymbol = new Map<string, string[]>();
   for (const declaration of analysis.exports) {
     if (bySymbol.has(declaration.localName)) continue;
-    const ids = ctx.graph.traceAt(file, positionAt(lineStarts, declaration.start)).requirements.map((requirement) => requirement.id);
+    let ids: string[];
+    try {
+      ids = ctx.graph.traceAt(file, positionAt(lineStarts, declaration.start)).requirements.map((requirement) => requirement.id);
+    } catch (error) {
+      // The trace is another area's: if it fails, report untested exports without their requirements.
+      ctx.client.log('error', `Testability could not read the trace of ${file}: ${(error as Error).message}`);
+      return bySymbol;
+    }
     if (ids.length > 0) bySymbol.set(declaration.localName, ids);
   }
   return bySymbol;
