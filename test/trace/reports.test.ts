@@ -7,7 +7,7 @@ import { checkTrace } from '../../server/src/trace/check';
 import { formatCheck, formatTrace } from '../../server/src/trace/reports';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fixture, positionOf } from './helpers';
+import { extract, fixture, newGraph, positionOf } from './helpers';
 import { loadProject } from './project';
 
 const root = fixture('mixed');
@@ -32,7 +32,6 @@ describe('trace: reports', () => {
 
   it('csv quotes commas and neutralises formulas', () => {
     const other = loadProject(root).graph;
-    const { extract } = require('./helpers') as typeof import('./helpers');
     other.setFile(extract(`${root}/docs/extra.md`, '## REQ-8: =HYPERLINK("x"), a title\n', 'requirements'));
     const row = formatTrace(other, 'csv').split('\r\n').find((r) => r.startsWith('REQ-8'))!;
     assert.match(row, /^REQ-8,"'=HYPERLINK\(""x""\), a title",/);
@@ -51,6 +50,14 @@ describe('trace: reports', () => {
     const failing = cases.filter((c) => c.includes('<failure')).map((c) => /name="(REQ-\d+)/.exec(c)![1]);
     assert.deepEqual(failing, ['REQ-3', 'REQ-5', 'REQ-6']);
     assert.equal((xml.match(/<testsuite /g) ?? []).length, 1);
+  });
+
+  it('junit skips a rejected OpenFastTrace item rather than failing it', () => {
+    const other = newGraph();
+    other.setFile(extract('/p/doc/spec.md', '# Dropped\n`req~b~1`\nStatus: rejected\n\nNeeds: impl\n', 'requirements'));
+    const xml = formatTrace(other, 'junit');
+    assert.match(xml, /tests="1" failures="0" errors="0" skipped="1"/);
+    assert.match(xml, /<testcase classname="req" name="req~b~1 Dropped"[^>]*>\n\s*<skipped message="rejected"\/>/);
   });
 
   it('text is a matrix with a coverage line', () => {

@@ -107,13 +107,20 @@ function mdCell(value: string): string {
 function formatJUnit(graph: TraceGraph, summaries: RequirementSummary[], options: ReportOptions): string {
   const cases: string[] = [];
   let failures = 0;
+  let skipped = 0;
   for (const s of summaries) {
     const trace = graph.trace(s.id);
     const problems: string[] = [];
+    const attributesOf = `classname="${xml(s.artifactType || s.format)}" name="${xml(s.title ? `${s.id} ${s.title}` : s.id)}" file="${xml(filePart(s.location, options))}"`;
+    if (graph.isRejected(s.id) && s.defects.length === 0) {
+      // A rejected item is reported as skipped: it needs no coverage.
+      skipped++;
+      cases.push(`    <testcase ${attributesOf}>\n      <skipped message="rejected"/>\n    </testcase>`);
+      continue;
+    }
     if (s.status !== 'covered' && s.status !== 'verified') problems.push(`${s.id} is ${s.status}.`);
     for (const defect of trace?.defects ?? []) problems.push(`${defect.kind}: ${defect.message}`);
-    const name = s.title ? `${s.id} ${s.title}` : s.id;
-    const attributes = `classname="${xml(s.artifactType || s.format)}" name="${xml(name)}" file="${xml(filePart(s.location, options))}"`;
+    const attributes = attributesOf;
     if (problems.length === 0) cases.push(`    <testcase ${attributes}/>`);
     else {
       failures++;
@@ -123,7 +130,7 @@ function formatJUnit(graph: TraceGraph, summaries: RequirementSummary[], options
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="tandem trace" tests="${summaries.length}" failures="${failures}">`,
-    `  <testsuite name="requirements" tests="${summaries.length}" failures="${failures}" errors="0" skipped="0">`,
+    `  <testsuite name="requirements" tests="${summaries.length}" failures="${failures}" errors="0" skipped="${skipped}">`,
     ...cases,
     '  </testsuite>',
     '</testsuites>',
