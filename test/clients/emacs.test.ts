@@ -71,6 +71,11 @@ for (const backend of ['lsp-mode', 'eglot'] as const) {
       }
     });
 
+    it('passes tandem-settings to the server', () => {
+      // tandem-settings sets trace.uncoveredSeverity to "information".
+      assert.deepStrictEqual([...new Set(results.diagnostics.map((diagnostic: any) => diagnostic.severity))], ['information']);
+    });
+
     it('tandem-requirements lists what the server holds, and RET visits a definition', () => {
       assert.deepStrictEqual(
         results.requirements.map((row: any) => `${row.id} ${row.status} ${row.line}`),

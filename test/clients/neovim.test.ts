@@ -61,6 +61,11 @@ describe('Neovim client (headless nvim)', function () {
     }
   });
 
+  it('passes the settings given to setup() to the server', () => {
+    // trace.uncoveredSeverity = 'information' in setup(); vim.diagnostic.severity.INFO is 3.
+    assert.deepStrictEqual([...new Set(results.diagnostics.map((diagnostic: any) => diagnostic.severity))], [3]);
+  });
+
   it(':TandemRequirements lists what the server holds, at the definitions', () => {
     const rows = results.requirements.map((item: any) => ({ ...parseRow(item.text), file: item.file, lnum: item.lnum }));
     assert.deepStrictEqual(

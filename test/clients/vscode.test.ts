@@ -67,7 +67,7 @@ describe('VS Code extension: finding the server', () => {
     const launch = resolveServerLaunch(launchInputs({ bundledScript, exists: fs.existsSync }));
     assert.deepStrictEqual(launch, { kind: 'module', module: bundledScript, args: ['--stdio'], source: 'bundled' });
     assert.match(describeLaunch(launch), /^node .*tandem-ls\.js --stdio \(from the extension\)$/);
-    assert.throws(() => resolveServerLaunch(launchInputs({ bundledScript: '/missing.js' })), /npm install -g tandem.*tandemServer\.path/);
+    assert.throws(() => resolveServerLaunch(launchInputs({ bundledScript: '/missing.js' })), /npm link in a Tandem checkout.*tandemServer\.path/);
   });
 });
 

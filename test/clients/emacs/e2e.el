@@ -128,6 +128,9 @@
   "The oldest message matching REGEXP, or nil."
   (cl-find-if (lambda (text) (string-match-p regexp text)) (reverse e2e-messages)))
 
+;; An editor setting the server must receive (the fixture's tandem.json leaves it at its default).
+(setq tandem-settings '(:trace (:uncoveredSeverity "information")))
+
 (defun e2e-start-client ()
   "Start (or join) the Tandem server for the current buffer through the chosen client."
   (pcase e2e-backend
@@ -156,7 +159,8 @@ hands them to flymake, which is asked to collect them first."
      (let ((diagnostics (gethash (lsp--fix-path-casing buffer-file-name) (lsp-diagnostics t))))
        (sort (mapcar (lambda (diagnostic)
                        `((line . ,(1+ (tandem-get (tandem-get (tandem-get diagnostic "range") "start") "line")))
-                         (text . ,(tandem-get diagnostic "message"))))
+                         (text . ,(tandem-get diagnostic "message"))
+                         (severity . ,(pcase (tandem-get diagnostic "severity") (1 "error") (2 "warning") (3 "information") (4 "hint")))))
                      diagnostics)
              (lambda (a b) (< (alist-get 'line a) (alist-get 'line b))))))
     ("eglot"
@@ -164,7 +168,9 @@ hands them to flymake, which is asked to collect them first."
      (accept-process-output nil 0.05)
      (mapcar (lambda (diagnostic)
                `((line . ,(line-number-at-pos (flymake-diagnostic-beg diagnostic)))
-                 (text . ,(substring-no-properties (flymake-diagnostic-text diagnostic)))))
+                 (text . ,(substring-no-properties (flymake-diagnostic-text diagnostic)))
+                 (severity . ,(pcase (flymake-diagnostic-type diagnostic)
+                                ('eglot-error "error") ('eglot-warning "warning") ('eglot-note "information") (type (format "%s" type))))))
              (sort (flymake-diagnostics) (lambda (a b) (< (flymake-diagnostic-beg a) (flymake-diagnostic-beg b))))))))
 
 (defun e2e-send-changes ()

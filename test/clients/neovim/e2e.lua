@@ -49,7 +49,7 @@ local function diagnostics_of(path)
   if bufnr == -1 then return {} end
   local found = {}
   for _, diagnostic in ipairs(vim.diagnostic.get(bufnr)) do
-    table.insert(found, { lnum = diagnostic.lnum, message = diagnostic.message, code = diagnostic.code, source = diagnostic.source })
+    table.insert(found, { lnum = diagnostic.lnum, message = diagnostic.message, code = diagnostic.code, source = diagnostic.source, severity = diagnostic.severity })
   end
   table.sort(found, function(a, b) return a.lnum < b.lnum end)
   return found
@@ -119,7 +119,8 @@ local function run()
 
   step = 'setup'
   local tandem = require('tandem')
-  tandem.setup({ settings = {} })
+  -- An editor setting the server must receive (the fixture's tandem.json leaves it at its default).
+  tandem.setup({ settings = { trace = { uncoveredSeverity = 'information' } } })
   local requirements_file = root .. '/docs/requirements.md'
   local source_file = root .. '/src/cart.js'
   vim.cmd('edit ' .. vim.fn.fnameescape(requirements_file))
