@@ -159,7 +159,8 @@ export class TraceGraph {
     if (old) this.removeContribution(old, touched);
     this.factsByFile.set(facts.path, facts);
     this.addContribution(facts, touched);
-    this.invalidate(touched, facts.path);
+    // An edit of a requirement file touches only the requirements whose definition changed.
+    this.invalidate(old && this.answered ? changedIds(old, facts) : touched, facts.path);
   }
 
   removeFile(path: string): void {
@@ -1066,6 +1067,48 @@ function spanSize(span: Span): number {
 
 function sameSpan(a: Span, b: Span): boolean {
   return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
+}
+
+const definitionText = new WeakMap<RequirementDef, string>();
+
+function textOf(def: RequirementDef): string {
+  let text = definitionText.get(def);
+  if (text === undefined) definitionText.set(def, (text = JSON.stringify(def)));
+  return text;
+}
+
+/**
+ * The IDs a file's new facts change against its old ones: every ID its tags name (old and new),
+ * and the IDs of definitions that differ in any way (position included), with their links.
+ */
+function changedIds(old: FileFacts, next: FileFacts): Set<string> {
+  const touched = new Set<string>();
+  for (const facts of [old, next]) {
+    for (const tag of facts.tags) {
+      touched.add(tag.target);
+      if (tag.kind === 'oft') touched.add(oftTagItemId(tag));
+    }
+  }
+  const before = new Map<string, string[]>();
+  for (const def of old.requirements) push(before, def.id, textOf(def));
+  const after = new Map<string, string[]>();
+  for (const def of next.requirements) push(after, def.id, textOf(def));
+  const changed = (def: RequirementDef, other: Map<string, string[]>, own: Map<string, string[]>): boolean => {
+    const mine = own.get(def.id)!;
+    const theirs = other.get(def.id);
+    return !theirs || theirs.length !== mine.length || mine.some((text, i) => text !== theirs[i]);
+  };
+  for (const def of old.requirements) {
+    if (!changed(def, after, before)) continue;
+    touched.add(def.id);
+    for (const link of [...def.covers, ...def.depends]) touched.add(link.target);
+  }
+  for (const def of next.requirements) {
+    if (!changed(def, before, after)) continue;
+    touched.add(def.id);
+    for (const link of [...def.covers, ...def.depends]) touched.add(link.target);
+  }
+  return touched;
 }
 
 /** Cheap structural equality of two facts of the same file, so an unchanged save costs nothing downstream. */
