@@ -33,6 +33,21 @@ The `tandem' section is `tandem-settings'; other sections are null."
   "Refresh the Tandem views."
   (tandem-trace-did-change params))
 
+;; Eglot before 1.10 neither announces nor shows work-done progress, through which Tandem reports
+;; indexing, test runs and generation; this server class does both on such releases.
+(unless (boundp 'eglot-report-progress)
+  (cl-defmethod eglot-client-capabilities :around ((_server tandem-eglot-server))
+    "Announce work-done progress."
+    (append (cl-call-next-method) (list :window (list :workDoneProgress t))))
+
+  (cl-defmethod eglot-handle-request ((_server tandem-eglot-server) (_method (eql window/workDoneProgress/create)) &rest _params)
+    "Accept a progress token."
+    nil)
+
+  (cl-defmethod eglot-handle-notification ((_server tandem-eglot-server) (_method (eql $/progress)) &key token value)
+    "Show the progress in the echo area."
+    (tandem-progress-message token value)))
+
 (defun tandem-eglot--contact (&optional _interactive)
   "The eglot contact of the Tandem server: its class and command line."
   (cons 'tandem-eglot-server (tandem-server-command)))

@@ -538,6 +538,24 @@ Interactively, the requirement at point; with a prefix argument, ask."
   (unless tandem--refresh-timer
     (setq tandem--refresh-timer (run-at-time 0.05 nil #'tandem-refresh-views))))
 
+;;;; Progress
+
+(defvar tandem--progress-titles (make-hash-table :test #'equal)
+  "The title of each work-done progress in flight, by token.")
+
+(defun tandem-progress-message (token value)
+  "Show one `$/progress' VALUE of TOKEN in the echo area.
+For clients that do not show work-done progress themselves."
+  (let* ((kind (tandem-get value "kind"))
+         (title (or (tandem-get value "title") (gethash token tandem--progress-titles) "Tandem"))
+         (text (tandem-get value "message"))
+         (percentage (tandem-get value "percentage")))
+    (if (equal kind "end") (remhash token tandem--progress-titles) (puthash token title tandem--progress-titles))
+    (message "%s%s%s%s" title
+             (if (and text (not (tandem--false-p text))) (concat ": " text) "")
+             (if (numberp percentage) (format " (%d%%)" percentage) "")
+             (if (equal kind "end") " (done)" ""))))
+
 ;;;; Commands of the server
 
 (defun tandem-execute-command (command arguments &optional callback)

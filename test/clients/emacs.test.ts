@@ -125,6 +125,10 @@ for (const backend of ['lsp-mode', 'eglot'] as const) {
     it('tandem-run-tests and tandem-generate run the server commands and show their outcome', () => {
       assert.match(results.run_tests_message, /^Tandem: tests (passed|failed|error|cancelled|timedOut): \d+ passed, \d+ failed, \d+ errored, \d+ skipped/);
       assert.match(results.generate_message, /^Tandem: (applied|notApplied|offered|failed|cancelled|error): \S/);
+      if (backend === 'eglot') {
+        // Eglot 1.9 shows no work-done progress itself; tandem-eglot.el does (lsp-mode shows it in its mode line).
+        assert.ok(results.generation_progress.some((text: string) => /\(done\)$/.test(text)), `generation progress ending in "(done)", got ${JSON.stringify(results.generation_progress)}`);
+      }
     });
 
     it('tandem-restart starts a new server that answers as the old one did', () => {

@@ -333,7 +333,9 @@ hands them to flymake, which is asked to collect them first."
           (report "\\`Tandem: \\(applied\\|notApplied\\|offered\\|failed\\|cancelled\\|error\\): "))
       (with-current-buffer source-buffer (tandem-generate "CART-3"))
       (e2e-put 'generate_message (e2e-wait "the generation report" 60 (lambda () (e2e-message-matching report))))
-      (e2e-put 'generate_ms (round (* 1000 (- (float-time) started)))))))
+      (e2e-put 'generate_ms (round (* 1000 (- (float-time) started))))
+      (e2e-put 'generation_progress (vconcat (cl-remove-if-not (lambda (text) (string-match-p "\\`Implement CART-3 with tests" text))
+                                                               (reverse e2e-messages)))))))
 
 (let ((ok (condition-case error
               (progn (e2e-run) t)
