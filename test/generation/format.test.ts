@@ -41,6 +41,11 @@ const cases: Case[] = [
     answer: `<think>\nMaybe FILE src/wrong.ts CREATE? No.\nFILE src/wrong.ts CREATE\n</think>\nFILE src/a.ts CREATE\n${fence}ts\nexport const a = 1;\n${fence}\n`,
     files: [{ path: 'src/a.ts', action: 'create', text: 'export const a = 1;\n' }],
   },
+  {
+    name: 'prose that merely starts with the word file',
+    answer: `File names follow the project's convention.\nFILE src/a.ts CREATE\n${fence}ts\nexport const a = 1;\n${fence}\n`,
+    files: [{ path: 'src/a.ts', action: 'create', text: 'export const a = 1;\n' }],
+  },
   { name: 'no blocks at all', answer: 'I would lower-case the title.', error: /holds no file block/ },
   { name: 'a header without a block', answer: 'FILE src/a.ts CREATE\nexport const a = 1;\n', error: /must be followed by a fenced code block/ },
   { name: 'a block cut off', answer: `FILE src/a.ts CREATE\n${fence}ts\nexport const a = `, error: /not closed/ },

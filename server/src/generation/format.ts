@@ -23,7 +23,8 @@ export interface ParsedAnswer {
 }
 
 const header = /^\s*(?:#{1,6}\s*)?(?:\*\*|__)?\s*FILE:?\s+`?([^\s`*]+)`?\s+(CREATE|APPEND|REPLACE)\b(?:\s+`?([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)?)`?)?\s*(?:\*\*|__)?\s*$/i;
-const looseHeader = /^\s*(?:#{1,6}\s*)?(?:\*\*|__)?\s*FILE\b/i;
+/** A line that means to be a header but is malformed: upper-case FILE and something path-like. */
+const looseHeader = /^\s*(?:#{1,6}\s*)?(?:\*\*|__)?\s*FILE:?\s+`?[\w./-]+\.\w+/;
 const fenceOpen = /^\s*(`{3,}|~{3,})\s*([\w+-]*)\s*$/;
 
 /** Parses a model's answer into file blocks; never throws. */
