@@ -101,10 +101,13 @@ describe('tandem CLI', () => {
     this.timeout(60000);
     const result = tandem(['demo']);
     assert.equal(result.status, 0, result.stderr);
-    for (const section of ['Coverage', 'Requirements', 'Diagnostics', 'Code lenses', 'Hover on ORD-2', 'Trace of', 'An unsaved edit']) {
+    for (const section of ['Coverage', 'Requirements', 'Diagnostics', 'Code lenses', 'Hover on ORD-2', 'Trace of', 'Testability', 'Test runs', 'offline', 'An unsaved edit']) {
       assert.ok(result.stdout.includes(section), `the demo should print a "${section}" section`);
     }
     assert.match(result.stdout, /ORD-9/, 'the tag naming an unknown ID shows up');
     assert.match(result.stdout, /ORD-5 is now untested/);
+    assert.match(result.stdout, /hidden-clock/, 'the clock read in src/ids.js is flagged');
+    assert.match(result.stdout, /passed: 7 passed, 0 failed/, 'the example tests run and pass');
+    assert.match(result.stdout, /create test\/ids\.test\.js/, 'the offline provider proposes a tagged test file');
   });
 });

@@ -131,6 +131,48 @@ export async function runDemo(folder?: string): Promise<number> {
     }
     if (offered === 0) line('none');
 
+    const idsFile = path.join(root, 'src', 'ids.js');
+    if (fs.existsSync(idsFile)) {
+      heading('Testability, as you type: src/ids.js opened (textDocument/publishDiagnostics)');
+      client.open(idsFile);
+      const found = await client
+        .waitForDiagnostics(uriOf(idsFile), (list) => list.some((d) => d.code !== 'unknown-id' && d.code !== 'uncovered'), 10000)
+        .catch(() => client.diagnostics.get(uriOf(idsFile)) ?? []);
+      for (const d of [...found].sort((a, b) => a.range.start.line - b.range.start.line)) {
+        line(`  ${d.range.start.line + 1}:${d.range.start.character + 1}  ${severityNames[d.severity ?? 1]}  ${d.message}${d.code ? `  (${d.code})` : ''}`);
+        const actions = await client.request('textDocument/codeAction', { textDocument: { uri: uriOf(idsFile) }, range: d.range, context: { diagnostics: [d] } });
+        for (const action of actions) line(`        fix: ${action.title}`);
+      }
+      client.close(idsFile);
+    }
+
+    heading('Test runs (tandem/runTests, scope "all")');
+    const run = await client.request('tandem/runTests', { scope: 'all' }, 120000);
+    line(`${run.state}: ${run.counts.passed} passed, ${run.counts.failed} failed, ${run.counts.skipped} skipped, ${run.counts.errored} errored in ${Math.round(run.durationMs)} ms`);
+    for (const problem of run.problems ?? []) line(`  problem: ${problem.message}`);
+    const afterRun = await client.request('tandem/coverage', {});
+    line(`Coverage now: ${Object.entries(afterRun.byStatus).map(([status, count]) => `${count} ${status}`).join(', ')}`);
+
+    heading('Implement ORD-7 with tests, offline (workspace/executeCommand tandem.generate)');
+    const report = await client.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'requirement', requirementId: 'ORD-7' }] }, 120000);
+    line(`${report?.status ?? 'no report'} via ${report?.provider ?? '?'}: ${report?.message ?? ''}`);
+    const applied = client.serverRequests.filter((m) => m.method === 'workspace/applyEdit');
+    for (const request of applied) {
+      line(`The editor is asked to apply "${request.params.label}":`);
+      for (const change of request.params.edit.documentChanges ?? []) {
+        if (change.kind) {
+          line(`  ${change.kind} ${rel(change.uri)}`);
+          continue;
+        }
+        for (const edit of change.edits) {
+          line(`  edit ${rel(change.textDocument.uri)}:${edit.range.start.line + 1}${edit.annotationId ? `  [${request.params.edit.changeAnnotations?.[edit.annotationId]?.label ?? edit.annotationId}]` : ''}`);
+          for (const text of edit.newText.split('\n').slice(0, 14)) line(`    | ${text}`);
+          if (edit.newText.split('\n').length > 14) line('    | …');
+        }
+      }
+    }
+    if (applied.length === 0) line('No edit was sent.');
+
     if (fs.existsSync(sourceFile)) {
       heading('An unsaved edit: ORD-5 gets an implementation tag (textDocument/didChange)');
       const text = fs.readFileSync(sourceFile, 'utf8');
