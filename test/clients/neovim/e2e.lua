@@ -101,6 +101,14 @@ vim.lsp.handlers['window/showMessageRequest'] = function(_, params)
   return vim.NIL
 end
 
+-- Every line the plugin echoes (progress), in order.
+local echoed = {}
+local default_echo = vim.api.nvim_echo
+vim.api.nvim_echo = function(chunks, history, opts)
+  table.insert(echoed, table.concat(vim.tbl_map(function(chunk) return chunk[1] end, chunks)))
+  return default_echo(chunks, history, opts)
+end
+
 local function message_matching(pattern)
   for _, message in ipairs(messages) do
     if message:match(pattern) then return message end
@@ -259,6 +267,7 @@ local function run()
   results.generate_ms = math.floor((vim.loop.hrtime() - started) / 1e6)
   results.generate_message = report_message()
   results.message_requests = message_requests
+  results.generation_progress = vim.tbl_filter(function(line) return line:match('^Tandem: Implement CART%-3') ~= nil end, echoed)
   results.generated_files = vim.fn.glob(root .. '/src/*.js', false, true)
 end
 

@@ -78,19 +78,25 @@ local function on_trace_did_change(_, _, ctx)
   vim.schedule(function() M.refresh(ctx and ctx.client_id) end)
 end
 
--- Echoes the server's work-done progress (indexing, test runs, generation).
+-- The title of each work-done progress in flight, by client and token.
+local progress_titles = {}
+
+-- Echoes the server's work-done progress (indexing, test runs, generation): the title, then the
+-- latest message and percentage.
 local function on_progress(err, result, ctx, handler_config)
   local default = vim.lsp.handlers['$/progress']
   if default then default(err, result, ctx, handler_config) end
-  if not config.options.progress or not result or type(result.value) ~= 'table' then return end
+  if not result or type(result.value) ~= 'table' then return end
   local value = result.value
-  local parts = {}
-  if not (value.title or ''):match('^Tandem') then table.insert(parts, 'Tandem:') end
-  if value.title then table.insert(parts, value.title) end
-  if value.message then table.insert(parts, value.message) end
-  if value.percentage then table.insert(parts, string.format('(%d%%)', value.percentage)) end
-  if value.kind == 'end' then table.insert(parts, '(done)') end
-  vim.api.nvim_echo({ { table.concat(parts, ' ') } }, false, {})
+  local key = tostring(ctx and ctx.client_id) .. ':' .. tostring(result.token)
+  local title = value.title or progress_titles[key] or 'Tandem'
+  if value.kind == 'end' then progress_titles[key] = nil else progress_titles[key] = title end
+  if not config.options.progress then return end
+  local text = title:match('^Tandem') and title or ('Tandem: ' .. title)
+  if value.message then text = text .. ': ' .. value.message end
+  if value.percentage then text = text .. string.format(' (%d%%)', value.percentage) end
+  if value.kind == 'end' then text = text .. ' (done)' end
+  vim.api.nvim_echo({ { text } }, false, {})
 end
 
 -- The handlers every Tandem client gets.
