@@ -1069,14 +1069,6 @@ function sameSpan(a: Span, b: Span): boolean {
   return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
 }
 
-const definitionText = new WeakMap<RequirementDef, string>();
-
-function textOf(def: RequirementDef): string {
-  let text = definitionText.get(def);
-  if (text === undefined) definitionText.set(def, (text = JSON.stringify(def)));
-  return text;
-}
-
 /**
  * The IDs a file's new facts change against its old ones: every ID its tags name (old and new),
  * and the IDs of definitions that differ in any way (position included), with their links.
@@ -1089,33 +1081,67 @@ function changedIds(old: FileFacts, next: FileFacts): Set<string> {
       if (tag.kind === 'oft') touched.add(oftTagItemId(tag));
     }
   }
-  const before = new Map<string, string[]>();
-  for (const def of old.requirements) push(before, def.id, textOf(def));
-  const after = new Map<string, string[]>();
-  for (const def of next.requirements) push(after, def.id, textOf(def));
-  const changed = (def: RequirementDef, other: Map<string, string[]>, own: Map<string, string[]>): boolean => {
-    const mine = own.get(def.id)!;
-    const theirs = other.get(def.id);
-    return !theirs || theirs.length !== mine.length || mine.some((text, i) => text !== theirs[i]);
+  const before = new Map<string, RequirementDef[]>();
+  for (const def of old.requirements) push(before, def.id, def);
+  const after = new Map<string, RequirementDef[]>();
+  for (const def of next.requirements) push(after, def.id, def);
+  const touch = (def: RequirementDef): void => {
+    touched.add(def.id);
+    for (const link of def.covers) touched.add(link.target);
+    for (const link of def.depends) touched.add(link.target);
   };
-  for (const def of old.requirements) {
-    if (!changed(def, after, before)) continue;
-    touched.add(def.id);
-    for (const link of [...def.covers, ...def.depends]) touched.add(link.target);
+  for (const [id, defs] of after) {
+    const previous = before.get(id);
+    if (!previous || previous.length !== defs.length || defs.some((def, i) => !sameDef(def, previous[i]))) {
+      defs.forEach(touch);
+      previous?.forEach(touch);
+    }
   }
-  for (const def of next.requirements) {
-    if (!changed(def, before, after)) continue;
-    touched.add(def.id);
-    for (const link of [...def.covers, ...def.depends]) touched.add(link.target);
-  }
+  for (const [id, defs] of before) if (!after.has(id)) defs.forEach(touch);
   return touched;
+}
+
+function sameSpanValue(a: Span, b: Span): boolean {
+  return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+function sameLinks(a: RequirementDef['covers'], b: RequirementDef['covers']): boolean {
+  return a.length === b.length && a.every((link, i) => link.target === b[i].target && link.stamp === b[i].stamp && sameSpanValue(link.span, b[i].span));
+}
+
+/** Field-by-field equality of two definitions, without building any text. */
+function sameDef(a: RequirementDef, b: RequirementDef): boolean {
+  return (
+    a.id === b.id &&
+    a.title === b.title &&
+    a.text === b.text &&
+    a.format === b.format &&
+    a.artifactType === b.artifactType &&
+    a.name === b.name &&
+    a.revision === b.revision &&
+    a.path === b.path &&
+    a.itemStatus === b.itemStatus &&
+    a.fingerprint === b.fingerprint &&
+    a.active === b.active &&
+    sameSpanValue(a.span, b.span) &&
+    sameSpanValue(a.fullSpan, b.fullSpan) &&
+    sameStrings(a.acceptanceCriteria, b.acceptanceCriteria) &&
+    sameStrings(a.needs, b.needs) &&
+    sameStrings(a.tags, b.tags) &&
+    sameLinks(a.covers, b.covers) &&
+    sameLinks(a.depends, b.depends)
+  );
 }
 
 /** Cheap structural equality of two facts of the same file, so an unchanged save costs nothing downstream. */
 function sameFacts(a: FileFacts, b: FileFacts): boolean {
   if (a.role !== b.role || a.requirements.length !== b.requirements.length || a.tags.length !== b.tags.length || a.problems.length !== b.problems.length) return false;
   // Element by element, so an edit is told apart at its first difference.
-  for (let i = 0; i < a.requirements.length; i++) if (JSON.stringify(a.requirements[i]) !== JSON.stringify(b.requirements[i])) return false;
+  for (let i = 0; i < a.requirements.length; i++) if (!sameDef(a.requirements[i], b.requirements[i])) return false;
   for (let i = 0; i < a.tags.length; i++) if (JSON.stringify(a.tags[i]) !== JSON.stringify(b.tags[i])) return false;
   return JSON.stringify(a.problems) === JSON.stringify(b.problems);
 }
