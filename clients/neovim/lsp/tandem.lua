@@ -13,6 +13,6 @@ return {
   cmd = cmd,
   filetypes = config.default_filetypes,
   root_markers = config.defaults.root_markers,
-  settings = { tandem = {} },
+  settings = { tandem = vim.empty_dict() },
   handlers = tandem.handlers,
 }

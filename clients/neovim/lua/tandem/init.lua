@@ -110,6 +110,8 @@ function M.client_config(root)
   local cmd, reason = config.server_command()
   if not cmd then return nil, reason end
   local settings = config.options.settings or {}
+  -- An empty Lua table would be sent as a JSON array.
+  if next(settings) == nil then settings = vim.empty_dict() end
   return {
     name = 'tandem',
     cmd = cmd,
