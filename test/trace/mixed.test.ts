@@ -86,6 +86,11 @@ describe('trace: mixed Markdown and code project', () => {
     assert.equal(inTest.symbol, 'OrderService returns an order number');
     const outside = project.graph.traceAt(orders, positionOf(text, 'Order intake'));
     assert.deepEqual(outside.requirements, []);
+    const doc = path.join(root, 'docs', 'requirements.md');
+    const docText = project.texts.get(doc)!;
+    assert.deepEqual(project.graph.traceAt(doc, positionOf(docText, 'at least one line')).requirements.map((r) => r.id), ['REQ-1'], 'inside a requirement section');
+    assert.deepEqual(project.graph.traceAt(doc, positionOf(docText, 'The first row')).requirements.map((r) => r.id), ['REQ-4']);
+    assert.deepEqual(project.graph.traceAt(doc, positionOf(docText, 'Prose that mentions')).requirements, [], 'outside every requirement');
   });
 
   it('finds IDs at positions, definitions and references', () => {

@@ -768,7 +768,14 @@ export class TraceGraph {
       if (!best || spanSize(scope) < spanSize(best.scope)) best = { scope, tags: [tag], symbol: binding.symbol?.name ?? binding.testName };
       else if (sameSpan(scope, best.scope)) best.tags.push(tag);
     }
-    if (!best) return { requirements: [] };
+    if (!best) {
+      // In a requirements file, the requirement whose section holds the position.
+      let section: RequirementDef | undefined;
+      for (const def of facts.requirements) {
+        if (spanContains(def.fullSpan, position) && (!section || spanSize(def.fullSpan) < spanSize(section.fullSpan))) section = def;
+      }
+      return { requirements: section && this.items.has(section.id) ? [this.summary(section.id)] : [] };
+    }
     const ids = [...new Set(best.tags.map((t) => t.target))].filter((id) => this.items.has(id));
     const result: TraceAtResult = { requirements: ids.map((id) => this.summary(id)) };
     if (best.symbol) result.symbol = best.symbol;
