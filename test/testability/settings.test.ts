@@ -6,6 +6,9 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { findingToDiagnostic } from '../../server/src/features/testability';
+import { pathToUri } from '../../server/src/lsp/uri';
+import { analyzeTestability } from '../../server/src/testability';
 import { testabilityRuleCodes } from '../../server/src/testability/model';
 import { testabilitySettingsDefaults, validateTestabilitySettings } from '../../server/src/testability/settings';
 import { applySettings, defaultSettings, settingsSections } from '../../server/src/workspace/config';
@@ -32,6 +35,8 @@ describe('testability settings and docs', () => {
     assert.match(problems[1], /^testability\.rules\.nesting-depth\.threshold/);
     assert.match(problems[2], /^testability\.rules\.parameter-count\.threshold/);
     assert.deepEqual(validateTestabilitySettings(testabilitySettingsDefaults), []);
+    assert.deepEqual(validateTestabilitySettings({ ...testabilitySettingsDefaults, docsUrl: 'https://docs.example.invalid/testability' }), []);
+    assert.match(validateTestabilitySettings({ ...testabilitySettingsDefaults, docsUrl: 'docs/testability' })[0] ?? '', /^testability\.docsUrl must be an absolute URL/);
   });
 
   it('plugs into the settings loader: values merge, wrong types and invalid values are reported', () => {
@@ -66,6 +71,13 @@ describe('testability settings and docs', () => {
       assert.match(section, /After/, `the ${code} section needs an after example`);
     }
     for (const key of Object.keys(testabilitySettingsDefaults)) assert.ok(docs.includes(`| \`${key}`), `setting ${key} has no row in the settings table`);
+  });
+
+  it('links diagnostics to the bundled docs, or to the docsUrl a team sets', () => {
+    const finding = analyzeTestability({ path: '/virtual/a.ts', text: 'export function f() { return Date.now(); }\n', settings: testabilitySettingsDefaults })[0];
+    assert.equal(finding?.code, 'hidden-clock');
+    assert.equal(findingToDiagnostic(finding).codeDescription?.href, `${pathToUri(path.join(repoRoot, 'docs', 'testability.md'))}#hidden-clock`);
+    assert.equal(findingToDiagnostic(finding, 'https://docs.example.invalid/testability').codeDescription?.href, 'https://docs.example.invalid/testability#hidden-clock');
   });
 
   it('does not load typescript when the server loads the feature', () => {

@@ -175,13 +175,14 @@ const severities: Record<TestabilityFinding['severity'], DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
-export function findingToDiagnostic(finding: TestabilityFinding): Diagnostic {
+/** A finding as an LSP diagnostic; `docsUrl` replaces the bundled docs as the target of the rule links. */
+export function findingToDiagnostic(finding: TestabilityFinding, docsUrl = ''): Diagnostic {
   return {
     range: { start: finding.span.start, end: finding.span.end },
     severity: severities[finding.severity],
     source: 'tandem',
     code: finding.code,
-    codeDescription: { href: `${testabilityDocsUri}#${finding.code}` },
+    codeDescription: { href: `${docsUrl || testabilityDocsUri}#${finding.code}` },
     message: finding.message,
     data: { testability: true, symbol: finding.symbol, value: finding.value, threshold: finding.threshold, requirements: finding.requirements } satisfies TestabilityDiagnosticData,
   };
@@ -190,7 +191,10 @@ export function findingToDiagnostic(finding: TestabilityFinding): Diagnostic {
 /** Testability findings of a JavaScript or TypeScript file. */
 export const testabilityDiagnostics: DiagnosticSource = {
   name: 'testability',
-  collect: (ctx, file) => (findingsFor(ctx, file)?.findings ?? []).map(findingToDiagnostic),
+  collect: (ctx, file) => {
+    const docsUrl = testabilitySettingsFor(ctx, file).docsUrl;
+    return (findingsFor(ctx, file)?.findings ?? []).map((finding) => findingToDiagnostic(finding, docsUrl));
+  },
 };
 
 function toTextEdits(lineStarts: readonly number[], changes: readonly TextChange[]): TextEdit[] {
@@ -218,7 +222,7 @@ export const testabilityCodeActions: CodeActionProvider = (ctx, params) => {
     const sent = params.context.diagnostics.find(
       (diagnostic) => diagnostic.code === finding.code && diagnostic.range.start.line === finding.span.start.line && diagnostic.range.start.character === finding.span.start.character,
     );
-    const diagnostic = sent ?? findingToDiagnostic(finding);
+    const diagnostic = sent ?? findingToDiagnostic(finding, testabilitySettingsFor(ctx, file).docsUrl);
     const fixes = testabilityFixes({ ts, path: file, text: result.text, finding, sourceFile });
     const [ruleFixes, suppressions] = [fixes.filter((fix) => !fix.title.startsWith('Suppress')), fixes.filter((fix) => fix.title.startsWith('Suppress'))];
     for (const fix of ruleFixes) {

@@ -26,6 +26,11 @@ export interface TestabilitySettings {
   valueClasses: string[];
   /** Method and property names that do not count as reaching through a collaborator (`reach-through`). */
   fluentNames: string[];
+  /**
+   * Where diagnostics link for a rule's explanation (`<docsUrl>#<code>`), e.g. a team's own copy
+   * of the docs; empty means the `docs/testability.md` installed with the server.
+   */
+  docsUrl: string;
 }
 
 const rules: Record<TestabilityRuleCode, TestabilityRuleSettings> = {
@@ -178,6 +183,7 @@ export const testabilitySettingsDefaults: TestabilitySettings = {
     'apply',
     'bind',
   ],
+  docsUrl: '',
 };
 
 const severityNames = ['error', 'warning', 'information', 'hint', 'off'];
@@ -185,7 +191,11 @@ const severityNames = ['error', 'warning', 'information', 'hint', 'off'];
 /** Checks what types alone cannot: severities are known names and thresholds whole numbers ≥ 0. */
 export function validateTestabilitySettings(value: TestabilitySettings): string[] {
   const problems: string[] = [];
-  if (!value || typeof value !== 'object' || !value.rules || typeof value.rules !== 'object') return problems;
+  if (!value || typeof value !== 'object') return problems;
+  if (typeof value.docsUrl === 'string' && value.docsUrl !== '' && !/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(value.docsUrl)) {
+    problems.push(`testability.docsUrl must be an absolute URL (https://…, file://…) or empty, not "${value.docsUrl}"`);
+  }
+  if (!value.rules || typeof value.rules !== 'object') return problems;
   for (const code of testabilityRuleCodes) {
     const rule = value.rules[code];
     if (!rule) continue;
