@@ -87,6 +87,7 @@ for (const backend of ['lsp-mode', 'eglot'] as const) {
 
     it('tandem-requirements with a prefix argument lists only the gaps', () => {
       assert.deepStrictEqual(results.gaps.map((row: any) => row.id), truth.gaps);
+      assert.deepStrictEqual(results.toggled_to_all.map((row: any) => row.id), truth.requirements.map((requirement) => requirement.id), 'f toggles back to every requirement');
     });
 
     it('tandem-trace shows definition, implementations and tests as links that visit them', () => {

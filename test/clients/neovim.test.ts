@@ -121,6 +121,7 @@ describe('Neovim client (headless nvim)', function () {
   it(':TandemRunTests and :TandemGenerate run the server commands and show their outcome', () => {
     assert.match(results.run_tests_message, /^Tandem: tests (passed|failed|error|cancelled|timedOut): \d+ passed, \d+ failed, \d+ errored, \d+ skipped/);
     assert.match(results.generate_message, /^Tandem: (applied|notApplied|offered|failed|cancelled|error): \S/);
+    for (const request of results.message_requests) assert.ok(request.actions.length > 0, `a request without actions reached the prompt: ${request.message}`);
     assert.ok(results.generation_progress.some((line: string) => /\(done\)$/.test(line)), `generation progress ending in "(done)", got ${JSON.stringify(results.generation_progress)}`);
   });
 });

@@ -254,6 +254,8 @@ hands them to flymake, which is asked to collect them first."
     (setq e2e-step "tandem-requirements with a prefix argument")
     (with-current-buffer requirements-buffer (tandem-requirements t))
     (e2e-put 'gaps (e2e-requirement-rows))
+    (with-current-buffer "*tandem-requirements*" (tandem-requirements-toggle-gaps))
+    (e2e-put 'toggled_to_all (e2e-requirement-rows))
 
     (setq e2e-step "tandem-trace CART-1")
     (with-current-buffer requirements-buffer (tandem-trace "CART-1"))

@@ -93,8 +93,9 @@ vim.notify = function(message, level, opts)
   return default_notify(message, level, opts)
 end
 
--- The editor's default answer to window/showMessageRequest waits for a choice typed at the
--- keyboard; here each request is recorded and dismissed, as a user pressing Escape would.
+-- The editor's default answer to window/showMessageRequest with actions waits for a choice typed
+-- at the keyboard; here each such request is recorded and dismissed, as a user pressing Escape
+-- would. (The plugin shows requests without actions as messages itself.)
 local message_requests = {}
 vim.lsp.handlers['window/showMessageRequest'] = function(_, params)
   table.insert(message_requests, { message = params.message, actions = vim.tbl_map(function(action) return action.title end, params.actions or {}) })

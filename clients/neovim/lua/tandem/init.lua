@@ -99,10 +99,21 @@ local function on_progress(err, result, ctx, handler_config)
   vim.api.nvim_echo({ { text } }, false, {})
 end
 
+-- A message request without actions is only a message: show it rather than wait at a prompt
+-- (older Neovim prompts for a choice even when there is none).
+local function on_show_message_request(err, params, ctx, handler_config)
+  if params and (params.actions == nil or #params.actions == 0) then
+    notify(params.message, params.type == 1 and vim.log.levels.ERROR or params.type == 2 and vim.log.levels.WARN or vim.log.levels.INFO)
+    return vim.NIL
+  end
+  return vim.lsp.handlers['window/showMessageRequest'](err, params, ctx, handler_config)
+end
+
 -- The handlers every Tandem client gets.
 M.handlers = {
   ['tandem/traceDidChange'] = on_trace_did_change,
   ['$/progress'] = on_progress,
+  ['window/showMessageRequest'] = on_show_message_request,
 }
 
 -- The client configuration for a workspace root (shared by every start path).
