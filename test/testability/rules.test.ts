@@ -25,4 +25,13 @@ describe('testability rules (fixtures)', () => {
       }
     });
   }
+
+  it('points a module-level write at the declaration it changes', () => {
+    const { path, text } = readFixture('rules/state.ts');
+    const finding = analyzeTestability({ path, text, settings: fixtureSettings(text) }).find((candidate) => candidate.code === 'mutable-global' && candidate.symbol === 'counter');
+    const related = finding?.related?.[0];
+    assert.ok(related, 'expected related information on the counter write');
+    assert.equal(text.slice(related.start, related.end), 'counter');
+    assert.equal(related.span.start.line, 0, 'counter is declared on the first line');
+  });
 });

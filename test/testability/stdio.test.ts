@@ -67,8 +67,13 @@ describe('testability over stdio', function () {
     assert.equal(clock.range.start.line, ordersText.split('\n').findIndex((line) => line.includes('Date.now()')));
     const parameters = report.items.find((d) => d.code === 'parameter-count')!;
     assert.match(parameters.message, /3 parameters \(more than 2\)/, 'the threshold comes from tandem.json');
-    const requirement = report.items.find((d) => d.code === 'untested-requirement')!;
+    const requirement = report.items.find((d) => d.code === 'untested-requirement')! as LspDiagnostic & { relatedInformation?: { location: { uri: string }; message: string }[] };
     assert.match(requirement.message, /OrderService.*REQ-7/);
+    assert.deepEqual(
+      requirement.relatedInformation?.map((place) => [place.location.uri, place.message]),
+      [[uriOf(path.join(root, 'docs', 'requirements.md')), 'REQ-7: Submit orders (untested)']],
+      'the diagnostic points at the requirement it leaves untested',
+    );
     const untested = report.items.find((d) => d.code === 'untested-export')!;
     assert.match(untested.message, /totalOf/, 'totalOf is the one export no test uses');
   });

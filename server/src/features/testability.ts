@@ -9,7 +9,7 @@
  */
 import * as path from 'node:path';
 import type * as TS from 'typescript';
-import { CodeActionKind, DiagnosticSeverity, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver';
+import { CodeActionKind, DiagnosticSeverity, type CodeAction, type Diagnostic, type DiagnosticRelatedInformation, type TextEdit } from 'vscode-languageserver';
 import { analyzeTestabilityCommand, extractFunctionCommand, type TestabilityDiagnosticData, type TestabilityFindingSummary } from '../../../protocol/testability';
 import type { CodeActionProvider, CommandHandler, DiagnosticSource, FileIndexer, ServerContext } from '../context';
 import { rangesTouch } from '../lsp/convert';
@@ -175,9 +175,14 @@ const severities: Record<TestabilityFinding['severity'], DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
-/** A finding as an LSP diagnostic; `docsUrl` replaces the bundled docs as the target of the rule links. */
-export function findingToDiagnostic(finding: TestabilityFinding, docsUrl = ''): Diagnostic {
+/**
+ * A finding as an LSP diagnostic; `docsUrl` replaces the bundled docs as the target of the rule
+ * links, `uri` (the file's) enables related information within the file.
+ */
+export function findingToDiagnostic(finding: TestabilityFinding, docsUrl = '', uri?: string): Diagnostic {
+  const related = uri && finding.related?.length ? finding.related.map((place) => ({ location: { uri, range: place.span }, message: place.message })) : undefined;
   return {
+    ...(related ? { relatedInformation: related } : {}),
     range: { start: finding.span.start, end: finding.span.end },
     severity: severities[finding.severity],
     source: 'tandem',
@@ -193,7 +198,12 @@ export const testabilityDiagnostics: DiagnosticSource = {
   name: 'testability',
   collect: (ctx, file) => {
     const docsUrl = testabilitySettingsFor(ctx, file).docsUrl;
-    return (findingsFor(ctx, file)?.findings ?? []).map((finding) => findingToDiagnostic(finding, docsUrl));
+    const uri = pathToUri(file);
+    return (findingsFor(ctx, file)?.findings ?? []).map((finding) => {
+      const diagnostic = findingToDiagnostic(finding, docsUrl, uri);
+      if (finding.code === 'untested-requirement') diagnostic.relatedInformation = requirementDefinitions(ctx, finding.requirements ?? []);
+      return diagnostic;
+    });
   },
 };
 
@@ -257,6 +267,20 @@ export const testabilityCodeActions: CodeActionProvider = (ctx, params) => {
   }
   return actions;
 };
+
+/** Where each requirement is defined, as related information of an `untested-requirement` diagnostic. */
+function requirementDefinitions(ctx: ServerContext, ids: readonly string[]): DiagnosticRelatedInformation[] {
+  const places: DiagnosticRelatedInformation[] = [];
+  for (const id of ids) {
+    try {
+      const requirement = ctx.graph.trace(id)?.requirement;
+      if (requirement) places.push({ location: requirement.location, message: `${requirement.id}: ${requirement.title} (${requirement.status})` });
+    } catch {
+      // The trace is another area's; a failure there leaves the diagnostic without this detail.
+    }
+  }
+  return places;
+}
 
 function fileArgument(args: unknown[], command: string): string {
   const uri = args[0];

@@ -117,6 +117,8 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
   // Module-level facts gathered before the walk: I/O bindings, mutable variables, exports.
   const ioBindings = new Set<string>();
   const moduleMutable = new Set<string>();
+  /** Where each module-level variable is declared (its name), for the related information of `mutable-global`. */
+  const declaredAt = new Map<string, { start: number; end: number }>();
   const exportedLocals = new Map<string, string[]>();
   const topDeclarations = new Map<string, { kind: 'function' | 'class'; start: number; end: number }>();
   const addExport = (local: string, exported: string) => {
@@ -181,7 +183,10 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
           const specifier = requireSpecifier(declaration.initializer);
           if (specifier !== undefined && ioModules.has(normalizeModule(specifier))) bindNames(declaration.name, ioBindings);
           else if (createsIoClient(declaration.initializer)) bindNames(declaration.name, ioBindings);
-          if (mutable) bindNames(declaration.name, moduleMutable);
+          if (mutable) {
+            bindNames(declaration.name, moduleMutable);
+            if (declaration.name.kind === K.Identifier) declaredAt.set(declaration.name.text, { start: declaration.name.getStart(sourceFile), end: declaration.name.end });
+          }
           if (declaration.name.kind !== K.Identifier) continue;
           const initializer = declaration.initializer;
           if (isFunctionLike(initializer) || initializer?.kind === K.ClassExpression) {
@@ -262,7 +267,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
     start: number,
     end: number,
     message: string,
-    extra: Partial<Pick<TestabilityFinding, 'value' | 'threshold' | 'symbol' | 'fix'>> = {},
+    extra: Partial<Pick<TestabilityFinding, 'value' | 'threshold' | 'symbol' | 'fix' | 'related'>> = {},
   ) => {
     const severity = ruleSettings(settings, code).severity;
     if (severity === 'off') return;
@@ -1020,7 +1025,7 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
         'mutable-global',
         write.node,
         `\`${name}\` is module-level state written by ${describeFrame(write.frame)}: tests in one process share it and come to depend on their order. Keep the state in an object that is passed in, or return new values instead.`,
-        { symbol: name },
+        { symbol: name, related: declaredAt.has(name) ? [{ ...declaredAt.get(name)!, span: zeroSpan, message: `\`${name}\` is declared here, at module level.` }] : undefined },
       );
     }
   }
@@ -1033,13 +1038,16 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
   }
 
   for (const finding of findings) {
-    const start = sourceFile.getLineAndCharacterOfPosition(finding.start);
-    const end = sourceFile.getLineAndCharacterOfPosition(finding.end);
-    finding.span = { start, end };
+    finding.span = { start: sourceFile.getLineAndCharacterOfPosition(finding.start), end: sourceFile.getLineAndCharacterOfPosition(finding.end) };
+    for (const related of finding.related ?? []) {
+      related.span = { start: sourceFile.getLineAndCharacterOfPosition(related.start), end: sourceFile.getLineAndCharacterOfPosition(related.end) };
+    }
   }
   findings.sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
   return { findings, exports };
 }
+
+const zeroSpan = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 /** True when `name` is declared inside the function (a parameter, variable, function or class), which shadows a module variable. */
 function declaresLocally(ts: TypeScript, node: TS.Node, name: string): boolean {

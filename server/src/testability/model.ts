@@ -71,6 +71,8 @@ export interface TestabilityFinding {
   symbol?: string;
   /** Requirement IDs involved (`untested-requirement`). */
   requirements?: string[];
+  /** Other places in the same file that explain the finding (where a written variable is declared). */
+  related?: { start: number; end: number; span: Span; message: string }[];
   fix?: FindingFixData;
 }
 
