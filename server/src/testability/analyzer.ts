@@ -77,12 +77,13 @@ interface NameHint {
   exported: boolean;
 }
 
-const clockCalls = new Map<string, { code: TestabilityRuleCode; dependency: 'clock' | 'performance' | 'random' | 'uuid' }>([
+/** Calls that read the clock or randomness; `dependency` names the injection fix, when there is one. */
+const clockCalls = new Map<string, { code: TestabilityRuleCode; dependency?: 'clock' | 'performance' | 'random' | 'uuid' }>([
   ['Date.now', { code: 'hidden-clock', dependency: 'clock' }],
   ['performance.now', { code: 'hidden-clock', dependency: 'performance' }],
   ['Math.random', { code: 'hidden-random', dependency: 'random' }],
   ['crypto.randomUUID', { code: 'hidden-random', dependency: 'uuid' }],
-  ['crypto.getRandomValues', { code: 'hidden-random', dependency: 'uuid' }],
+  ['crypto.getRandomValues', { code: 'hidden-random' }],
 ]);
 
 const timerNames = new Set(['setInterval', 'setTimeout', 'setImmediate']);
@@ -676,10 +677,11 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
     );
   };
 
-  const hiddenDependency = (code: TestabilityRuleCode, node: TS.Node, what: string, dependency: 'clock' | 'date' | 'performance' | 'random' | 'uuid' | 'env') => {
+  const hiddenDependency = (code: TestabilityRuleCode, node: TS.Node, what: string, dependency: 'clock' | 'date' | 'performance' | 'random' | 'uuid' | 'env' | undefined) => {
     if (!frame || parameterDefaults > 0 || !enabled(code)) return;
     const owner = injectableOwner(frame);
-    const fix: FindingFixData | undefined = owner && owner.node.kind !== K.PropertyDeclaration ? { kind: 'inject', dependency, ownerStart: owner.node.getStart(sourceFile) } : undefined;
+    const fix: FindingFixData | undefined =
+      owner && dependency && owner.node.kind !== K.PropertyDeclaration ? { kind: 'inject', dependency, ownerStart: owner.node.getStart(sourceFile) } : undefined;
     const where = describeFrame(frame.isField || frame.name === '(callback)' ? (owner ?? frame) : frame);
     const reasons: Record<string, string> = {
       'hidden-clock': `reads the real clock inside ${where}, so a test cannot control time and results change from run to run. Pass the clock in as a parameter whose default is today's clock.`,
