@@ -117,8 +117,10 @@ export class TraceGraph {
   /** OpenFastTrace: the IDs written in links, with how often, by their revision-less key. */
   private readonly linkTargetsByKey = new Map<string, Map<string, number>>();
   private readonly prefixes = new Map<string, number>();
-  /** IDs that tags or links name and no item defines. */
-  private readonly unknownTargets = new Set<string>();
+  /** IDs that tags or links name and no item defines (read through `unknownTargets`). */
+  private unknownTargetSet = new Set<string>();
+  /** Set while a full index is built: the unknown targets are found again on first use. */
+  private unknownTargetsStale = false;
   private results = new Map<string, TestResultRecord[]>();
   private readonly cache = new Map<string, Computed>();
   private readonly problemCache = new Map<string, Problem[]>();
@@ -285,10 +287,7 @@ export class TraceGraph {
     if (!this.answered) {
       // Nothing was asked yet (a full index is being built): there is nothing cached to drop,
       // every file is new to its readers, and every ID has changed.
-      for (const id of touched) {
-        if (!this.items.has(id) && (this.tagsByTarget.has(id) || this.coveredBy.has(id))) this.unknownTargets.add(id);
-        else this.unknownTargets.delete(id);
-      }
+      this.unknownTargetsStale = true;
       this.allChanged = true;
       this.changedIds.clear();
       return;
@@ -305,11 +304,12 @@ export class TraceGraph {
     }
     // Files of tags naming an ID change their problems only when the ID appears or disappears.
     const flipped = new Set<string>();
+    const unknownTargets = this.unknownTargets;
     for (const id of expanded) {
       const unknown = !this.items.has(id) && (this.tagsByTarget.has(id) || this.coveredBy.has(id));
-      if (unknown !== this.unknownTargets.has(id)) flipped.add(id);
-      if (unknown) this.unknownTargets.add(id);
-      else this.unknownTargets.delete(id);
+      if (unknown !== unknownTargets.has(id)) flipped.add(id);
+      if (unknown) unknownTargets.add(id);
+      else unknownTargets.delete(id);
       for (const tag of flipped.has(id) || !this.items.has(id) ? (this.tagsByTarget.get(id) ?? []) : []) this.markFile(tag.path);
       for (const covering of this.coveredBy.get(id) ?? []) this.markFile(covering.path);
     }
@@ -350,6 +350,18 @@ export class TraceGraph {
       }
       for (const item of this.items.get(id) ?? []) this.markFile(item.path);
     }
+  }
+
+  /** IDs that tags or links name and no item defines. */
+  private get unknownTargets(): Set<string> {
+    if (this.unknownTargetsStale) {
+      const unknown = new Set<string>();
+      for (const id of this.tagsByTarget.keys()) if (!this.items.has(id)) unknown.add(id);
+      for (const id of this.coveredBy.keys()) if (!this.items.has(id)) unknown.add(id);
+      this.unknownTargetSet = unknown;
+      this.unknownTargetsStale = false;
+    }
+    return this.unknownTargetSet;
   }
 
   private markFile(path: string): void {
