@@ -957,8 +957,8 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
           if (operator === K.AmpersandAmpersandEqualsToken || operator === K.BarBarEqualsToken || operator === K.QuestionQuestionEqualsToken) decision();
           // `cache ??= load()` is lazy initialization: written once with the same value, not state tests share.
           if (operator !== K.QuestionQuestionEqualsToken || binary.left.kind !== K.Identifier) recordWrite(binary.left);
-          const target = binary.left.getText(sourceFile);
-          const exportMatch = !frame && !classContext && /^(?:module\.)?exports\.([\w$]+)$/.exec(target);
+          const exportMatch =
+            !frame && !classContext && binary.left.kind === K.PropertyAccessExpression && /^(?:module\.)?exports\.([\w$]+)$/.exec(binary.left.getText(sourceFile));
           if (exportMatch && isFunctionLike(binary.right)) {
             visit(binary.left);
             nameHint = { name: exportMatch[1], node: binary.left, topLevel: true, exported: true };
