@@ -95,16 +95,20 @@ function readCommentTags(options: TagScanOptions, scan: CodeScan, binder: Binder
       if (count > 0 && id[1].length === 0) break;
       const start = id.index + id[1].length;
       const end = id.index + id[0].length;
-      const binding = binder.bind(match.index, region);
-      tags.push({
-        kind,
-        target: text.slice(start, end),
-        path,
-        span: lines.span(start, end),
-        role,
-        artifactType: kind === 'implements' ? 'impl' : 'utest',
-        ...binding,
-      });
+      tags.push(
+        binder.bind(
+          {
+            kind,
+            target: text.slice(start, end),
+            path,
+            span: lines.span(start, end),
+            role,
+            artifactType: kind === 'implements' ? 'impl' : 'utest',
+          },
+          match.index,
+          region,
+        ),
+      );
       count++;
       at = end;
     }
@@ -140,7 +144,7 @@ function readOftTags(options: TagScanOptions, scan: CodeScan, binder: Binder, ta
     const name =
       customName ?? (needs.length > 0 ? coveredId.name : `${coveredId.name}-${crc32(`${path}${line + 1}${perLine}${covered}`)}`);
     const targetStart = match.index + match[0].indexOf(covered, match[0].indexOf('->'));
-    tags.push({
+    const tag: TraceTag = {
       kind: 'oft',
       target: covered,
       path,
@@ -148,8 +152,8 @@ function readOftTags(options: TagScanOptions, scan: CodeScan, binder: Binder, ta
       role,
       artifactType: coveringType,
       oftItem: { name, revision, needs },
-      ...binder.bind(match.index, region),
-    });
+    };
+    tags.push(binder.bind(tag, match.index, region));
   }
 }
 
@@ -212,17 +216,17 @@ class Binder {
     private readonly scan: CodeScan,
   ) {}
 
-  bind(offset: number, region: [number, number]): Binding {
+  /** Sets the binding of the comment at `region` on the tag (computed once per comment). */
+  bind(tag: TraceTag, offset: number, region: [number, number]): TraceTag {
     let binding = this.cache.get(region[0]);
     if (!binding) {
       binding = this.compute(offset, region);
       this.cache.set(region[0], binding);
     }
-    const result: Binding = {};
-    if (binding.symbol) result.symbol = binding.symbol;
-    if (binding.testName) result.testName = binding.testName;
-    if (binding.scope) result.scope = binding.scope;
-    return result;
+    if (binding.symbol) tag.symbol = binding.symbol;
+    if (binding.testName) tag.testName = binding.testName;
+    if (binding.scope) tag.scope = binding.scope;
+    return tag;
   }
 
   private compute(offset: number, region: [number, number]): Binding {
