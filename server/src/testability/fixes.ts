@@ -521,8 +521,15 @@ function constructorWorkToFactory(ts: TypeScript, sourceFile: TS.SourceFile, kla
   const movedText = moved.map((statement) => `${bodyIndent}${rewrite(statement)}`).join('\n');
   const returnType = isTs ? `: ${className}${typeParametersOf(klass, sourceFile)}` : '';
   const typeParameters = klass.typeParameters ? `<${klass.typeParameters.map((parameter) => parameter.getText(sourceFile)).join(', ')}>` : '';
+  // JavaScript types parameters in JSDoc: the factory takes the constructor's documentation along.
+  const jsDoc = isTs
+    ? undefined
+    : (ts.getLeadingCommentRanges(text, constructor.pos) ?? [])
+        .map((range) => text.slice(range.pos, range.end))
+        .filter((comment) => comment.startsWith('/**'))
+        .pop();
   const factory =
-    `\n\n${indent}static ${factoryName}${typeParameters}(${parameterTexts.join(', ')})${returnType} {\n` +
+    `\n\n${jsDoc ? `${indent}${jsDoc}\n` : ''}${indent}static ${factoryName}${typeParameters}(${parameterTexts.join(', ')})${returnType} {\n` +
     `${bodyIndent}const ${instance} = new ${className}(${argumentsText.join(', ')});\n` +
     `${movedText}\n` +
     `${bodyIndent}return ${instance};\n` +
