@@ -137,7 +137,7 @@ export function createServer(connection: Connection): void {
     version: serverVersion(),
     folders: ctx.folders().map(pathToUri),
     files: workspace.files().length,
-    indexing: workspace.indexing,
+    indexing: workspace.indexing || !workspace.firstIndexDone,
     watcher: watcherKind,
   }));
   connection.onHover((params) => hover(ctx, params));
@@ -205,6 +205,8 @@ export function createServer(connection: Connection): void {
   const diagnostics = new DiagnosticsHub(() => ctx, diagnosticSources, {
     pull: false,
     isOpen: (file) => workspace.isOpen(file),
+    ready: () => workspace.firstIndexDone,
+    whenReady: () => workspace.firstIndex,
     requestRefresh: () => {
       if (capabilities.workspace?.diagnostics?.refreshSupport) void connection.sendRequest('workspace/diagnostic/refresh').catch(() => undefined);
     },

@@ -31,10 +31,10 @@ export class ConnectionClient implements ClientSeam {
     return { applied: result.applied, failureReason: result.failureReason };
   }
 
+  /** A plain `window/showMessage` notification: no actions, so no editor waits for an answer. */
   showMessage(type: 'error' | 'warning' | 'info', message: string): void {
-    if (type === 'error') void this.connection.window.showErrorMessage(message);
-    else if (type === 'warning') void this.connection.window.showWarningMessage(message);
-    else void this.connection.window.showInformationMessage(message);
+    const messageType = { error: MessageType.Error, warning: MessageType.Warning, info: MessageType.Info }[type];
+    void this.connection.sendNotification('window/showMessage', { type: messageType, message });
   }
 
   log(level: 'error' | 'warning' | 'info' | 'log', message: string): void {

@@ -18,6 +18,12 @@ export interface DiagnosticsHubOptions {
   requestRefresh(): void;
   /** Debounce per file, in milliseconds. */
   delayMs?: number;
+  /**
+   * Whether the first full index is done. Before it, diagnostics would be computed from a partial
+   * index (every requirement "unimplemented"), so nothing is pushed and pulls wait for `whenReady`.
+   */
+  ready(): boolean;
+  whenReady(): Promise<void>;
 }
 
 export class DiagnosticsHub {
@@ -40,6 +46,7 @@ export class DiagnosticsHub {
 
   /** Every source's diagnostics for one file; a failing source is logged and skipped. */
   async collect(path: string): Promise<Diagnostic[]> {
+    await this.options.whenReady();
     const ctx = this.context();
     const all: Diagnostic[] = [];
     for (const source of this.sources) {
@@ -54,7 +61,8 @@ export class DiagnosticsHub {
 
   /** Schedules re-collection of these files ('all': every indexed file and every file with diagnostics). */
   invalidate(paths: Iterable<string> | 'all'): void {
-    if (this.disposed) return;
+    // Before the first index is done nothing is pushed; the index's end invalidates everything.
+    if (this.disposed || !this.options.ready()) return;
     const targets = paths === 'all' ? new Set([...this.context().workspaceFiles(), ...this.pushed]) : paths;
     let anyOpen = false;
     for (const path of targets) {
@@ -69,13 +77,13 @@ export class DiagnosticsHub {
 
   /** A document was opened: under pull, the client asks from now on, so a pushed set is cleared. */
   opened(path: string): void {
-    if (!this.options.pull) return this.schedule(path, 0);
+    if (!this.options.pull) return this.options.ready() ? this.schedule(path, 0) : undefined;
     if (this.pushed.delete(path)) this.context().client.publishDiagnostics(pathToUri(path), []);
   }
 
   /** A document was closed: under pull, the server pushes for it again. */
   closed(path: string): void {
-    this.schedule(path);
+    if (this.options.ready()) this.schedule(path);
   }
 
   private schedule(path: string, delay = this.options.delayMs ?? 50): void {

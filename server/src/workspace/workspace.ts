@@ -75,9 +75,15 @@ export class Workspace {
   /** Files too large or binary: logged once each. */
   private readonly skipped = new Set<string>();
   indexing = false;
+  /** Resolves when the first full index has finished (or was cancelled): answers before it are partial. */
+  readonly firstIndex: Promise<void>;
+  private markFirstIndexDone: () => void = () => undefined;
+  /** True once the first full index has finished. */
+  firstIndexDone = false;
 
   constructor(private readonly options: WorkspaceOptions) {
     this.graph = new TraceGraph({ toUri: options.toUri, uncoveredSeverity: 'warning' });
+    this.firstIndex = new Promise((resolve) => (this.markFirstIndexDone = resolve));
   }
 
   addListener(listener: IndexListener): void {
@@ -313,6 +319,8 @@ export class Workspace {
       return { files: discovered.length, cancelled: false, ms: performance.now() - started };
     } finally {
       this.indexing = false;
+      this.firstIndexDone = true;
+      this.markFirstIndexDone();
     }
   }
 
