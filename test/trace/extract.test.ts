@@ -37,6 +37,15 @@ describe('trace: extraction', () => {
     assert.deepEqual(json.tags.map((t) => [t.kind, t.target]), [['oft', 'dsn~a~1']], 'OpenFastTrace tags count in data files, as OpenFastTrace reads them');
   });
 
+  it('reads no plain definitions from change logs, whose issue keys look like IDs', () => {
+    const log = '# Changes\n\n## 1.2.0\n\n- PROJ-12: Fix login\n\n## REQ-1: Not a requirement either\n\n`req~kept~1`\n';
+    for (const name of ['CHANGELOG.md', 'docs/changes.md', 'HISTORY.markdown', 'release-notes.md', 'CHANGELOG-2025.md']) {
+      const facts = extract(`/p/${name}`, log, 'requirements');
+      assert.deepEqual(facts.requirements.map((r) => r.id), ['req~kept~1'], name);
+    }
+    assert.deepEqual(extract('/p/docs/changes-to-login.md', log, 'requirements').requirements.map((r) => r.id), ['PROJ-12', 'REQ-1', 'req~kept~1']);
+  });
+
   it('reads files of unknown languages whole, as OpenFastTrace does', () => {
     const facts = extract('/p/src/thing.xyz', 'anything @implements REQ-1 [impl->dsn~a~1]\n', 'source');
     assert.deepEqual(facts.tags.map((t) => t.target), ['REQ-1', 'dsn~a~1']);

@@ -26,6 +26,12 @@ export interface ExtractOptions {
   doorstop?: DoorstopDocument;
 }
 
+/**
+ * Change logs list issue keys (`- PROJ-12: Fix login`) that look like requirement definitions;
+ * they are read for OpenFastTrace items only.
+ */
+const changeLogName = /(?:^|[\\/])(?:CHANGELOG|CHANGES|HISTORY|NEWS|RELEASE[-_ ]?NOTES|RELEASES)(?:[-_]\d[\w.]*)?\.(?:md|markdown)$/i;
+
 /** Data and markup files in which OpenFastTrace looks for its tags. */
 const oftTagFile = /\.(?:json|ya?ml|xml|fxml|x?html?|toml|cfg|conf|ini|tf|tfvars|proto|bat|puml|plantuml)$/i;
 
@@ -48,7 +54,7 @@ export function extractFacts(path: string, text: string, options: ExtractOptions
       return facts;
     }
     if (options.role === 'requirements') {
-      const markdown = extractMarkdown(path, text, lines, idRegex);
+      const markdown = extractMarkdown(path, text, lines, idRegex, !changeLogName.test(path));
       facts.requirements = markdown.requirements;
       facts.problems.push(...markdown.problems);
       return facts;

@@ -56,6 +56,7 @@ export function extractMarkdown(
   text: string,
   lines: LineIndex,
   idRegex: RegExp,
+  plainDefinitions = true,
 ): { requirements: RequirementDef[]; problems: Problem[] } {
   const requirements: RequirementDef[] = [];
   const problems: Problem[] = [];
@@ -118,7 +119,7 @@ export function extractMarkdown(
       closeOft(line - 1);
       if (plain && (plain.level === 0 || level <= plain.level)) closePlain(line - 1);
       pendingTitle = { text: titleText, line };
-      const defined = plainDefinition(titleText, idRegex);
+      const defined = plainDefinitions ? plainDefinition(titleText, idRegex) : undefined;
       if (defined) {
         closePlain(line - 1);
         const start = (heading ? content.indexOf(titleText) : content.indexOf(titleText)) + defined.offset;
@@ -193,7 +194,7 @@ export function extractMarkdown(
     if (content.trim().length > 0 && pendingTitle && !onlyBlankBetween(lines, pendingTitle.line, line)) pendingTitle = undefined;
 
     const bullet = first === 45 || first === 42 || first === 43 ? bulletLine.exec(content) : first >= 48 && first <= 57 ? /^(\s{0,3})\d+[.)]\s+(.*)$/.exec(content) : null;
-    if (bullet) {
+    if (bullet && plainDefinitions) {
       const defined = plainDefinition(bullet[2], idRegex, true);
       if (defined) {
         if (plain) closePlain(line - 1);
