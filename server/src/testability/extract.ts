@@ -10,7 +10,8 @@
 import * as path from 'node:path';
 import type * as TS from 'typescript';
 import type { TestabilityFix, TextChange } from './model';
-import { loadTypeScript, parseSource, scriptKindOf, type TypeScript } from './typescript';
+import { applyChanges } from './fixes';
+import { isTypeScriptPath, loadTypeScript, parseSource, scriptKindOf, type TypeScript } from './typescript';
 
 interface ServiceState {
   ts: TypeScript;
@@ -107,10 +108,58 @@ export function extractFunction(input: { path: string; text: string; start: numb
         for (const change of file.textChanges) changes.push({ start: change.span.start, end: change.span.start + change.span.length, newText: change.newText });
       }
       if (changes.length === 0) continue;
+      if (!isTypeScriptPath(fileName)) documentParameterTypes(ts, fileName, input.text, changes);
       return { title: `Extract into a function: ${action.description.replace(/^Extract to /, '')}`, kind: 'refactor.extract', changes };
     }
     return undefined;
   } finally {
     files.delete(fileName);
   }
+}
+
+/**
+ * In JavaScript the refactor writes the new function without types, which checked JavaScript
+ * (`// @ts-check`, `checkJs`) reports as implicit `any`. This adds a JSDoc block with the type of
+ * each argument at the new call, read from the type checker on the extracted text. Changes the
+ * change that inserts the function, in place; leaves everything as it was when it cannot tell.
+ */
+function documentParameterTypes(ts: TypeScript, fileName: string, before: string, changes: TextChange[]): void {
+  const { service, files } = serviceFor(ts);
+  const after = applyChanges(before, changes);
+  const previous = files.get(fileName);
+  files.set(fileName, { text: after, version: (previous?.version ?? 0) + 1 });
+  const program = service.getProgram();
+  const sourceFile = program?.getSourceFile(fileName);
+  if (!program || !sourceFile) return;
+  const checker = program.getTypeChecker();
+  const declared = new Set<string>();
+  const known = parseSource(ts, fileName, before);
+  ts.forEachChild(known, (node) => {
+    if (ts.isFunctionDeclaration(node) && node.name) declared.add(node.name.text);
+  });
+  const added = sourceFile.statements.find((node): node is TS.FunctionDeclaration => ts.isFunctionDeclaration(node) && !!node.name && !declared.has(node.name.text));
+  if (!added?.name || added.parameters.length === 0) return;
+  const name = added.name.text;
+  let call: TS.CallExpression | undefined;
+  const findCall = (node: TS.Node): void => {
+    if (call) return;
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === name) call = node;
+    else ts.forEachChild(node, findCall);
+  };
+  findCall(sourceFile);
+  if (!call || call.arguments.length !== added.parameters.length) return;
+  const lines = added.parameters.map((parameter, index) => {
+    const type = checker.getBaseTypeOfLiteralType(checker.getTypeAtLocation(call!.arguments[index]));
+    return ` * @param {${checker.typeToString(type, undefined, ts.TypeFormatFlags.NoTruncation)}} ${parameter.name.getText(sourceFile)}`;
+  });
+  if (lines.some((line) => line.includes('{any}'))) return;
+  const header = `function ${name}(`;
+  const carrier = changes.find((change) => change.newText.includes(header));
+  if (!carrier) return;
+  const at = carrier.newText.indexOf(header);
+  const lineStart = carrier.newText.lastIndexOf('\n', at - 1) + 1;
+  const indent = /^[ \t]*/.exec(carrier.newText.slice(lineStart))![0];
+  const newline = before.includes('\r\n') ? '\r\n' : '\n';
+  const doc = ['/**', ...lines, ' */'].map((line, index) => (index === 0 ? line : `${indent}${line}`)).join(newline);
+  carrier.newText = `${carrier.newText.slice(0, at)}${doc}${newline}${indent}${carrier.newText.slice(at)}`;
 }
