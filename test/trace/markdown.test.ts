@@ -60,6 +60,14 @@ const cases: Case[] = [
     expected: [{ id: 'REQ-40', title: 'Setext title', text: 'Body.' }],
   },
   {
+    name: 'table rows that start with an ID; other rows and tables are left alone',
+    markdown: '| ID | Title | Text |\n|----|-------|------|\n| REQ-80 | Export | Reports are exported. |\n| **REQ-81** | Import | |\n| see REQ-82 | not a definition | |\n',
+    expected: [
+      { id: 'REQ-80', title: 'Export', text: 'Reports are exported.' },
+      { id: 'REQ-81', title: 'Import', text: '' },
+    ],
+  },
+  {
     name: 'a byte order mark and indented headings',
     markdown: '\uFEFF## REQ-60: After a BOM\n\n   ### REQ-61: Indented\n',
     expected: [

@@ -193,6 +193,18 @@ export function extractMarkdown(
     }
     if (content.trim().length > 0 && pendingTitle && !onlyBlankBetween(lines, pendingTitle.line, line)) pendingTitle = undefined;
 
+    if (first === 124 && plainDefinitions) {
+      // A table row whose first cell is an ID defines it: | REQ-7 | Title | Text… |
+      const row = tableDefinition(content, idRegex);
+      if (row) {
+        closePlain(line - 1);
+        const def = openPlain(path, row, lineSpan(line, row.offset, row.offset + row.id.length), 0, 0).def;
+        def.text = row.text;
+        def.fullSpan = lineSpan(line, 0, content.length);
+        requirements.push(def);
+        continue;
+      }
+    }
     const bullet = first === 45 || first === 42 || first === 43 ? bulletLine.exec(content) : first >= 48 && first <= 57 ? /^(\s{0,3})\d+[.)]\s+(.*)$/.exec(content) : null;
     if (bullet && plainDefinitions) {
       const defined = plainDefinition(bullet[2], idRegex, true);
@@ -248,6 +260,26 @@ function plainDefinition(content: string, idRegex: RegExp, listItem = false): { 
     }
   }
   return undefined;
+}
+
+/** A table row that starts with an ID cell: the ID, its offset, the next cell as title, the rest as text. */
+function tableDefinition(content: string, idRegex: RegExp): { id: string; offset: number; title: string; text: string } | undefined {
+  const cells = content.trim().replace(/^\|/, '').replace(/\|$/, '').split('|');
+  if (cells.length < 2) return undefined;
+  const cell = cells[0].trim().replace(/^(?:\*\*|__|`)(.*)(?:\*\*|__|`)$/, '$1');
+  idRegex.lastIndex = 0;
+  const match = idRegex.exec(cell);
+  if (!match || match[0] !== cell || parseOftId(cell)) return undefined;
+  return {
+    id: cell,
+    offset: content.indexOf(cell),
+    title: cells[1].trim(),
+    text: cells
+      .slice(2)
+      .map((c) => c.trim())
+      .filter((c) => c.length > 0)
+      .join(' '),
+  };
 }
 
 function openPlain(path: string, defined: { id: string; title: string }, span: RequirementDef['span'], level: number, indent: number): OpenPlainItem {
