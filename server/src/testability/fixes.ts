@@ -111,6 +111,10 @@ export function testabilityFixes(input: FixInput): TestabilityFix[] {
       if (factory) fixes.push(factory);
     }
   }
+  if (input.finding.code === 'unreachable-logic') {
+    const fix = exportDeclaration(ts, sourceFile, input.finding);
+    if (fix) fixes.push(fix);
+  }
   const line = suppressLine(ts, sourceFile, input.finding);
   if (line) fixes.push(line);
   fixes.push(suppressFile(sourceFile.text, input.finding));
@@ -576,6 +580,27 @@ function inJsxText(ts: TypeScript, sourceFile: TS.SourceFile, position: number):
   };
   search(sourceFile);
   return inside;
+}
+
+/** Exports a module-level function so tests can call it directly (`unreachable-logic`). */
+function exportDeclaration(ts: TypeScript, sourceFile: TS.SourceFile, finding: TestabilityFinding): TestabilityFix | undefined {
+  for (const statement of sourceFile.statements) {
+    if (finding.start < statement.getStart(sourceFile) || finding.start >= statement.end) continue;
+    const named = ts.isFunctionDeclaration(statement)
+      ? statement.name
+      : ts.isVariableStatement(statement) && statement.declarationList.declarations.length === 1
+        ? statement.declarationList.declarations[0].name
+        : undefined;
+    if (!named || named.getStart(sourceFile) !== finding.start) return undefined;
+    const start = statement.getStart(sourceFile);
+    return {
+      title: `Export \`${named.getText(sourceFile)}\` so tests can call it directly`,
+      kind: 'quickfix',
+      preferred: true,
+      changes: [{ start, end: start, newText: 'export ' }],
+    };
+  }
+  return undefined;
 }
 
 /** True when the position is inside a template literal, where a new line would change the string. */
