@@ -27,7 +27,7 @@ export class ConnectionClient implements ClientSeam {
     if (!this.capabilities().workspace?.applyEdit) {
       return { applied: false, failureReason: 'the editor cannot apply edits from the server (workspace.applyEdit)' };
     }
-    const result = await this.connection.workspace.applyEdit({ label, edit });
+    const result = await this.connection.workspace.applyEdit({ label, edit: adaptEdit(edit, this.capabilities()) });
     return { applied: result.applied, failureReason: result.failureReason };
   }
 
@@ -80,6 +80,37 @@ export class ConnectionClient implements ClientSeam {
   refreshCodeLenses(): void {
     if (this.capabilities().workspace?.codeLens?.refreshSupport) void this.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
   }
+}
+
+/**
+ * Rewrites an edit into what the client says it can apply: without resource operations, files are
+ * created by editing them (editors open a new buffer for a missing file); without
+ * `documentChanges`, the plain `changes` map; without change annotation support, no annotations.
+ */
+export function adaptEdit(edit: WorkspaceEdit, capabilities: ClientCapabilities): WorkspaceEdit {
+  const support = capabilities.workspace?.workspaceEdit;
+  if (!edit.documentChanges) return edit;
+  const annotations = support?.changeAnnotationSupport !== undefined;
+  const strip = <T extends object>(textEdit: T): T => {
+    if (annotations || !('annotationId' in textEdit)) return textEdit;
+    const { annotationId: _dropped, ...rest } = textEdit as T & { annotationId?: string };
+    return rest as T;
+  };
+  if (support?.documentChanges) {
+    const operations = new Set(support.resourceOperations ?? []);
+    const documentChanges = edit.documentChanges
+      .filter((change) => !('kind' in change) || operations.has(change.kind))
+      .map((change) => ('kind' in change ? change : { ...change, edits: change.edits.map(strip) }));
+    return annotations ? { ...edit, documentChanges } : { documentChanges };
+  }
+  const changes: NonNullable<WorkspaceEdit['changes']> = {};
+  for (const change of edit.documentChanges) {
+    if ('kind' in change) continue;
+    (changes[change.textDocument.uri] ??= []).push(
+      ...change.edits.map((textEdit) => ({ range: textEdit.range, newText: 'newText' in textEdit ? textEdit.newText : textEdit.snippet.value })),
+    );
+  }
+  return { changes };
 }
 
 function wrap(
