@@ -95,6 +95,26 @@ describe('testability over stdio', function () {
     client.change(orders, fixed, 2);
     const after = (await client.request<{ items: LspDiagnostic[] }>('textDocument/diagnostic', { textDocument: { uri: uriOf(orders) } })).items;
     assert.deepEqual(codesOf(after).filter((code) => code !== 'uncovered'), ['parameter-count', 'untested-export', 'untested-requirement'], 'only hidden-clock is gone');
+    ordersText = fixed;
+  });
+
+  it('suppresses a finding for one line with the offered comment', async () => {
+    const diagnostics = (await client.request<{ items: LspDiagnostic[] }>('textDocument/diagnostic', { textDocument: { uri: uriOf(orders) } })).items;
+    const parameters = diagnostics.find((d) => d.code === 'parameter-count');
+    assert.ok(parameters, `expected parameter-count among ${codesOf(diagnostics).join(', ')}`);
+    const actions = await client.request<{ title: string; edit?: { changes: Record<string, LspTextEdit[]> } }[]>('textDocument/codeAction', {
+      textDocument: { uri: uriOf(orders) },
+      range: parameters.range,
+      context: { diagnostics: [parameters] },
+    });
+    const suppress = actions.find((action) => action.title === 'Suppress parameter-count on this line');
+    assert.ok(suppress?.edit, `expected the line suppression among ${actions.map((a) => a.title).join(' | ')}`);
+    const suppressed = applyEdits(ordersText, suppress.edit.changes[uriOf(orders)]);
+    assert.match(suppressed, /\/\/ tandem-ignore-next-line parameter-count\nexport function price\(/);
+    client.change(orders, suppressed, 3);
+    const after = (await client.request<{ items: LspDiagnostic[] }>('textDocument/diagnostic', { textDocument: { uri: uriOf(orders) } })).items;
+    assert.deepEqual(codesOf(after).filter((code) => code !== 'uncovered'), ['untested-export', 'untested-requirement']);
+    ordersText = suppressed;
   });
 
   it('pushes updates to untested exports when a test starts using one', async () => {
@@ -183,6 +203,6 @@ describe('testability over stdio', function () {
     assert.ok(response.error, `expected an error response, got ${JSON.stringify(response.result)}`);
     assert.match(response.error.message, /tandem\.testability\.extractFunction needs a file URI/);
     const findings = await client.request<{ code: string }[]>('workspace/executeCommand', { command: 'tandem.testability.analyze', arguments: [uriOf(orders)] });
-    assert.ok(findings.some((finding) => finding.code === 'parameter-count'), `the server still answers: ${JSON.stringify(findings)}`);
+    assert.ok(findings.some((finding) => finding.code === 'untested-requirement'), `the server still answers: ${JSON.stringify(findings)}`);
   });
 });
