@@ -20,6 +20,7 @@ import { LspClient, uriOf } from '../server/src/cli/lspClient';
 import type { ServerContext } from '../server/src/context';
 import { findingsFor, findingToDiagnostic } from '../server/src/features/testability';
 import { analyzeTestability, testabilitySettingsDefaults } from '../server/src/testability';
+import { TestReferenceIndex } from '../server/src/testability/testIndex';
 import { defaultSettings } from '../server/src/workspace/config';
 import { percentile, printRows, type BenchRow } from './types';
 
@@ -177,6 +178,32 @@ async function latency(text: string): Promise<{ pull: number[]; push: number[]; 
   return result;
 }
 
+/**
+ * The index behind the workspace rules on a generated workspace: 3,000 source modules behind one
+ * barrel, 3,000 tests (one in ten importing the barrel): the cold index, then one test edited.
+ */
+function indexScale(): { coldMs: number; editMs: number; factsMs: number } {
+  const index = new TestReferenceIndex();
+  const count = 3000;
+  const started = performance.now();
+  let barrel = '';
+  for (let i = 0; i < count; i++) barrel += `export * from './m${i}';\n`;
+  index.setSourceFile('/bench/src/index.ts', barrel);
+  for (let i = 0; i < count; i++) {
+    index.setSourceFile(`/bench/src/m${i}.ts`, `export function f${i}() {}\n`);
+    const target = i % 10 === 0 ? '../src' : `../src/m${i}`;
+    index.setTestFile(`/bench/test/m${i}.test.ts`, `import { f${i} } from '${target}';\nimport { f${(i * 7) % count} } from '../src/m${(i * 7) % count}';\nit('works', () => f${i}());\n`);
+  }
+  const coldMs = performance.now() - started;
+  const queried = performance.now();
+  for (let i = 0; i < count; i++) index.factsFor(`/bench/src/m${i}.ts`, new Map(), [`f${i}`]);
+  const factsMs = (performance.now() - queried) / count;
+  const edited = performance.now();
+  index.setTestFile('/bench/test/m5.test.ts', "import { f9 } from '../src/m9';\nit('works', () => f9());\n");
+  index.factsFor('/bench/src/m9.ts', new Map(), ['f9']);
+  return { coldMs, editMs: performance.now() - edited, factsMs };
+}
+
 export async function benchTestability(): Promise<BenchRow[]> {
   const ts = require('typescript') as typeof TS;
   const files = corpus();
@@ -210,6 +237,7 @@ export async function benchTestability(): Promise<BenchRow[]> {
     },
   ]);
   const analysisMs = analysis.best;
+  const scale = indexScale();
   const eslint = await timeEslint(files.map((file) => file.path));
   const big = bigFile(files);
   const measured = await latency(big);
@@ -244,6 +272,9 @@ export async function benchTestability(): Promise<BenchRow[]> {
     rows.push({ name: 'ESLint', value: NaN, unit: '', note: 'not installed: no comparison' });
   }
   rows.push(
+    { name: 'test index: cold, 3,000 sources + 3,000 tests', value: scale.coldMs, unit: 'ms', note: 'imports, re-exports and names of every file; one barrel re-exports all sources' },
+    { name: 'test index: facts of one source file', value: scale.factsMs, unit: 'ms', note: 'what tests use of it, averaged over all 3,000' },
+    { name: 'test index: one test edited, then facts', value: scale.editMs, unit: 'ms', note: 'incremental: only that test is re-read' },
     { name: 'didChange → pulled diagnostics, 3,000 lines, p50', value: percentile(measured.pull, 50), unit: 'ms', note: `real server over stdio, ${measured.pull.length} edits` },
     { name: 'didChange → pulled diagnostics, 3,000 lines, p95', value: percentile(measured.pull, 95), unit: 'ms', note: 'target ≤ 50' },
     { name: 'didChange → pushed diagnostics, 3,000 lines, p95', value: percentile(measured.push, 95), unit: 'ms', note: 'includes the server\u2019s per-file debounce' },

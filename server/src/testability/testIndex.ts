@@ -65,6 +65,10 @@ export class TestReferenceIndex {
   private readonly tests = new Map<string, TestRecord>();
   private readonly reexports = new Map<string, Reexport[]>();
   private readonly sources = new Set<string>();
+  /** Resolved specifiers by importing folder and specifier; `undefined` for those that resolve to nothing yet. */
+  private readonly resolved = new Map<string, string | undefined>();
+  /** Candidate file → keys of `resolved` that failed and would resolve to it. */
+  private readonly waitingFor = new Map<string, Set<string>>();
   /** Resolved module → test files importing it; rebuilt lazily when the set of files changes. */
   private importers: Map<string, Set<string>> | undefined;
   /** Target module → modules re-exporting from it (with the name mapping of that edge). */
@@ -78,12 +82,14 @@ export class TestReferenceIndex {
   /** Records a test file; returns the source files whose facts may have changed. */
   setTestFile(filePath: string, text: string): string[] {
     const before = this.affectedBy(filePath);
-    const known = this.tests.has(filePath) || this.sources.has(filePath);
-    this.sources.delete(filePath);
-    this.reexports.delete(filePath);
+    if (this.sources.delete(filePath)) {
+      this.reexports.delete(filePath);
+      this.invalidateResolution();
+    }
+    if (!this.tests.has(filePath)) this.fileAppeared(filePath);
     this.tests.set(filePath, { specifiers: scanImports(text), words: new Set(text.match(wordPattern) ?? []) });
-    if (!known) this.invalidateResolution();
-    else this.reindexTest(filePath);
+    // A test's own imports resolve on their own: adding or changing one never needs a rebuild.
+    this.reindexTest(filePath);
     return [...new Set([...before, ...this.affectedBy(filePath)])];
   }
 
@@ -94,6 +100,7 @@ export class TestReferenceIndex {
     const previousReexports = this.reexports.get(filePath) ?? [];
     const previous = JSON.stringify(previousReexports, mapReplacer);
     const reexports = scanReexports(text);
+    if (!known && !wasTest) this.fileAppeared(filePath);
     this.sources.add(filePath);
     if (reexports.length > 0) this.reexports.set(filePath, reexports);
     else this.reexports.delete(filePath);
@@ -117,6 +124,9 @@ export class TestReferenceIndex {
     const known = this.tests.delete(filePath) || this.sources.delete(filePath);
     this.reexports.delete(filePath);
     if (!known) return [];
+    // Whatever resolved to the removed file must be resolved again.
+    this.resolved.clear();
+    this.waitingFor.clear();
     this.invalidateResolution();
     return affected.filter((source) => source !== filePath);
   }
@@ -173,7 +183,6 @@ export class TestReferenceIndex {
   private affectedBy(testPath: string): string[] {
     const record = this.tests.get(testPath);
     if (!record) return [];
-    this.ensureResolution();
     const reached = new Set<string>();
     const queue: string[] = [];
     for (const specifier of record.specifiers) {
@@ -232,6 +241,8 @@ export class TestReferenceIndex {
   /** Resolves a relative specifier against the files the index knows. */
   private resolve(fromFile: string, specifier: string): string | undefined {
     if (!specifier.startsWith('.')) return undefined;
+    const key = `${path.dirname(fromFile)}\0${specifier}`;
+    if (this.resolved.has(key)) return this.resolved.get(key);
     const base = path.resolve(path.dirname(fromFile), specifier);
     const candidates = [base];
     const extension = path.extname(base);
@@ -241,8 +252,27 @@ export class TestReferenceIndex {
     }
     for (const candidate of resolvableExtensions) candidates.push(base + candidate);
     for (const candidate of resolvableExtensions) candidates.push(path.join(base, `index${candidate}`));
-    return candidates.find((candidate) => this.sources.has(candidate) || this.tests.has(candidate));
+    const found = candidates.find((candidate) => this.sources.has(candidate) || this.tests.has(candidate));
+    this.resolved.set(key, found);
+    if (found === undefined) {
+      // Remember which files would resolve it, so the answer is forgotten when one of them appears.
+      for (const candidate of candidates) {
+        let keys = this.waitingFor.get(candidate);
+        if (!keys) this.waitingFor.set(candidate, (keys = new Set()));
+        keys.add(key);
+      }
+    }
+    return found;
   }
+
+  /** A file appeared: forget the resolutions that failed for want of it. */
+  private fileAppeared(filePath: string): void {
+    const keys = this.waitingFor.get(filePath);
+    if (!keys) return;
+    for (const key of keys) this.resolved.delete(key);
+    this.waitingFor.delete(filePath);
+  }
+
 }
 
 function mapReplacer(_key: string, value: unknown): unknown {
