@@ -157,6 +157,7 @@ export class TraceGraph {
   setFile(facts: FileFacts): void {
     const old = this.factsByFile.get(facts.path);
     if (old && sameFacts(old, facts)) return;
+    this.settleUnknownTargets();
     const touched = new Set<string>();
     if (old) this.removeContribution(old, touched);
     this.factsByFile.set(facts.path, facts);
@@ -168,6 +169,7 @@ export class TraceGraph {
   removeFile(path: string): void {
     const old = this.factsByFile.get(path);
     if (!old) return;
+    this.settleUnknownTargets();
     const touched = new Set<string>();
     this.removeContribution(old, touched);
     this.factsByFile.delete(path);
@@ -362,6 +364,15 @@ export class TraceGraph {
       this.unknownTargetsStale = false;
     }
     return this.unknownTargetSet;
+  }
+
+  /**
+   * Rebuilds the set of unknown link targets from the graph as it is *before* a change, when it
+   * is stale: `invalidate` compares it with the graph after the change to find the IDs that
+   * appeared or disappeared, and the files whose tags name them.
+   */
+  private settleUnknownTargets(): void {
+    if (this.answered && this.unknownTargetsStale) void this.unknownTargets;
   }
 
   private markFile(path: string): void {
