@@ -150,11 +150,6 @@ export function createServer(connection: Connection): void {
   // --- testability ---
   {
     const testability = require('./features/testability') as typeof import('./features/testability');
-    const testabilitySettings = require('./testability/settings') as typeof import('./testability/settings');
-    (require('./workspace/config') as typeof import('./workspace/config')).settingsSections.set('testability', {
-      defaults: testabilitySettings.testabilitySettingsDefaults as unknown as Record<string, unknown>,
-      validate: testabilitySettings.validateTestabilitySettings,
-    });
     diagnosticSources.push(testability.testabilityDiagnostics);
     codeActionProviders.push(testability.testabilityCodeActions);
     fileIndexers.push(testability.testabilityIndexer);
@@ -165,12 +160,7 @@ export function createServer(connection: Connection): void {
   // --- testing ---
   {
     const testRuns = require('./features/testRuns') as typeof import('./features/testRuns');
-    const testing = require('./testing/settings') as typeof import('./testing/settings');
     const { RunTestsRequest, CancelTestRunRequest } = require('../../protocol/testing') as typeof import('../../protocol/testing');
-    (require('./workspace/config') as typeof import('./workspace/config')).settingsSections.set('testing', {
-      defaults: testing.testingSettingsDefaults as unknown as Record<string, unknown>,
-      validate: testing.validateTestingSettings,
-    });
     diagnosticSources.push(testRuns.testFailureDiagnostics);
     codeLensProviders.push(testRuns.testRunsCodeLenses);
     fileIndexers.push(testRuns.testRunsIndexer);
@@ -187,7 +177,6 @@ export function createServer(connection: Connection): void {
   {
     const generation = require('./features/generation') as typeof import('./features/generation');
     const { GenerationReportRequest } = require('../../protocol/generation') as typeof import('../../protocol/generation');
-    (require('./workspace/config') as typeof import('./workspace/config')).settingsSections.set('generation', generation.generationSettingsSection);
     codeActionProviders.push(generation.generationCodeActions);
     Object.assign(commands, generation.generationCommands);
     connection.onRequest(GenerationReportRequest.type, (params) => generation.generationReport(ctx, params));

@@ -37,7 +37,7 @@ export function fullCapabilities(): Record<string, unknown> {
   return {
     workspace: {
       applyEdit: true,
-      workspaceEdit: { documentChanges: true, changeAnnotationSupport: { groupsOnLabel: true } },
+      workspaceEdit: { documentChanges: true, resourceOperations: ['create', 'rename', 'delete'], changeAnnotationSupport: { groupsOnLabel: true } },
       configuration: true,
       workspaceFolders: true,
       didChangeWatchedFiles: { dynamicRegistration: true },

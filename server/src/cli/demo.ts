@@ -23,7 +23,7 @@ function line(text = ''): void {
 
 function capabilities(): Record<string, unknown> {
   return {
-    workspace: { applyEdit: true, configuration: true, workspaceFolders: true, codeLens: { refreshSupport: true }, workspaceEdit: { documentChanges: true, changeAnnotationSupport: {} } },
+    workspace: { applyEdit: true, configuration: true, workspaceFolders: true, codeLens: { refreshSupport: true }, workspaceEdit: { documentChanges: true, resourceOperations: ['create'], changeAnnotationSupport: {} } },
     textDocument: { hover: { contentFormat: ['markdown'] }, codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'refactor', 'source'] } } } },
     window: { workDoneProgress: true },
   };

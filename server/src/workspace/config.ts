@@ -7,6 +7,9 @@
  * of the same element type), unknown keys are reported, and each area may add checks of its own.
  * An invalid value is reported and replaced by its default; loading never throws.
  */
+import { generationSettingsDefaults, validateGenerationSettings, type GenerationSettings } from '../generation/settings';
+import { testabilitySettingsDefaults, validateTestabilitySettings, type TestabilitySettings } from '../testability/settings';
+import { testingSettingsDefaults, validateTestingSettings, type TestingSettings } from '../testing/settings';
 
 /** How strongly a kind of finding is reported; `off` hides it. */
 export type Severity = 'error' | 'warning' | 'information' | 'hint' | 'off';
@@ -33,8 +36,9 @@ export interface TandemSettings {
   /** Environment variable names never passed to child processes (on top of the model's key variable). */
   secretEnv: string[];
   trace: TraceSettings;
-  /** Further sections belong to the areas that declare them (see `settingsSections`). */
-  [section: string]: unknown;
+  testability: TestabilitySettings;
+  testing: TestingSettings;
+  generation: GenerationSettings;
 }
 
 export const traceSettingsDefaults: TraceSettings = {
@@ -70,7 +74,7 @@ export interface SettingsSection {
   validate?: (value: any) => string[];
 }
 
-/** Every section, by name. Areas register theirs in `settingsSections` (see server.ts). */
+/** Every section, by name: each area's defaults and checks, so the server and the CLI validate alike. */
 export const settingsSections = new Map<string, SettingsSection>([
   [
     'trace',
@@ -89,6 +93,9 @@ export const settingsSections = new Map<string, SettingsSection>([
       },
     },
   ],
+  ['testability', { defaults: testabilitySettingsDefaults as unknown as Record<string, unknown>, validate: validateTestabilitySettings }],
+  ['testing', { defaults: testingSettingsDefaults as unknown as Record<string, unknown>, validate: validateTestingSettings }],
+  ['generation', { defaults: generationSettingsDefaults as unknown as Record<string, unknown>, validate: validateGenerationSettings }],
 ]);
 
 /** A problem with a settings source: which key, and what is wrong. */
@@ -108,7 +115,7 @@ export interface LoadedSettings {
 export function defaultSettings(): TandemSettings {
   const settings: Record<string, unknown> = structuredClone(coreSettingsDefaults);
   for (const [name, section] of settingsSections) settings[name] = structuredClone(section.defaults);
-  return settings as TandemSettings;
+  return settings as unknown as TandemSettings;
 }
 
 function typeName(value: unknown): string {
@@ -167,8 +174,8 @@ export function applySettings(settings: TandemSettings, source: unknown): Settin
   const problems: SettingsProblem[] = [];
   if (source === undefined || source === null) return problems;
   if (!isPlainObject(source)) return [{ key: '', message: `settings must be an object, not ${typeName(source)}` }];
-  const defaults = defaultSettings() as Record<string, unknown>;
-  const candidate = structuredClone(settings) as Record<string, unknown>;
+  const defaults = defaultSettings() as unknown as Record<string, unknown>;
+  const candidate = structuredClone(settings) as unknown as Record<string, unknown>;
   mergeChecked(candidate, defaults, source, '', problems);
   // Area checks beyond types: an invalid section value falls back to what it was before this source.
   for (const [name, section] of settingsSections) {
@@ -179,7 +186,7 @@ export function applySettings(settings: TandemSettings, source: unknown): Settin
       const key = /^([\w.]+)/.exec(message)?.[1] ?? name;
       problems.push({ key: key.startsWith(`${name}.`) ? key : name, message });
     }
-    candidate[name] = structuredClone((settings as Record<string, unknown>)[name]);
+    candidate[name] = structuredClone((settings as unknown as Record<string, unknown>)[name]);
   }
   Object.assign(settings, candidate);
   return problems;

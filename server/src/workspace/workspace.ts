@@ -82,7 +82,8 @@ export class Workspace {
   firstIndexDone = false;
 
   constructor(private readonly options: WorkspaceOptions) {
-    this.graph = new TraceGraph({ toUri: options.toUri, uncoveredSeverity: 'warning' });
+    // readText lets the graph bind TypeScript/JavaScript tags to exact symbols, lazily, over unsaved text.
+    this.graph = new TraceGraph({ toUri: options.toUri, uncoveredSeverity: 'warning', readText: (file) => this.readText(file) });
     this.firstIndex = new Promise((resolve) => (this.markFirstIndexDone = resolve));
   }
 
