@@ -60,13 +60,23 @@ function fileExists(file: string): boolean {
 export class ImportGraph {
   private readonly imports = new Map<string, Set<string>>();
   private readonly importers = new Map<string, Set<string>>();
+  /** The relative specifiers each file was last indexed with: typing that leaves them alone resolves nothing again. */
+  private readonly specifiersOf = new Map<string, string>();
 
   /** Replaces the edges of one file from its text. */
   setFile(file: string, text: string, exists?: (file: string) => boolean): void {
+    if (!isCodeFile(file)) {
+      this.removeFile(file, true);
+      return;
+    }
+    const specifiers = relativeSpecifiers(text);
+    const key = specifiers.join('\n');
+    // The keystroke path: resolving means file-system look-ups, so skip it when the imports did not change.
+    if (this.imports.has(file) && this.specifiersOf.get(file) === key) return;
     this.removeFile(file, true);
-    if (!isCodeFile(file)) return;
+    this.specifiersOf.set(file, key);
     const targets = new Set<string>();
-    for (const specifier of relativeSpecifiers(text)) {
+    for (const specifier of specifiers) {
       const target = resolveSpecifier(file, specifier, exists);
       if (target && target !== file) targets.add(target);
     }
@@ -82,6 +92,7 @@ export class ImportGraph {
   removeFile(file: string, keepImporters = false): void {
     for (const target of this.imports.get(file) ?? []) this.importers.get(target)?.delete(file);
     this.imports.delete(file);
+    this.specifiersOf.delete(file);
     if (!keepImporters) this.importers.delete(file);
   }
 

@@ -183,7 +183,7 @@ export function applySettings(settings: TandemSettings, source: unknown): Settin
     const sectionProblems = section.validate(candidate[name]);
     if (sectionProblems.length === 0) continue;
     for (const message of sectionProblems) {
-      const key = /^([\w.]+)/.exec(message)?.[1] ?? name;
+      const key = /^([\w.-]+)/.exec(message)?.[1] ?? name;
       problems.push({ key: key.startsWith(`${name}.`) ? key : name, message });
     }
     candidate[name] = structuredClone((settings as unknown as Record<string, unknown>)[name]);
