@@ -536,8 +536,24 @@ export class TraceGraph {
     let status: RequirementStatus =
       needsImplementation && implementations.length === 0 ? 'unimplemented' : needsTest && tests.length === 0 ? 'untested' : 'covered';
     if (status === 'covered') status = applyResults(status, results);
-    deep = status === 'covered' || status === 'verified' ? 'covered' : 'uncovered';
     implemented = implementations.length > 0;
+    // A Doorstop item that code does not name directly is realised through its child items (the
+    // items of lower documents that link to it): it stands as well as its weakest child.
+    if (first?.def?.format === 'doorstop' && implementations.length === 0 && tests.length === 0) {
+      const children = (this.coveredBy.get(id) ?? []).filter((child) => child.def?.format === 'doorstop');
+      let weakest: RequirementStatus | undefined;
+      for (const child of children) {
+        const sub = this.computed(child.id);
+        if (sub === cycleMarker) continue;
+        if (weakest === undefined || statusRank[sub.status] < statusRank[weakest]) weakest = sub.status;
+        implemented ||= sub.implemented;
+        results.tests += sub.results.tests;
+        results.passed += sub.results.passed;
+        results.failed += sub.results.failed;
+      }
+      if (weakest !== undefined) status = weakest;
+    }
+    deep = status === 'covered' || status === 'verified' ? 'covered' : 'uncovered';
     return { status, defects, implementations, tests, deep, implemented, results };
   }
 
@@ -1067,6 +1083,9 @@ function emptyCounts(): Record<RequirementStatus, number> {
   for (const status of statusOrder) counts[status] = 0;
   return counts;
 }
+
+/** Statuses from worst to best, for "the weakest child". */
+const statusRank: Record<RequirementStatus, number> = { unimplemented: 0, untested: 1, failing: 2, covered: 3, verified: 4 };
 
 function defectCode(kind: Defect['kind']): string {
   return kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
