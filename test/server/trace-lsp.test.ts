@@ -334,6 +334,25 @@ describe('trace over LSP with bad input', () => {
   });
 });
 
+describe('Doorstop UIDs in tags', () => {
+  it('are recognised from the documents\' prefixes, with no ID pattern configured', async () => {
+    const root = writeWorkspace({
+      'reqs/srd/.doorstop.yml': "settings:\n  digits: 3\n  prefix: SRD\n  sep: ''\n",
+      'reqs/srd/SRD001.yml': 'active: true\ntext: |\n  Orders are parsed.\n',
+      'src/parse.py': '# @implements SRD001\ndef parse():\n    pass\n',
+      'tests/test_parse.py': '# @verifies SRD001\ndef test_parse():\n    pass\n',
+    });
+    const client = await startServer(root);
+    try {
+      const trace = await client.request('tandem/trace', { id: 'SRD001' });
+      assert.equal(trace.requirement.status, 'covered');
+      assert.deepEqual([trace.implementations.length, trace.tests.length], [1, 1]);
+    } finally {
+      await client.shutdown();
+    }
+  });
+});
+
 describe('editor settings', () => {
   const files = { 'tandem.json': '{ "trace": { "idPattern": "FILE-\\\\d+" } }', 'reqs.md': '## FILE-1: From the file pattern\n\n## EDIT-2: From the editor pattern\n' };
 

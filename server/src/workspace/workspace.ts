@@ -208,6 +208,17 @@ export class Workspace {
     return fileRole(rel, settings.trace, this.doorstopDocumentOf(filePath) !== undefined);
   }
 
+  /**
+   * The ID pattern tags are read with: the setting's, plus the UIDs of every Doorstop document in
+   * the workspace (`SRD001` has no dash, so the default pattern would not see it in a tag).
+   */
+  private idPattern(configured: string): string {
+    if (this.doorstop.size === 0) return configured;
+    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const uids = [...new Set([...this.doorstop.values()].map((document) => `${escape(document.prefix)}${escape(document.sep)}\\d+`))];
+    return `${configured}|${uids.join('|')}`;
+  }
+
   private doorstopDocumentOf(filePath: string): DoorstopDocument | undefined {
     const document = this.doorstop.get(path.dirname(filePath));
     return document && isDoorstopItemPath(filePath, document) ? document : undefined;
@@ -234,7 +245,7 @@ export class Workspace {
     const settings = this.settings(filePath);
     try {
       const facts = extractFacts(filePath, content, {
-        idPattern: settings.trace.idPattern,
+        idPattern: this.idPattern(settings.trace.idPattern),
         role,
         doorstop: this.doorstopDocumentOf(filePath),
       });
@@ -359,7 +370,6 @@ export class Workspace {
     const latest = new Map<string, FileChangeType>();
     for (const change of changes) latest.set(path.resolve(change.path), change.type);
     let reindex = false;
-    const doorstopDirs = new Set<string>();
     for (const [file, type] of latest) {
       const base = path.basename(file);
       const folder = this.folderOf(file);
@@ -373,7 +383,8 @@ export class Workspace {
         folder.rules.forget(file);
         reindex = true;
       } else if (base === doorstopConfigFile) {
-        if (this.loadDoorstopConfig(file)) doorstopDirs.add(path.dirname(file));
+        // A document's prefix is part of the ID pattern every file is read with.
+        if (this.loadDoorstopConfig(file)) reindex = true;
       }
     }
     if (reindex) return { reindex };
@@ -388,13 +399,6 @@ export class Workspace {
       }
       if (!this.isInWorkspace(file)) continue;
       this.indexFile(file);
-    }
-    // Items of a Doorstop document whose configuration changed are read again under the new settings.
-    for (const dir of doorstopDirs) {
-      for (const file of this.files()) if (path.dirname(file) === dir) this.indexFile(file, this.overlays.get(file)?.text);
-      for (const file of discoverFiles(this.folderOf(dir)!.rules).filter((f) => path.dirname(f) === dir)) {
-        if (!this.indexed.has(file)) this.indexFile(file);
-      }
     }
     return { reindex: false };
   }
