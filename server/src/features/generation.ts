@@ -25,6 +25,7 @@ import {
   type GenerationReportParams,
   type GenerationReportResult,
 } from '../../../protocol/generation';
+import { offsetAt, positionAt } from '../lsp/convert';
 import type { CodeActionProvider, CommandHandler, ServerContext } from '../context';
 import { declarationAt, isScriptPath, listDeclarations, parseSource, type TypeScriptModule } from '../generation/declarations';
 import { runGeneration, type EngineResult } from '../generation/engine';
@@ -83,28 +84,6 @@ function loadTypeScript(): TypeScriptModule {
 export function generationSettings(ctx: ServerContext, file?: string): GenerationSettings {
   const section = ctx.settings(file).generation as Partial<GenerationSettings> | undefined;
   return { ...generationSettingsDefaults, ...(section ?? {}) };
-}
-
-function offsetAt(text: string, position: { line: number; character: number }): number {
-  let offset = 0;
-  for (let line = 0; line < position.line; line++) {
-    const next = text.indexOf('\n', offset);
-    if (next < 0) return text.length;
-    offset = next + 1;
-  }
-  return Math.min(offset + position.character, text.length);
-}
-
-function positionAt(text: string, offset: number): { line: number; character: number } {
-  let line = 0;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, character: Math.min(offset, text.length) - lineStart };
 }
 
 function action(title: string, args: GenerateArguments, diagnostics?: CodeAction['diagnostics']): CodeAction {

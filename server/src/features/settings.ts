@@ -4,19 +4,8 @@
  */
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { DiagnosticSource } from '../context';
+import { positionAt } from '../lsp/convert';
 import type { Workspace } from '../workspace/workspace';
-
-function positionAt(text: string, offset: number): { line: number; character: number } {
-  let line = 0;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, character: Math.max(0, Math.min(offset, text.length) - lineStart) };
-}
 
 export function settingsDiagnostics(workspace: Workspace): DiagnosticSource {
   return {

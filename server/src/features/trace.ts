@@ -31,7 +31,7 @@ import type {
   TraceParams,
 } from '../../../protocol/trace';
 import type { CodeActionProvider, CodeLensProvider, CommandHandler, DiagnosticSource, ServerContext } from '../context';
-import { problemToDiagnostic, rangesTouch, toLocation, toRange } from '../lsp/convert';
+import { offsetAt, problemToDiagnostic, rangesTouch, toLocation, toRange } from '../lsp/convert';
 import { uriToPath } from '../lsp/uri';
 import { relativePath } from '../workspace/files';
 
@@ -130,7 +130,7 @@ export function completion(ctx: ServerContext, params: CompletionParams): Comple
   if (!path) return [];
   const text = ctx.readText(path);
   if (text === undefined) return [];
-  const lineStart = offsetOfLine(text, params.position.line);
+  const lineStart = offsetAt(text, { line: params.position.line, character: 0 });
   const before = text.slice(lineStart, lineStart + params.position.character);
   let partial: string | undefined;
   for (const pattern of completionContexts) {
@@ -160,16 +160,6 @@ export function completion(ctx: ServerContext, params: CompletionParams): Comple
       filterText: `${entry.id} ${entry.title}`,
       textEdit: { range, newText: entry.id },
     }));
-}
-
-function offsetOfLine(text: string, line: number): number {
-  let offset = 0;
-  for (let i = 0; i < line; i++) {
-    const next = text.indexOf('\n', offset);
-    if (next < 0) return text.length;
-    offset = next + 1;
-  }
-  return offset;
 }
 
 /** Code lens over each requirement: `2 impl · 3 tests · covered`; choosing it shows the trace. */
