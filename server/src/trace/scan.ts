@@ -475,17 +475,7 @@ function endsWithKeyword(text: string, at: number): boolean {
 
 /** True when `offset` lies inside one of the flat `[start, end)` regions, searched by bisection. */
 export function inRegions(regions: number[], offset: number): boolean {
-  let low = 0;
-  let high = regions.length / 2 - 1;
-  while (low <= high) {
-    const mid = (low + high) >> 1;
-    const start = regions[mid * 2];
-    const end = regions[mid * 2 + 1];
-    if (offset < start) high = mid - 1;
-    else if (offset >= end) low = mid + 1;
-    else return true;
-  }
-  return false;
+  return regionAt(regions, offset) !== undefined;
 }
 
 /** The region `[start, end)` holding `offset`, or undefined. */
