@@ -334,6 +334,39 @@ describe('trace over LSP with bad input', () => {
   });
 });
 
+describe('a suspect Doorstop link', () => {
+  it('is cleared by the quick fix that stores the parent\'s current fingerprint', async () => {
+    const child = 'active: true\nlinks:\n- SYS001: stale-stamp-from-an-old-review\ntext: |\n  Parse orders.\n';
+    const root = writeWorkspace({
+      'reqs/sys/.doorstop.yml': "settings:\n  digits: 3\n  prefix: SYS\n  sep: ''\n",
+      'reqs/sys/SYS001.yml': 'active: true\ntext: |\n  The system confirms orders.\n',
+      'reqs/srs/.doorstop.yml': "settings:\n  digits: 3\n  prefix: SRS\n  sep: ''\n  parent: SYS\n",
+      'reqs/srs/SRS001.yml': child,
+    });
+    const client = await startServer(root);
+    try {
+      const file = path.join(root, 'reqs/srs/SRS001.yml');
+      const uri = uriOf(file);
+      const diagnostics = await client.waitForDiagnostics(uri, (list) => list.some((d) => d.code === 'suspect'));
+      const suspect = diagnostics.find((d: any) => d.code === 'suspect');
+      const actions = await client.request('textDocument/codeAction', { textDocument: { uri }, range: suspect.range, context: { diagnostics: [suspect] } });
+      const clear = actions.find((a: any) => a.title === 'Mark the link to SYS001 reviewed');
+      assert.ok(clear, `expected the clear-link fix, got ${JSON.stringify(actions.map((a: any) => a.title))}`);
+      const [edit] = clear.edit.changes[uri];
+      const lines = child.split('\n');
+      assert.equal(lines[edit.range.start.line].slice(edit.range.start.character, edit.range.end.character), 'stale-stamp-from-an-old-review');
+      lines[edit.range.start.line] = lines[edit.range.start.line].slice(0, edit.range.start.character) + edit.newText + lines[edit.range.start.line].slice(edit.range.end.character);
+      client.open(file, child);
+      client.change(file, lines.join('\n'), 2);
+      await client.waitForDiagnostics(uri, (list) => !list.some((d) => d.code === 'suspect'));
+      const trace = await client.request('tandem/trace', { id: 'SRS001' });
+      assert.deepEqual(trace.upstream.map((u: any) => [u.id, u.suspect]), [['SYS001', false]]);
+    } finally {
+      await client.shutdown();
+    }
+  });
+});
+
 describe('Doorstop UIDs in tags', () => {
   it('are recognised from the documents\' prefixes, with no ID pattern configured', async () => {
     const root = writeWorkspace({

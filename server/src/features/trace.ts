@@ -11,6 +11,7 @@ import {
   type CodeLens,
   type CompletionItem,
   type CompletionParams,
+  type Diagnostic,
   type DefinitionParams,
   type DocumentSymbol,
   type Hover,
@@ -249,13 +250,44 @@ function replacementsFor(
   return [];
 }
 
-/** Quick fixes for trace diagnostics: bump an outdated revision, correct a mistyped ID. */
+/**
+ * "Mark the link reviewed" on a suspect Doorstop link: the stamp after `- PARENT:` on the link's
+ * line becomes the parent's current fingerprint, as `doorstop clear` does.
+ */
+function clearSuspectLink(ctx: ServerContext, uri: string, diagnostic: Diagnostic, parent: string | undefined): CodeAction | undefined {
+  const path = uriToPath(uri);
+  const fingerprint = parent ? ctx.graph.fingerprint(parent) : undefined;
+  const text = path ? ctx.readText(path) : undefined;
+  if (!fingerprint || text === undefined) return undefined;
+  const lineStart = offsetAt(text, { line: diagnostic.range.end.line, character: 0 });
+  const lineEnd = text.indexOf('\n', lineStart);
+  const line = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd);
+  const stamp = /:\s*(\S.*?)\s*$/.exec(line.slice(diagnostic.range.end.character));
+  if (!stamp) return undefined;
+  const startCharacter = diagnostic.range.end.character + stamp.index + stamp[0].indexOf(stamp[1]);
+  const range = { start: { line: diagnostic.range.end.line, character: startCharacter }, end: { line: diagnostic.range.end.line, character: startCharacter + stamp[1].length } };
+  return {
+    title: `Mark the link to ${parent} reviewed`,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [diagnostic],
+    isPreferred: true,
+    edit: { changes: { [uri]: [{ range, newText: fingerprint }] } },
+  };
+}
+
+/** Quick fixes for trace diagnostics: bump an outdated revision, correct a mistyped ID, clear a suspect link. */
 export const traceCodeActions: CodeActionProvider = (ctx, params) => {
   const actions: CodeAction[] = [];
   for (const diagnostic of params.context.diagnostics) {
     if (diagnostic.source !== 'tandem' || typeof diagnostic.code !== 'string' || !rangesTouch(diagnostic.range, params.range)) continue;
     const path = uriToPath(params.textDocument.uri);
     const linkedId = path ? ctx.graph.idAt(path, diagnostic.range.start)?.id : undefined;
+    if (diagnostic.code === 'suspect') {
+      const relatedId = (diagnostic.data as { relatedId?: string } | undefined)?.relatedId;
+      const clear = clearSuspectLink(ctx, params.textDocument.uri, diagnostic, relatedId);
+      if (clear) actions.push(clear);
+      continue;
+    }
     const replacements = replacementsFor(ctx, diagnostic.code, diagnostic.data as { id?: string } | undefined, linkedId);
     for (const replacement of replacements) {
       actions.push({

@@ -837,6 +837,12 @@ export class TraceGraph {
     return (this.items.get(id) ?? []).map((item) => ({ path: item.path, span: item.span }));
   }
 
+  /** A Doorstop item's current fingerprint (what a reviewed link to it stores), when the ID is one. */
+  fingerprint(id: string): string | undefined {
+    const items = this.items.get(id);
+    return items?.length === 1 ? items[0].def?.fingerprint : undefined;
+  }
+
   /** Every tag and link that names the ID, and its definitions when asked. */
   references(id: string, includeDeclaration: boolean): FileSpan[] {
     const out: FileSpan[] = [];
