@@ -79,6 +79,9 @@ function faultInjectionCommands(): Record<string, CommandHandler> {
 /** Debounce of `tandem/traceDidChange`. */
 const traceDidChangeDelayMs = 200;
 
+/** How long the first index waits for the editor's answer to `workspace/configuration`. */
+const editorSettingsWaitMs = 1500;
+
 export function createServer(connection: Connection): void {
   let capabilities: ClientCapabilities = {};
   const client = new ConnectionClient(connection, () => capabilities);
@@ -368,7 +371,11 @@ export function createServer(connection: Connection): void {
   });
 
   connection.onInitialized(async () => {
-    await pullEditorSettings();
+    // The editor's settings decide what is indexed, but a slow editor must not hold the index up:
+    // after a short wait the index starts, and a late answer indexes again.
+    const settingsArrived = pullEditorSettings();
+    const inTime = await Promise.race([settingsArrived.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), editorSettingsWaitMs))]);
+    if (!inTime) void settingsArrived.then(() => reindex());
     if (capabilities.workspace?.didChangeConfiguration?.dynamicRegistration) {
       void connection.client.register(DidChangeConfigurationNotification.type, { section: settingsSection }).catch(() => undefined);
     }
@@ -383,12 +390,12 @@ export function createServer(connection: Connection): void {
       });
     }
     if (capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
-      try {
-        await connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*' }] });
-        watcherKind = 'client';
-      } catch {
-        await startServerWatcher();
-      }
+      // Not awaited: the editor's answer is not needed to start indexing; a refusal falls back to our own watcher.
+      watcherKind = 'client';
+      connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*' }] }).catch(() => {
+        watcherKind = 'none';
+        void startServerWatcher();
+      });
     } else {
       await startServerWatcher();
     }

@@ -441,6 +441,19 @@ describe('trace over LSP in a multi-root workspace', () => {
   });
 });
 
+describe('an editor that never answers', () => {
+  it('does not hold the first index up: workspace/configuration and client/registerCapability go unanswered', async () => {
+    const root = writeWorkspace({ 'docs/reqs.md': '## REQ-1: One\n', 'src/a.ts': '// @implements REQ-1\n' });
+    // startServer fails if the first index does not finish within its wait.
+    const client = await startServer(root, { unanswered: ['workspace/configuration', 'client/registerCapability'] });
+    try {
+      assert.equal((await client.request('tandem/trace', { id: 'REQ-1' })).requirement.implementations, 1);
+    } finally {
+      await client.shutdown();
+    }
+  });
+});
+
 describe('the first index', () => {
   it('publishes no diagnostics from a partial index, and says it is indexing until done', async function () {
     this.timeout(30000);

@@ -69,6 +69,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra workspace folders (multi-root). */
   folders?: string[];
+  /** Server requests the client never answers (a slow or broken editor). */
+  unanswered?: string[];
   /** Wait for the first full index to finish (default true). */
   waitForIndex?: boolean;
   args?: string[];
@@ -81,6 +83,7 @@ export interface StartOptions {
 export async function startServer(root: string, options: StartOptions = {}): Promise<LspClient> {
   const client = new LspClient(serverBin, options.args ?? ['--stdio'], options.env);
   client.configuration = options.configuration;
+  for (const method of options.unanswered ?? []) client.unanswered.add(method);
   const folders = [root, ...(options.folders ?? [])];
   const indexed = client.waitFor(
     (m) => m.method === 'window/logMessage' && /^Indexed \d+ files/.test(m.params.message),

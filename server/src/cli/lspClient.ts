@@ -39,6 +39,8 @@ export class LspClient {
   /** What the client answers to `workspace/applyEdit`. */
   applyEditResponse: { applied: boolean; failureReason?: string } = { applied: true };
   configuration: unknown;
+  /** Server requests this client never answers (to play a slow or broken editor). */
+  readonly unanswered = new Set<string>();
   /** The result of `initialize`, once the caller has stored it. */
   initializeResult: any;
 
@@ -91,6 +93,7 @@ export class LspClient {
   }
 
   private answerServerRequest(message: Message): void {
+    if (this.unanswered.has(message.method!)) return;
     let result: unknown = null;
     switch (message.method) {
       case 'workspace/configuration':
