@@ -28,7 +28,21 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CoverageRequest, RequirementsRequest, TraceAtRequest, TraceDidChangeNotification, TraceRequest } from '../../protocol/trace';
 import { ServerInfoRequest, settingsSection } from '../../protocol/settings';
 import type { CodeActionProvider, CodeLensProvider, CommandHandler, DiagnosticSource, FileIndexer, ServerContext } from './context';
+import { CancelTestRunRequest, RunTestsRequest } from '../../protocol/testing';
+import { GenerationReportRequest } from '../../protocol/generation';
+import { generationCodeActions, generationCommands, generationReport } from './features/generation';
 import { settingsDiagnostics, settingsFilesWithProblems } from './features/settings';
+import { testabilityCodeActions, testabilityCommands, testabilityDiagnostics, testabilityIndexer } from './features/testability';
+import {
+  cancelTestRun,
+  disposeTestRuns,
+  runTestsRequest,
+  testFailureDiagnostics,
+  testRunsCodeLenses,
+  testRunsCommands,
+  testRunsIndexer,
+  testRunsOnSave,
+} from './features/testRuns';
 import {
   completion,
   coverage,
@@ -118,17 +132,20 @@ export function createServer(connection: Connection): void {
   };
 
   // ---- The wiring table ------------------------------------------------------------------------
-  // Every diagnostic source, code action and code lens provider, command and per-file index, in
-  // one place. Areas add their lines in their own block below.
-  const diagnosticSources: DiagnosticSource[] = [settingsDiagnostics(workspace), traceDiagnostics];
-  const codeActionProviders: CodeActionProvider[] = [traceCodeActions];
-  const codeLensProviders: CodeLensProvider[] = [traceCodeLenses];
-  const fileIndexers: FileIndexer[] = [];
-  /** Called after a document is saved (run-on-save and the like). */
-  const saveHooks: ((ctx: ServerContext, path: string) => void)[] = [];
+  // Every diagnostic source, code action and code lens provider, command, per-file index and
+  // request, in one place.
+  const diagnosticSources: DiagnosticSource[] = [settingsDiagnostics(workspace), traceDiagnostics, testabilityDiagnostics, testFailureDiagnostics];
+  const codeActionProviders: CodeActionProvider[] = [traceCodeActions, testabilityCodeActions, generationCodeActions];
+  const codeLensProviders: CodeLensProvider[] = [traceCodeLenses, testRunsCodeLenses];
+  const fileIndexers: FileIndexer[] = [testabilityIndexer, testRunsIndexer];
+  /** Called after a document is saved: run-on-save of the affected tests. */
+  const saveHooks: ((ctx: ServerContext, path: string) => void)[] = [testRunsOnSave];
   const commands: Record<string, CommandHandler> = {
     'tandem.showTrace': showTraceCommand,
     'tandem.reindex': () => reindex(),
+    ...testabilityCommands,
+    ...testRunsCommands,
+    ...generationCommands,
   };
   if (process.env.TANDEM_FAULT_INJECTION === '1') Object.assign(commands, faultInjectionCommands());
 
@@ -149,42 +166,12 @@ export function createServer(connection: Connection): void {
   connection.onCompletion((params) => completion(ctx, params));
   connection.onDocumentSymbol((params) => documentSymbols(ctx, params.textDocument.uri));
   connection.onWorkspaceSymbol((params) => workspaceSymbols(ctx, params));
+  connection.onRequest(RunTestsRequest.type, (params, token) => runTestsRequest(ctx, params, token, (params as { workDoneToken?: string }).workDoneToken));
+  connection.onRequest(CancelTestRunRequest.type, (params) => cancelTestRun(ctx, params));
+  connection.onRequest(GenerationReportRequest.type, (params) => generationReport(ctx, params));
+  // Test processes run in their own process groups: end them with the server.
+  process.once('exit', () => disposeTestRuns(ctx));
 
-  // --- testability ---
-  {
-    const testability = require('./features/testability') as typeof import('./features/testability');
-    diagnosticSources.push(testability.testabilityDiagnostics);
-    codeActionProviders.push(testability.testabilityCodeActions);
-    fileIndexers.push(testability.testabilityIndexer);
-    Object.assign(commands, testability.testabilityCommands);
-  }
-  // --- end testability ---
-
-  // --- testing ---
-  {
-    const testRuns = require('./features/testRuns') as typeof import('./features/testRuns');
-    const { RunTestsRequest, CancelTestRunRequest } = require('../../protocol/testing') as typeof import('../../protocol/testing');
-    diagnosticSources.push(testRuns.testFailureDiagnostics);
-    codeLensProviders.push(testRuns.testRunsCodeLenses);
-    fileIndexers.push(testRuns.testRunsIndexer);
-    saveHooks.push(testRuns.testRunsOnSave);
-    Object.assign(commands, testRuns.testRunsCommands);
-    connection.onRequest(RunTestsRequest.type, (params, token) => testRuns.runTestsRequest(ctx, params, token, (params as { workDoneToken?: string }).workDoneToken));
-    connection.onRequest(CancelTestRunRequest.type, (params) => testRuns.cancelTestRun(ctx, params));
-    // Test processes run in their own process groups: end them with the server.
-    process.once('exit', () => testRuns.disposeTestRuns(ctx));
-  }
-  // --- end testing ---
-
-  // --- generation ---
-  {
-    const generation = require('./features/generation') as typeof import('./features/generation');
-    const { GenerationReportRequest } = require('../../protocol/generation') as typeof import('../../protocol/generation');
-    codeActionProviders.push(generation.generationCodeActions);
-    Object.assign(commands, generation.generationCommands);
-    connection.onRequest(GenerationReportRequest.type, (params) => generation.generationReport(ctx, params));
-  }
-  // --- end generation ---
 
   for (const indexer of fileIndexers) {
     workspace.addListener({
