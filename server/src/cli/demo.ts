@@ -118,10 +118,11 @@ export async function runDemo(folder?: string): Promise<number> {
       for (const down of t.downstream) line(`  covered by      ${down.id} (${down.status})`);
     }
 
-    heading('Code actions offered at each diagnostic (textDocument/codeAction)');
+    heading('Code actions offered at each trace diagnostic (textDocument/codeAction)');
     let offered = 0;
     for (const [uri, list] of published) {
-      for (const d of list) {
+      // Testability findings and their fixes get their own section below.
+      for (const d of list.filter((diagnostic) => !diagnostic.data?.testability)) {
         const actions = await client.request('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
         for (const action of actions) {
           offered++;
