@@ -41,6 +41,7 @@ import {
   type TestingSettings,
 } from '../testing';
 import { findTests, matchDeclared, type DeclaredTest } from '../testing/locate';
+import { walkFiles } from '../testing/junit';
 import { matchesAny } from '../workspace/glob';
 
 const notifyDelayMs = 100;
@@ -676,24 +677,9 @@ export function configuredReports(ctx: ServerContext, folder: string): string[] 
     const fixed: string[] = [];
     while (parts.length > 1 && !/[*?[{]/.test(parts[0])) fixed.push(parts.shift()!);
     const start = path.join(folder, ...fixed);
-    const queue = [start];
-    let seen = 0;
-    while (queue.length > 0 && seen < maxReportSearch) {
-      const dir = queue.shift()!;
-      let entries: fs.Dirent[];
-      try {
-        entries = fs.readdirSync(dir, { withFileTypes: true });
-      } catch {
-        continue;
-      }
-      for (const entry of entries) {
-        seen++;
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) {
-          if (entry.name !== 'node_modules' && entry.name !== '.git') queue.push(full);
-        } else if (entry.isFile() && entry.name.endsWith('.xml') && matchesAny(path.relative(folder, full).split(path.sep).join('/'), [glob])) found.add(full);
-      }
-    }
+    walkFiles([start], (name) => name === 'node_modules' || name === '.git', maxReportSearch, (file) => {
+      if (file.endsWith('.xml') && matchesAny(path.relative(folder, file).split(path.sep).join('/'), [glob])) found.add(file);
+    });
   }
   return [...found].sort();
 }

@@ -245,11 +245,15 @@ export function loadJUnitResults(files: string[], options: { roots?: string[]; w
 const skippedFolders = new Set(['node_modules', '.git', 'target', 'build', 'dist', 'out', '.venv', 'venv', '__pycache__', '.tandem', 'vendor']);
 const maxListedFiles = 100000;
 
-/** The files under `roots`, breadth first, without dependency and build folders, at most 100,000. */
-function listFiles(roots: string[]): string[] {
-  const files: string[] = [];
+/**
+ * Walks folders breadth first, calling `visit` with every file, and never entering the folders
+ * `skipFolder` names. Stops after `maxEntries` directory entries, so a huge tree costs a bounded
+ * time. Unreadable folders are passed over.
+ */
+export function walkFiles(roots: string[], skipFolder: (name: string) => boolean, maxEntries: number, visit: (file: string) => void): void {
   const queue = [...roots];
-  while (queue.length > 0 && files.length < maxListedFiles) {
+  let seen = 0;
+  while (queue.length > 0 && seen < maxEntries) {
     const dir = queue.shift()!;
     let entries: fs.Dirent[];
     try {
@@ -258,10 +262,18 @@ function listFiles(roots: string[]): string[] {
       continue;
     }
     for (const entry of entries) {
+      seen++;
+      const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (!skippedFolders.has(entry.name)) queue.push(path.join(dir, entry.name));
-      } else if (entry.isFile()) files.push(path.join(dir, entry.name));
+        if (!skipFolder(entry.name)) queue.push(full);
+      } else if (entry.isFile()) visit(full);
     }
   }
+}
+
+/** The files under `roots`, breadth first, without dependency and build folders. */
+function listFiles(roots: string[]): string[] {
+  const files: string[] = [];
+  walkFiles(roots, (name) => skippedFolders.has(name), maxListedFiles, (file) => files.push(file));
   return files;
 }
