@@ -69,19 +69,29 @@ export class IgnoreRules {
   ignores(filePath: string, isDirectory = false): boolean {
     const rel = relativePath(this.folder, filePath);
     if (rel === '' || rel.startsWith('..')) return false;
-    if (matchesAny(isDirectory ? `${rel}/` : rel, this.exclude)) return true;
+    return this.ignoresRelative(rel, isDirectory);
+  }
+
+  /**
+   * The same answer for a path already relative to the folder (with `/` separators), which the
+   * walk knows without asking `path.relative` for each of thousands of files.
+   */
+  ignoresRelative(rel: string, isDirectory = false): boolean {
+    if (this.exclude.length > 0 && matchesAny(isDirectory ? `${rel}/` : rel, this.exclude)) return true;
     // Every .gitignore from the folder root down to the file's own folder may speak.
-    const parts = rel.split('/');
     let dir = this.folder;
-    for (let i = 0; i < parts.length; i++) {
+    let from = 0;
+    for (;;) {
       const scope = this.scope(dir);
       if (scope) {
-        const below = parts.slice(i).join('/') + (isDirectory ? '/' : '');
+        const below = (from === 0 ? rel : rel.slice(from)) + (isDirectory ? '/' : '');
         if (scope.rules.ignores(below)) return true;
       }
-      dir = path.join(dir, parts[i]);
+      const slash = rel.indexOf('/', from);
+      if (slash === -1) return false;
+      dir = path.join(dir, rel.slice(from, slash));
+      from = slash + 1;
     }
-    return false;
   }
 }
 
@@ -91,10 +101,11 @@ export class IgnoreRules {
  */
 export function discoverFiles(rules: IgnoreRules, shouldStop: () => boolean = () => false): string[] {
   const files: string[] = [];
-  const pending = [rules.folder];
+  // Folders to visit, with their path relative to the workspace folder ('' for the folder itself).
+  const pending: [string, string][] = [[rules.folder, '']];
   while (pending.length > 0) {
     if (shouldStop()) break;
-    const dir = pending.pop()!;
+    const [dir, relDir] = pending.pop()!;
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -102,13 +113,14 @@ export function discoverFiles(rules: IgnoreRules, shouldStop: () => boolean = ()
       continue;
     }
     for (const entry of entries) {
-      const full = path.join(dir, entry.name);
+      const name = entry.name;
+      const rel = relDir === '' ? name : `${relDir}/${name}`;
       if (entry.isDirectory()) {
-        if (entry.name === '.git' || rules.ignores(full, true)) continue;
-        pending.push(full);
+        if (name === '.git' || rules.ignoresRelative(rel, true)) continue;
+        pending.push([path.join(dir, name), rel]);
       } else if (entry.isFile()) {
-        if (hasBinaryExtension(entry.name) || rules.ignores(full)) continue;
-        files.push(full);
+        if (hasBinaryExtension(name) || rules.ignoresRelative(rel)) continue;
+        files.push(path.join(dir, name));
       }
     }
   }
@@ -119,23 +131,52 @@ export type ReadResult =
   | { ok: true; text: string }
   | { ok: false; reason: 'missing' | 'binary' | 'too-large' | 'unreadable'; detail: string };
 
-/** Reads a file as UTF-8 text unless it is missing, binary or larger than `maxBytes`. */
+/**
+ * Reads a file as UTF-8 text unless it is missing, binary or larger than `maxBytes`. One open, one
+ * `fstat` and one read: a full index reads thousands of files, and each extra system call shows.
+ */
 export function readTextFile(filePath: string, maxBytes: number): ReadResult {
   let buffer: Buffer;
+  let fd: number | undefined;
   try {
-    const stat = fs.statSync(filePath);
+    fd = fs.openSync(filePath, 'r');
+    const stat = fs.fstatSync(fd);
     if (!stat.isFile()) return { ok: false, reason: 'missing', detail: `${filePath} is not a file` };
     if (stat.size > maxBytes) {
       return { ok: false, reason: 'too-large', detail: `${filePath} has ${stat.size} bytes, over the limit of ${maxBytes} (setting maxFileSize)` };
     }
-    buffer = fs.readFileSync(filePath);
+    buffer = readAll(fd, stat.size, maxBytes);
+    if (buffer.length > maxBytes) {
+      return { ok: false, reason: 'too-large', detail: `${filePath} has over ${maxBytes} bytes (setting maxFileSize)` };
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: false, reason: 'missing', detail: `${filePath} does not exist` };
+    if (code === 'EISDIR') return { ok: false, reason: 'missing', detail: `${filePath} is not a file` };
     return { ok: false, reason: 'unreadable', detail: `${filePath} could not be read: ${(error as Error).message}` };
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
   if (looksBinary(buffer)) return { ok: false, reason: 'binary', detail: `${filePath} looks binary (it has NUL bytes)` };
   return { ok: true, text: buffer.toString('utf8') };
+}
+
+/** Reads from an open file until its end (it may have grown since `fstat`), never past `maxBytes` + 1. */
+function readAll(fd: number, expected: number, maxBytes: number): Buffer {
+  let buffer = Buffer.allocUnsafe(Math.min(expected, maxBytes) + 1);
+  let filled = 0;
+  for (;;) {
+    const read = fs.readSync(fd, buffer, filled, buffer.length - filled, filled);
+    if (read === 0) break;
+    filled += read;
+    if (filled > maxBytes) break;
+    if (filled === buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, maxBytes + 1));
+      buffer.copy(grown, 0, 0, filled);
+      buffer = grown;
+    }
+  }
+  return buffer.subarray(0, filled);
 }
 
 /** A NUL byte in the first 8 KiB marks a binary file, as git decides. */

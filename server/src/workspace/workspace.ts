@@ -71,6 +71,9 @@ export class Workspace {
   private readonly indexed = new Map<string, FileRole>();
   /** Doorstop documents by their folder. */
   private readonly doorstop = new Map<string, DoorstopDocument>();
+  /** Counts changes of `doorstop`, which the cached ID pattern depends on. */
+  private doorstopVersion = 0;
+  private idPatternCache: { configured: string; doorstop: number; pattern: string } | undefined;
   private readonly listeners: IndexListener[] = [];
   /** Files too large or binary: logged once each. */
   private readonly skipped = new Set<string>();
@@ -201,8 +204,7 @@ export class Workspace {
     return !folder.rules.ignores(filePath);
   }
 
-  roleOf(filePath: string): FileRole {
-    const folder = this.folderOf(filePath);
+  roleOf(filePath: string, folder = this.folderOf(filePath)): FileRole {
     const settings = folder?.settings ?? this.settings();
     const rel = folder ? relativePath(folder.path, filePath) : path.basename(filePath);
     return fileRole(rel, settings.trace, this.doorstopDocumentOf(filePath) !== undefined);
@@ -214,9 +216,12 @@ export class Workspace {
    */
   private idPattern(configured: string): string {
     if (this.doorstop.size === 0) return configured;
+    if (this.idPatternCache?.configured === configured && this.idPatternCache.doorstop === this.doorstopVersion) return this.idPatternCache.pattern;
     const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const uids = [...new Set([...this.doorstop.values()].map((document) => `${escape(document.prefix)}${escape(document.sep)}\\d+`))];
-    return `${configured}|${uids.join('|')}`;
+    const pattern = `${configured}|${uids.join('|')}`;
+    this.idPatternCache = { configured, doorstop: this.doorstopVersion, pattern };
+    return pattern;
   }
 
   private doorstopDocumentOf(filePath: string): DoorstopDocument | undefined {
@@ -226,11 +231,15 @@ export class Workspace {
 
   // ---- indexing ------------------------------------------------------------------------------
 
-  /** Indexes one file from the given text (an overlay) or from disk; removes it when unreadable. */
-  private indexFile(filePath: string, text?: string): void {
+  /**
+   * Indexes one file from the given text (an overlay) or from disk; removes it when unreadable.
+   * A full index passes the file's folder, which it knows, to spare a lookup per file.
+   */
+  private indexFile(filePath: string, text?: string, folder = this.folderOf(filePath)): void {
+    const settings = folder?.settings ?? this.settings();
     let content = text;
     if (content === undefined) {
-      const read: ReadResult = readTextFile(filePath, this.settings(filePath).maxFileSize);
+      const read: ReadResult = readTextFile(filePath, settings.maxFileSize);
       if (!read.ok) {
         if (read.reason !== 'missing' && !this.skipped.has(filePath)) {
           this.skipped.add(filePath);
@@ -241,8 +250,7 @@ export class Workspace {
       }
       content = read.text;
     }
-    const role = this.roleOf(filePath);
-    const settings = this.settings(filePath);
+    const role = this.roleOf(filePath, folder);
     try {
       const facts = extractFacts(filePath, content, {
         idPattern: this.idPattern(settings.trace.idPattern),
@@ -297,7 +305,9 @@ export class Workspace {
       if (parsed.document) this.doorstop.set(dir, parsed.document);
       else this.doorstop.delete(dir);
     }
-    return before !== JSON.stringify(this.doorstop.get(dir) ?? null);
+    const changed = before !== JSON.stringify(this.doorstop.get(dir) ?? null);
+    if (changed) this.doorstopVersion++;
+    return changed;
   }
 
   /**
@@ -309,8 +319,12 @@ export class Workspace {
     this.indexing = true;
     try {
       const discovered: string[] = [];
+      const folderOfFile: WorkspaceFolder[] = [];
       for (const folder of this.folderList) {
-        discovered.push(...discoverFiles(folder.rules, () => progress?.cancelled() ?? false));
+        for (const file of discoverFiles(folder.rules, () => progress?.cancelled() ?? false)) {
+          discovered.push(file);
+          folderOfFile.push(folder);
+        }
       }
       this.loadDoorstopConfigs(discovered);
       const keep = new Set(discovered);
@@ -319,7 +333,9 @@ export class Workspace {
       for (let i = 0; i < discovered.length; i++) {
         const file = discovered[i];
         const overlay = this.overlays.get(file);
-        this.indexFile(file, overlay?.text);
+        // A nested folder's files were also found by the walk of the folder around it: the innermost wins.
+        const folder = this.folderList.length === 1 ? folderOfFile[i] : this.folderOf(file);
+        this.indexFile(file, overlay?.text, folder);
         if ((i + 1) % indexChunk === 0) {
           progress?.report(`${i + 1} of ${discovered.length} files`, Math.round(((i + 1) * 100) / discovered.length));
           await new Promise((resolve) => setImmediate(resolve));
