@@ -158,6 +158,13 @@ export class TraceGraph {
     const old = this.factsByFile.get(facts.path);
     if (old && sameFacts(old, facts)) return;
     this.settleUnknownTargets();
+    if (!this.answered && !old) {
+      // A cold build: nothing is cached yet, so there is nothing to find out about what changed.
+      this.factsByFile.set(facts.path, facts);
+      this.addContribution(facts, undefined);
+      this.invalidate(noIds, facts.path);
+      return;
+    }
     const touched = new Set<string>();
     if (old) this.removeContribution(old, touched);
     this.factsByFile.set(facts.path, facts);
@@ -209,25 +216,29 @@ export class TraceGraph {
     return { ids, files };
   }
 
-  private addContribution(facts: FileFacts, touched: Set<string>): void {
+  /** Adds a file's items and tags; `touched` collects the IDs concerned, when the caller needs them. */
+  private addContribution(facts: FileFacts, touched: Set<string> | undefined): void {
     const fileItems: Item[] = [];
     for (const def of facts.requirements) fileItems.push(itemOfDef(def));
     for (const tag of facts.tags) {
       if (tag.kind === 'oft') fileItems.push(itemOfOftTag(tag));
       else {
         push(this.tagsByTarget, tag.target, tag);
-        touched.add(tag.target);
+        touched?.add(tag.target);
       }
     }
     for (const item of fileItems) {
       push(this.items, item.id, item);
-      touched.add(item.id);
+      touched?.add(item.id);
       this.addNameKey(item.id);
-      if (!item.oft && item.def) this.prefixes.set(idPrefix(item.id), (this.prefixes.get(idPrefix(item.id)) ?? 0) + 1);
+      if (!item.oft && item.def) {
+        const prefix = idPrefix(item.id);
+        this.prefixes.set(prefix, (this.prefixes.get(prefix) ?? 0) + 1);
+      }
       for (const link of item.covers) {
         push(this.coveredBy, link.target, item);
         this.countLinkTarget(link.target, 1);
-        touched.add(link.target);
+        touched?.add(link.target);
       }
     }
     this.itemsByFile.set(facts.path, fileItems);
@@ -280,7 +291,7 @@ export class TraceGraph {
    * Drops cached answers for the touched IDs, the other revisions of OpenFastTrace IDs, the items
    * that cover them (their link status may change), and everything upstream (deep coverage).
    */
-  private invalidate(touched: Set<string>, changedFile: string | undefined): void {
+  private invalidate(touched: ReadonlySet<string>, changedFile: string | undefined): void {
     this.versionCounter++;
     if (changedFile) {
       this.changedFiles.add(changedFile);
@@ -427,21 +438,27 @@ export class TraceGraph {
     }
 
     // Comment tags and test titles; a test named twice (a tag and its title) counts once.
+    const tags = this.tagsByTarget.get(id);
     let seenTests: Set<string> | undefined;
-    for (const tag of this.tagsByTarget.get(id) ?? []) {
-      const link: RawLink = { kind: tag.kind, path: tag.path, span: tag.span, artifactType: tag.artifactType, tag };
-      if (tag.testName !== undefined) link.testName = tag.testName;
-      if (tag.kind === 'implements') {
-        implementations.push(link);
-        continue;
+    if (tags) {
+      for (const tag of tags) {
+        const link: RawLink = { kind: tag.kind, path: tag.path, span: tag.span, artifactType: tag.artifactType, tag };
+        if (tag.testName !== undefined) link.testName = tag.testName;
+        if (tag.kind === 'implements') {
+          implementations.push(link);
+          continue;
+        }
+        if (tag.testName !== undefined) {
+          // Few tests name one ID, so a scan; a set once there are many.
+          if (seenTests) {
+            const key = `${tag.path}\u0000${tag.testName}`;
+            if (seenTests.has(key)) continue;
+            seenTests.add(key);
+          } else if (hasTest(tests, tag.path, tag.testName)) continue;
+          else if (tests.length >= 32) seenTests = new Set(tests.filter((t) => t.testName !== undefined).map((t) => `${t.path}\u0000${t.testName}`).concat(`${tag.path}\u0000${tag.testName}`));
+        }
+        tests.push(link);
       }
-      if (tag.testName !== undefined) {
-        const key = `${tag.path}\u0000${tag.testName}`;
-        seenTests ??= new Set();
-        if (seenTests.has(key)) continue;
-        seenTests.add(key);
-      }
-      tests.push(link);
     }
 
     if (first?.oft) {
@@ -497,7 +514,7 @@ export class TraceGraph {
       implemented = needs.filter((t) => !isTestArtifactType(t)).every((t) => implTypes.has(t));
       if (first.tag) this.addTagResult(first.tag, results);
       // Outgoing links of this item.
-      if (!first.rejected) for (const item of items) defects.push(...this.outgoingDefects(item));
+      if (!first.rejected) for (const item of items) this.outgoingDefects(item, defects);
       if (!first.rejected && deep !== 'covered') {
         const missing = needs.filter((type) => !deepTypes.has(type));
         defects.push({
@@ -527,12 +544,16 @@ export class TraceGraph {
     }
     for (const link of tests) this.addLinkResult(link, results);
     if (first) {
-      for (const item of items) defects.push(...this.outgoingDefects(item));
+      for (const item of items) this.outgoingDefects(item, defects);
     }
     // `Needs:` on a plain requirement says which of implementation and test it asks for; both by default.
     const needs = first?.needs ?? [];
-    const needsImplementation = needs.length === 0 || needs.some((t) => !isTestArtifactType(t));
-    const needsTest = needs.length === 0 || needs.some((t) => isTestArtifactType(t));
+    let needsImplementation = needs.length === 0;
+    let needsTest = needs.length === 0;
+    for (const type of needs) {
+      if (isTestArtifactType(type)) needsTest = true;
+      else needsImplementation = true;
+    }
     let status: RequirementStatus =
       needsImplementation && implementations.length === 0 ? 'unimplemented' : needsTest && tests.length === 0 ? 'untested' : 'covered';
     if (status === 'covered') status = applyResults(status, results);
@@ -558,8 +579,7 @@ export class TraceGraph {
   }
 
   /** Defects of the links an item writes: orphaned, outdated, predated, ambiguous, unwanted, suspect. */
-  private outgoingDefects(item: Item): RawDefect[] {
-    const defects: RawDefect[] = [];
+  private outgoingDefects(item: Item, defects: RawDefect[]): void {
     for (const link of item.covers) {
       const targets = this.items.get(link.target);
       const where = { path: item.path, span: link.span, relatedId: link.target };
@@ -593,7 +613,6 @@ export class TraceGraph {
         defects.push({ kind: 'suspect', message: `${link.target} changed since this link was reviewed; review ${item.id} and clear the link.`, ...where, relatedId: link.target });
       }
     }
-    return defects;
   }
 
   /** Link targets that name another revision of this OpenFastTrace ID (and match no item exactly). */
@@ -1096,6 +1115,15 @@ const statusRank: Record<RequirementStatus, number> = { unimplemented: 0, untest
 function defectCode(kind: Defect['kind']): string {
   return kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
+
+/** Whether a test of that file and name is among the links already (a few per ID, so a scan). */
+function hasTest(tests: RawLink[], path: string, testName: string): boolean {
+  for (const link of tests) if (link.testName === testName && link.path === path) return true;
+  return false;
+}
+
+/** An empty set of IDs, for changes that need none. */
+const noIds: ReadonlySet<string> = new Set<string>();
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);

@@ -64,5 +64,13 @@ export function idPrefix(id: string): string {
 
 /** True when the text of a test's title or a tag is likely an artifact-type name for tests. */
 export function isTestArtifactType(type: string): boolean {
-  return /test/i.test(type);
+  let answer = testTypes.get(type);
+  if (answer === undefined) {
+    answer = /test/i.test(type);
+    // Artifact types are few (impl, utest, dsn, …); the cap only guards against odd input.
+    if (testTypes.size < 1000) testTypes.set(type, answer);
+  }
+  return answer;
 }
+
+const testTypes = new Map<string, boolean>();
