@@ -25,6 +25,13 @@ export function hasBinaryExtension(filePath: string): boolean {
 
 /** Relative path with `/` separators, for globs and .gitignore rules. */
 export function relativePath(folder: string, filePath: string): string {
+  // Most paths asked about lie below the folder: cut the prefix instead of asking path.relative.
+  if (filePath.length > folder.length + 1 && filePath.startsWith(folder) && filePath[folder.length] === path.sep && !folder.endsWith(path.sep)) {
+    const rel = filePath.slice(folder.length + 1);
+    if (!rel.includes(`${path.sep}..`) && !rel.startsWith('..') && !rel.includes(`${path.sep}.${path.sep}`) && !rel.includes(path.sep + path.sep)) {
+      return path.sep === '/' ? rel : rel.split(path.sep).join('/');
+    }
+  }
   return path.relative(folder, filePath).split(path.sep).join('/');
 }
 

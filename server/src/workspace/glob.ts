@@ -74,10 +74,21 @@ export function globToRegExp(glob: string): RegExp {
   return regex;
 }
 
+/**
+ * One expression for a whole list of globs, cached per list: settings replace their lists, never
+ * change them in place, and its length guards against that anyway.
+ */
+const combined = new WeakMap<readonly string[], { length: number; regex: RegExp }>();
+
 /** True when the relative path matches any of the globs. */
 export function matchesAny(relativePath: string, globs: readonly string[]): boolean {
-  for (const glob of globs) {
-    if (globToRegExp(glob).test(relativePath)) return true;
+  if (globs.length === 0) return false;
+  if (globs.length === 1) return globToRegExp(globs[0]).test(relativePath);
+  // A list is matched with one expression: a full index asks this for every file.
+  let entry = combined.get(globs);
+  if (!entry || entry.length !== globs.length) {
+    entry = { length: globs.length, regex: new RegExp(globs.map((glob) => `(?:${globToRegExp(glob).source})`).join('|')) };
+    combined.set(globs, entry);
   }
-  return false;
+  return entry.regex.test(relativePath);
 }
