@@ -37,6 +37,18 @@ function timeRipgrep(dir: string): number | undefined {
   return median(times);
 }
 
+/** The Node floor (bench/trace-floor.ts) in fresh processes, median of three. */
+function nodeFloor(dir: string): { ms: number; matches: number } {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const result = spawnSync(process.execPath, [path.join(repoRoot, 'out', 'bench', 'trace-floor.js'), dir], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`the floor child failed: ${result.stderr}`);
+    samples.push(JSON.parse(result.stdout));
+  }
+  samples.sort((a, b) => a.ms - b.ms);
+  return samples[Math.floor(samples.length / 2)];
+}
+
 function coldIndex(dir: string): { ms: number; peakRssMb: number; files: number; requirements: number } {
   const samples = [];
   for (let i = 0; i < runs; i++) {
@@ -103,6 +115,7 @@ export async function benchTrace(): Promise<BenchRow[]> {
   // Both peers read the same files from a warm page cache.
   timeRipgrep(dir);
   const rg = timeRipgrep(dir);
+  const floor = nodeFloor(dir);
   const cold = coldIndex(dir);
   const latency = await editLatency(dir);
   const start = await startUp(dir);
@@ -114,9 +127,11 @@ export async function benchTrace(): Promise<BenchRow[]> {
   if (rg !== undefined) {
     rows.push({ name: 'ripgrep, same files and tags', value: rg, unit: 'ms', note: 'rg --no-ignore --count-matches with the tag patterns' });
     rows.push({ name: 'full index / ripgrep', value: cold.ms / rg, unit: '×', note: 'target ≤ 3×' });
+    rows.push({ name: 'Node floor / ripgrep', value: floor.ms / rg, unit: '×', note: `walk, read and rg's expressions in a fresh Node process, nothing kept: ${floor.ms.toFixed(0)} ms, ${floor.matches} matches` });
   } else {
     rows.push({ name: 'ripgrep', value: NaN, unit: '', note: 'rg not found: install Debian ripgrep for this ratio' });
   }
+  rows.push({ name: 'full index / Node floor', value: cold.ms / floor.ms, unit: '×', note: 'what the index does beyond reading the files and finding the tags' });
   rows.push({ name: 'full index inside the server', value: latency.indexMs, unit: 'ms', note: 'from the server log line' });
   rows.push({ name: 'didChange → updated trace p50', value: latency.p50, unit: 'ms', note: 'round trip of a change and tandem/trace, 300 edits' });
   rows.push({ name: 'didChange → updated trace p95', value: latency.p95, unit: 'ms', note: 'target ≤ 10 ms' });
