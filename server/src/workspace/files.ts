@@ -139,51 +139,30 @@ export type ReadResult =
   | { ok: false; reason: 'missing' | 'binary' | 'too-large' | 'unreadable'; detail: string };
 
 /**
- * Reads a file as UTF-8 text unless it is missing, binary or larger than `maxBytes`. One open, one
- * `fstat` and one read: a full index reads thousands of files, and each extra system call shows.
+ * Reads a file as UTF-8 text unless it is missing, binary or larger than `maxBytes`. `readFileSync`
+ * with an encoding opens, reads and decodes in one call into the runtime, which a full index of
+ * thousands of files notices; the size is checked first so a huge file is never read.
  */
 export function readTextFile(filePath: string, maxBytes: number): ReadResult {
-  let buffer: Buffer;
-  let fd: number | undefined;
+  let text: string;
   try {
-    fd = fs.openSync(filePath, 'r');
-    const stat = fs.fstatSync(fd);
+    const stat = fs.statSync(filePath, { throwIfNoEntry: false });
+    if (!stat) return { ok: false, reason: 'missing', detail: `${filePath} does not exist` };
     if (!stat.isFile()) return { ok: false, reason: 'missing', detail: `${filePath} is not a file` };
     if (stat.size > maxBytes) {
       return { ok: false, reason: 'too-large', detail: `${filePath} has ${stat.size} bytes, over the limit of ${maxBytes} (setting maxFileSize)` };
     }
-    buffer = readAll(fd, stat.size, maxBytes);
-    if (buffer.length > maxBytes) {
-      return { ok: false, reason: 'too-large', detail: `${filePath} has over ${maxBytes} bytes (setting maxFileSize)` };
-    }
+    text = fs.readFileSync(filePath, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: false, reason: 'missing', detail: `${filePath} does not exist` };
     if (code === 'EISDIR') return { ok: false, reason: 'missing', detail: `${filePath} is not a file` };
     return { ok: false, reason: 'unreadable', detail: `${filePath} could not be read: ${(error as Error).message}` };
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
-  if (looksBinary(buffer)) return { ok: false, reason: 'binary', detail: `${filePath} looks binary (it has NUL bytes)` };
-  return { ok: true, text: buffer.toString('utf8') };
-}
-
-/** Reads from an open file until its end (it may have grown since `fstat`), never past `maxBytes` + 1. */
-function readAll(fd: number, expected: number, maxBytes: number): Buffer {
-  let buffer = Buffer.allocUnsafe(Math.min(expected, maxBytes) + 1);
-  let filled = 0;
-  for (;;) {
-    const read = fs.readSync(fd, buffer, filled, buffer.length - filled, filled);
-    if (read === 0) break;
-    filled += read;
-    if (filled > maxBytes) break;
-    if (filled === buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, maxBytes + 1));
-      buffer.copy(grown, 0, 0, filled);
-      buffer = grown;
-    }
-  }
-  return buffer.subarray(0, filled);
+  // NUL decodes to U+0000, so the text answers "a NUL near the start?" as the bytes would.
+  const nul = text.indexOf('\u0000');
+  if (nul !== -1 && nul < 8192) return { ok: false, reason: 'binary', detail: `${filePath} looks binary (it has NUL bytes)` };
+  return { ok: true, text };
 }
 
 /** A NUL byte in the first 8 KiB marks a binary file, as git decides. */
