@@ -3,6 +3,7 @@
  * line looks like (to bind a tag to the symbol that follows it), and how tests are written.
  * Languages are grouped by family; a family shares comment and string rules.
  */
+import { isSpace } from './tags-lines';
 
 /** How strings are written, which decides how the scanner skips them. */
 export type StringStyle =
@@ -32,6 +33,8 @@ export interface LanguageSyntax {
   verbatim?: 'csharp' | 'cpp';
   /** Recognises a declaration on one line; group 1 (or the first defined group) is the name. */
   declaration: RegExp;
+  /** A cheap test of a line, false when `declaration` cannot match it; run before the regex. */
+  declarationHint?: (line: string) => boolean;
   /** The language's test-calls take a title as first argument: `it('…')`, `t.Run("…")`, `@DisplayName("…")`. */
   testTitleCall?: RegExp;
   /** Ruby's RSpec calls take their title without parentheses. */
@@ -41,8 +44,31 @@ export interface LanguageSyntax {
 const cDeclaration =
   /^\s*(?:(?:public|private|protected|internal|static|final|abstract|virtual|override|async|sealed|extern|inline|const|constexpr|unsafe|open|suspend|data|partial|readonly|export|default|synchronized)\s+)*(?:class|interface|enum|struct|record|object|trait|fun|func|fn|def|function)\s+`?([A-Za-z_$][\w$]*)|^\s*(?:(?:public|private|protected|internal|static|final|abstract|virtual|override|async|sealed|extern|inline|const|constexpr|unsafe|synchronized)\s+)*[\w$<>[\],.*&:\s]*?\b([A-Za-z_$][\w$]*)\s*\([^)]*\)?\s*(?:const\s*)?(?:throws\s+[\w.,\s]+)?(?:\{.*|=>.*|:.*)?$/;
 
+const jsTestTitleCall = /(?:^|[^\w$.])(?:describe|context|suite|it|test|specify|bench)(?:\.(?:only|skip|todo|concurrent|failing|sequential))?\s*\(\s*$/;
+
 const jsDeclaration =
   /^\s*(?:export\s+)?(?:default\s+)?(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\*?|class|interface|enum|type|namespace)\s+([A-Za-z_$][\w$]*)|^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)|^\s*(?:(?:public|private|protected|static|readonly|async|override|get|set)\s+)*\*?([A-Za-z_$][\w$]*)\s*(?:<[^>]*>)?\s*\([^)]*\)?\s*(?::[^={]*)?\{?\s*$/;
+
+/** The words that start the first two alternatives of `jsDeclaration` (each followed by white space or `*`). */
+const jsDeclarationStarts = new Set(['export', 'default', 'declare', 'abstract', 'async', 'function', 'class', 'interface', 'enum', 'type', 'namespace', 'const', 'let', 'var']);
+
+/**
+ * False when `jsDeclaration` cannot match `line`. Its third alternative needs a `(` and then, for
+ * the last `(` of the line, either no `)` after it or no `=` after that `)` (what may follow the
+ * parameters, `: Type {`, holds no `=`); the first two start with one of `jsDeclarationStarts`.
+ */
+function jsDeclarationHint(line: string): boolean {
+  const open = line.lastIndexOf('(');
+  if (open !== -1) {
+    const close = line.indexOf(')', open);
+    if (close === -1 || line.lastIndexOf('=') < close) return true;
+  }
+  let start = 0;
+  while (start < line.length && isSpace(line.charCodeAt(start))) start++;
+  let end = start;
+  for (let c = line.charCodeAt(end); (c >= 97 && c <= 122) || (c >= 65 && c <= 90); c = line.charCodeAt(++end));
+  return end > start && jsDeclarationStarts.has(line.slice(start, end));
+}
 
 const jsKeywords = new Set(['if', 'for', 'while', 'switch', 'catch', 'return', 'function', 'typeof', 'await', 'new', 'do', 'else']);
 
@@ -53,7 +79,8 @@ export const languages: Record<string, LanguageSyntax> = {
     blockComments: [['/*', '*/']],
     strings: 'js',
     declaration: jsDeclaration,
-    testTitleCall: /(?:^|[^\w$.])(?:describe|context|suite|it|test|specify|bench)(?:\.(?:only|skip|todo|concurrent|failing|sequential))?\s*\(\s*$/,
+    declarationHint: jsDeclarationHint,
+    testTitleCall: jsTestTitleCall,
   },
   python: {
     family: 'python',
