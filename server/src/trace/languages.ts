@@ -37,6 +37,8 @@ export interface LanguageSyntax {
   declarationHint?: (line: string) => boolean;
   /** The language's test-calls take a title as first argument: `it('…')`, `t.Run("…")`, `@DisplayName("…")`. */
   testTitleCall?: RegExp;
+  /** A cheap test of the text `[from, to)`, false when `testTitleCall` cannot match it; run before the regex. */
+  testTitleHint?: (text: string, from: number, to: number) => boolean;
   /** Ruby's RSpec calls take their title without parentheses. */
   bareTestCalls?: boolean;
 }
@@ -70,6 +72,22 @@ function jsDeclarationHint(line: string): boolean {
   return end > start && jsDeclarationStarts.has(line.slice(start, end));
 }
 
+/** The last letters of the callees `jsTestTitleCall` names (`describe`, `it.only`, …). */
+const jsTestCallEnds = new Set('ethypogl'.split('').map((c) => c.charCodeAt(0)));
+
+/**
+ * False when `jsTestTitleCall` cannot match `text[from, to)`: it ends with a callee's last letter, a
+ * `(` and white space.
+ */
+function jsTestTitleHint(text: string, from: number, to: number): boolean {
+  let at = to - 1;
+  while (at >= from && isSpace(text.charCodeAt(at))) at--;
+  if (at < from || text.charCodeAt(at) !== 40) return false;
+  at--;
+  while (at >= from && isSpace(text.charCodeAt(at))) at--;
+  return at >= from && jsTestCallEnds.has(text.charCodeAt(at));
+}
+
 const jsKeywords = new Set(['if', 'for', 'while', 'switch', 'catch', 'return', 'function', 'typeof', 'await', 'new', 'do', 'else']);
 
 export const languages: Record<string, LanguageSyntax> = {
@@ -81,6 +99,7 @@ export const languages: Record<string, LanguageSyntax> = {
     declaration: jsDeclaration,
     declarationHint: jsDeclarationHint,
     testTitleCall: jsTestTitleCall,
+    testTitleHint: jsTestTitleHint,
   },
   python: {
     family: 'python',
