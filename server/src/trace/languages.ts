@@ -51,25 +51,25 @@ const jsTestTitleCall = /(?:^|[^\w$.])(?:describe|context|suite|it|test|specify|
 const jsDeclaration =
   /^\s*(?:export\s+)?(?:default\s+)?(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\*?|class|interface|enum|type|namespace)\s+([A-Za-z_$][\w$]*)|^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)|^\s*(?:(?:public|private|protected|static|readonly|async|override|get|set)\s+)*\*?([A-Za-z_$][\w$]*)\s*(?:<[^>]*>)?\s*\([^)]*\)?\s*(?::[^={]*)?\{?\s*$/;
 
-/** The words that start the first two alternatives of `jsDeclaration` (each followed by white space or `*`). */
-const jsDeclarationStarts = new Set(['export', 'default', 'declare', 'abstract', 'async', 'function', 'class', 'interface', 'enum', 'type', 'namespace', 'const', 'let', 'var']);
+/** The first two alternatives of `jsDeclaration` start with one of these words (and white space or `*`). */
+const jsDeclarationStart = /^\s*(?:export|default|declare|abstract|async|function|class|interface|enum|type|namespace|const|let|var)(?![A-Za-z])/;
 
 /**
- * False when `jsDeclaration` cannot match `line`. Its third alternative needs a `(` and then, for
- * the last `(` of the line, either no `)` after it or no `=` after that `)` (what may follow the
- * parameters, `: Type {`, holds no `=`); the first two start with one of `jsDeclarationStarts`.
+ * False when `jsDeclaration` cannot match `line`. The first two alternatives start with a keyword;
+ * the third needs a `(` and then, for the last `(` of the line, either no `)` after it or no `=`
+ * after the first such `)` (what may follow the parameters, `: Type {`, holds no `=`).
  */
 function jsDeclarationHint(line: string): boolean {
-  const open = line.lastIndexOf('(');
-  if (open !== -1) {
-    const close = line.indexOf(')', open);
-    if (close === -1 || line.lastIndexOf('=') < close) return true;
+  if (jsDeclarationStart.test(line)) return true;
+  let equals = false;
+  let closeThenEquals = false;
+  for (let at = line.length - 1; at >= 0; at--) {
+    const c = line.charCodeAt(at);
+    if (c === 40) return !closeThenEquals;
+    if (c === 61) equals = true;
+    else if (c === 41 && equals) closeThenEquals = true;
   }
-  let start = 0;
-  while (start < line.length && isSpace(line.charCodeAt(start))) start++;
-  let end = start;
-  for (let c = line.charCodeAt(end); (c >= 97 && c <= 122) || (c >= 65 && c <= 90); c = line.charCodeAt(++end));
-  return end > start && jsDeclarationStarts.has(line.slice(start, end));
+  return false;
 }
 
 /** The last letters of the callees `jsTestTitleCall` names (`describe`, `it.only`, …). */

@@ -121,6 +121,19 @@ function isLineBreak(code: number): boolean {
   return code === 10 || code === 13 || code === 0x2028 || code === 0x2029;
 }
 
+/** What may sit between a comment and the test call it names: a callee (`it`, `test.each`). */
+const calleeGap = /\s*[\w$.]*\s*/y;
+
+/**
+ * The blank lines and the comment, annotation and attribute lines (`//`, `#`, `--`, `;`, `*`,
+ * `/*`, `@`, `#[`, `[Attr`, `%` after white space) that may sit between a doc comment and its
+ * declaration, eight at most, each with its line break.
+ */
+const asideLine = String.raw`[^\S\n]*(?:(?:\/\/|#|--|;|\*|\/\*|@|\[[A-Za-z]|%)[^\n]*)?`;
+const asideLines = new RegExp(`(?:${asideLine}\n){0,8}`, 'y');
+/** The same, for the last line of the text (which has no line break). */
+const asideLast = new RegExp(`${asideLine}$`, 'y');
+
 /** The brackets that `extent` balances. */
 const braces = /[{};]/g;
 const parens = /[()]/g;
@@ -168,12 +181,13 @@ class TagReader {
     const regions = this.scan.comments;
     const regionCount = regions.length;
     let region = 0;
+    let binding: Binding | undefined;
+    let boundRegion = -1;
     commentTag.lastIndex = 0;
     while (commentTag.test(text)) {
       const tagEnd = commentTag.lastIndex;
       // `@implements`, `@verifies` or `@req`, told apart by their last letters.
-      const last = text.charCodeAt(tagEnd - 1);
-      const word = last === 113 ? 'req' : text.charCodeAt(tagEnd - 2) === 116 ? 'implements' : 'verifies';
+      const word = text.charCodeAt(tagEnd - 1) === 113 ? 'req' : text.charCodeAt(tagEnd - 2) === 116 ? 'implements' : 'verifies';
       const index = tagEnd - word.length - 1;
       // Tags are met in text order, and so are the comment regions.
       while (region < regionCount && regions[region + 1] <= index) region += 2;
@@ -181,24 +195,30 @@ class TagReader {
       const regionStart = regions[region];
       const regionEnd = regions[region + 1];
       const kind = word === 'req' ? (role === 'test' ? 'verifies' : 'implements') : word;
+      const artifactType = kind === 'implements' ? 'impl' : 'utest';
       let at = tagEnd;
       let count = 0;
       for (;;) {
         entry.lastIndex = at;
         const id = entry.exec(text);
-        if (!id || id.index + id[0].length > regionEnd) break;
-        if (count > 0 && id[1].length === 0) break;
-        const start = id.index + id[1].length;
-        const end = id.index + id[0].length;
-        const tag: TraceTag = {
-          kind,
-          target: text.slice(start, end),
-          path,
-          span: cursor.span(start, end),
-          role,
-          artifactType: kind === 'implements' ? 'impl' : 'utest',
-        };
-        this.push(tags, this.bind(tag, index, regionStart, regionEnd), start);
+        if (!id) break;
+        // The entry regex is sticky: the match starts at `at`.
+        const end = at + id[0].length;
+        if (end > regionEnd) break;
+        const separator = id[1].length;
+        if (count > 0 && separator === 0) break;
+        const start = at + separator;
+        const tag: TraceTag = { kind, target: text.slice(start, end), path, span: cursor.span(start, end), role, artifactType };
+        if (boundRegion !== regionStart) {
+          binding = this.bindingOf(index, regionStart, regionEnd);
+          boundRegion = regionStart;
+        }
+        if (binding!.symbol) tag.symbol = binding!.symbol;
+        if (binding!.testName) tag.testName = binding!.testName;
+        if (binding!.scope) tag.scope = binding!.scope;
+        if (start < this.lastStart) this.unsorted = true;
+        this.lastStart = start;
+        tags.push(tag);
         count++;
         at = end;
       }
@@ -306,13 +326,19 @@ class TagReader {
     return titles[index];
   }
 
-  /** Sets the binding of the comment `[regionStart, regionEnd)` on the tag (computed once per comment). */
-  private bind(tag: TraceTag, offset: number, regionStart: number, regionEnd: number): TraceTag {
+  /** The binding of the comment `[regionStart, regionEnd)`, computed once per comment (for its first tag). */
+  private bindingOf(offset: number, regionStart: number, regionEnd: number): Binding {
     let binding = this.cache.get(regionStart);
     if (!binding) {
       binding = this.compute(offset, regionStart, regionEnd);
       this.cache.set(regionStart, binding);
     }
+    return binding;
+  }
+
+  /** Sets the binding of the comment `[regionStart, regionEnd)` on the tag. */
+  private bind(tag: TraceTag, offset: number, regionStart: number, regionEnd: number): TraceTag {
+    const binding = this.bindingOf(offset, regionStart, regionEnd);
     if (binding.symbol) tag.symbol = binding.symbol;
     if (binding.testName) tag.testName = binding.testName;
     if (binding.scope) tag.scope = binding.scope;
@@ -358,13 +384,11 @@ class TagReader {
     while (index < tests.length && tests[index].start < regionEnd) index++;
     this.nextTest = index;
     if (index < tests.length) {
-      // Only a callee (`it`, `test.each`) may sit between the comment and the call's parenthesis.
-      const callStart = tests[index].start;
-      let at = regionEnd;
-      while (at < callStart && isSpace(text.charCodeAt(at))) at++;
-      for (let c = text.charCodeAt(at); at < callStart && (isWordCode(c) || c === 36 || c === 46); c = text.charCodeAt(++at));
-      while (at < callStart && isSpace(text.charCodeAt(at))) at++;
-      if (at === callStart) {
+      // Only a callee (`it`, `test.each`) may sit between the comment and the call's parenthesis
+      // (or its title), which the search cannot pass.
+      calleeGap.lastIndex = regionEnd;
+      calleeGap.test(text);
+      if (calleeGap.lastIndex === tests[index].start) {
         result.testName = this.fullTitle(index);
         result.scope = this.cursor.span(regionStart, tests[index].end);
         return;
@@ -475,27 +499,26 @@ class TagReader {
     const cursor = this.cursor;
     const startLine = cursor.seek(regionStart);
     for (let at = cursor.start; at < regionStart; at++) {
+      const c = text.charCodeAt(at);
       // A trailing comment binds to the declaration on its own line.
-      if (!isSpace(text.charCodeAt(at))) return this.declarationOn(startLine, cursor.start, cursor.end);
+      if (c !== 32 && c !== 9 && !isSpace(c)) return this.declarationOn(startLine, cursor.start, cursor.end);
     }
-    let line = cursor.seek(Math.max(regionStart, regionEnd - 1));
-    const isJs = this.syntax?.family === 'js';
-    const lastLine = cursor.starts.length - 1;
-    for (let count = 0; count < 8 && line < lastLine; count++) {
-      line++;
-      const start = cursor.starts[line];
-      const end = cursor.lineEnd(line);
-      let first = start;
-      while (first < end && isSpace(text.charCodeAt(first))) first++;
-      if (first === end) continue;
-      let last = end;
-      while (isSpace(text.charCodeAt(last - 1))) last--;
-      // Blank lines, comments, annotations and attributes sit between a doc comment and its declaration.
-      if (startsAside(text, first, last)) continue;
-      if (isJs && isBareExportOrBrace(text, first, last)) return undefined;
-      return this.declarationOn(line, start, end);
+    const line = cursor.seek(Math.max(regionStart, regionEnd - 1));
+    if (cursor.end >= text.length) return undefined;
+    // Skip blank and comment lines, eight at most.
+    asideLines.lastIndex = cursor.end + 1;
+    asideLines.test(text);
+    const start = asideLines.lastIndex;
+    const next = cursor.seek(start);
+    if (next - line > 8) return undefined;
+    if (cursor.end >= text.length) {
+      // The last line has no line break for the search to take: is it blank or a comment too?
+      asideLast.lastIndex = start;
+      if (asideLast.test(text)) return undefined;
     }
-    return undefined;
+    // A bare `{`, `export {`, `export default {` or `default {` ends the search in JavaScript; the
+    // declaration regex matches none of them, so trying it gives the same answer.
+    return this.declarationOn(next, start, cursor.end);
   }
 
   /**
@@ -646,36 +669,6 @@ function indentAt(text: string, start: number): number {
   let c = text.charCodeAt(at);
   while (c === 32 || c === 9) c = text.charCodeAt(++at);
   return at >= text.length || c === 10 || c === 13 ? -1 : at - start;
-}
-
-/**
- * A line `[first, last)` (trimmed) that may sit between a doc comment and its declaration:
- * a comment, an annotation or an attribute (`//`, `#`, `--`, `;`, `*`, `/*`, `@`, `#[`, `[Attr`, `%`).
- */
-function startsAside(text: string, first: number, last: number): boolean {
-  const c = text.charCodeAt(first);
-  if (c === 35 || c === 59 || c === 42 || c === 64 || c === 37) return true;
-  if (first + 1 >= last) return false;
-  const d = text.charCodeAt(first + 1);
-  if (c === 47) return d === 47 || d === 42;
-  if (c === 45) return d === 45;
-  if (c === 91) return (d >= 65 && d <= 90) || (d >= 97 && d <= 122);
-  return false;
-}
-
-/** A line `[first, last)` (trimmed) that is `{`, `export {`, `export default {` or `default {`. */
-function isBareExportOrBrace(text: string, first: number, last: number): boolean {
-  if (text.charCodeAt(last - 1) !== 123) return false;
-  let at = first;
-  if (text.startsWith('export', at) && at + 6 < last && isSpace(text.charCodeAt(at + 6))) {
-    at += 6;
-    while (isSpace(text.charCodeAt(at))) at++;
-  }
-  if (text.startsWith('default', at) && at + 7 < last && isSpace(text.charCodeAt(at + 7))) {
-    at += 7;
-    while (isSpace(text.charCodeAt(at))) at++;
-  }
-  return at === last - 1;
 }
 
 /** `/^end\b/` on the text `[first, last)`. */
