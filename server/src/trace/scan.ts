@@ -95,29 +95,81 @@ function commentRules(syntax: LanguageSyntax): CommentRules {
  * since the bookkeeping costs a little).
  */
 export function scanCode(text: string, syntax: LanguageSyntax, wantTests: boolean): CodeScan {
-  const scanner = new Scanner(text, syntax, wantTests);
-  while (scanner.step());
-  return { comments: scanner.comments, tests: scanner.tests };
+  const state = new ScanState(text, syntax, wantTests);
+  const comments = state.comments;
+  const parens = state.parens;
+  const length = text.length;
+  const rules = state.rules;
+  const lineFirst = rules.lineFirst;
+  const blockFirst = rules.blockFirst;
+  const jump = jumpRegExp(syntax, wantTests);
+  let i = 0;
+  outer: while (i < length) {
+    // Only a few characters can start a comment, a string or a parenthesis: jump to the next one.
+    jump.lastIndex = i;
+    if (!jump.test(text)) break;
+    i = jump.lastIndex - 1;
+    const c = text.charCodeAt(i);
+    // Parentheses (test files), then strings: no comment starts with either.
+    if (c === Ch.OpenParen) {
+      parens.push(i, -1);
+      i++;
+      continue;
+    }
+    if (c === Ch.CloseParen) {
+      if (parens.length > 0) {
+        const test = parens.pop()!;
+        parens.pop();
+        if (test !== -1) state.closeTest(test, i);
+      }
+      i++;
+      continue;
+    }
+    if (c === Ch.DoubleQuote || c === Ch.SingleQuote || c === Ch.Backtick) {
+      i = state.string(i, c);
+      continue;
+    }
+    // Comments.
+    for (let k = 0; k < lineFirst.length; k++) {
+      if (c === lineFirst[k] && text.startsWith(rules.lineTokens[k], i)) {
+        if (syntax.hashAtWordStart && i > 0) {
+          const p = text.charCodeAt(i - 1);
+          if (p !== Ch.Space && p !== Ch.Tab && p !== Ch.LineFeed && p !== Ch.Semicolon) break;
+        }
+        const end = state.lineComment(i);
+        comments.push(i, end);
+        i = end;
+        continue outer;
+      }
+    }
+    for (let k = 0; k < blockFirst.length; k++) {
+      if (c === blockFirst[k] && text.startsWith(rules.blockOpens[k], i)) {
+        const end = state.blockComment(k, i);
+        if (end === -1) break;
+        comments.push(i, end);
+        i = end;
+        continue outer;
+      }
+    }
+    i = state.other(i, c);
+  }
+  return { comments, tests: state.tests };
 }
 
 /**
- * The state of one scan. Each `step` reads one token: the work per token sits in small methods
- * that are called often, so that the engine compiles them early in a run over many files.
+ * What a scan keeps besides its position: comments, test calls and open parentheses, and the
+ * rarer tokens, read by methods so that the main loop stays small.
  */
-class Scanner {
+class ScanState {
   readonly comments: number[] = [];
   readonly tests: TestCall[] = [];
-  /** Where the scan goes on. */
-  private i = 0;
+  /** Open parentheses as pairs: the offset, and the test call it opened (or -1). */
+  readonly parens: number[] = [];
+  readonly rules: CommentRules;
   /** The innermost test call whose parentheses are open, or -1. */
   private openTest = -1;
-  /** Open parentheses: their offsets, and the test call each opened (or -1). */
-  private readonly parenOffsets: number[] = [];
-  private readonly parenTests: number[] = [];
   private readonly length: number;
   private readonly style: StringStyle;
-  private readonly rules: CommentRules;
-  private readonly jump: RegExp;
   private readonly titleCall: RegExp | undefined;
 
   constructor(
@@ -128,69 +180,33 @@ class Scanner {
     this.length = text.length;
     this.style = syntax.strings;
     this.rules = commentRules(syntax);
-    this.jump = jumpRegExp(syntax, wantTests);
     this.titleCall = wantTests ? syntax.testTitleCall : undefined;
   }
 
-  /** Reads the next token the scan cares about; false at the end of the text. */
-  step(): boolean {
-    if (this.i >= this.length) return false;
-    // Only a few characters can start a comment, a string or a parenthesis: jump to the next one.
-    const jump = this.jump;
-    jump.lastIndex = this.i;
-    if (!jump.test(this.text)) return false;
-    const i = jump.lastIndex - 1;
-    const c = this.text.charCodeAt(i);
-    if (c === Ch.DoubleQuote || c === Ch.SingleQuote || c === Ch.Backtick) {
-      // No comment starts with a quote.
-      this.i = this.string(i, c);
-    } else {
-      const end = this.comment(i, c);
-      this.i = end !== -1 ? end : this.other(i, c);
-    }
-    return true;
+  /** A test call's closing parenthesis at `i`. */
+  closeTest(test: number, i: number): void {
+    this.tests[test].end = i + 1;
+    this.openTest = this.tests[test].parent;
   }
 
-  /** The end of the comment that starts at `i`, or -1. */
-  private comment(i: number, c: number): number {
+  /** The end of the line comment at `i` (a Lua long comment runs to its closing bracket). */
+  lineComment(i: number): number {
+    if (this.style === 'lua' && this.text.startsWith('[', i + 2)) {
+      const close = luaLongBracketEnd(this.text, i + 2);
+      if (close !== -1) return close;
+    }
+    return lineEndOf(this.text, i);
+  }
+
+  /** The end of the block comment (of block pair `k`) at `i`, or -1 when it is none. */
+  blockComment(k: number, i: number): number {
     const text = this.text;
-    const rules = this.rules;
-    const lineFirst = rules.lineFirst;
-    for (let k = 0; k < lineFirst.length; k++) {
-      if (c === lineFirst[k] && text.startsWith(rules.lineTokens[k], i)) {
-        if (this.syntax.hashAtWordStart && i > 0) {
-          const p = text.charCodeAt(i - 1);
-          if (p !== Ch.Space && p !== Ch.Tab && p !== Ch.LineFeed && p !== Ch.Semicolon) break;
-        }
-        if (this.style === 'lua' && text.startsWith('[', i + 2)) {
-          const close = luaLongBracketEnd(text, i + 2);
-          if (close !== -1) {
-            this.comments.push(i, close);
-            return close;
-          }
-        }
-        const end = lineEndOf(text, i);
-        this.comments.push(i, end);
-        return end;
-      }
-    }
-    const blockFirst = rules.blockFirst;
-    for (let k = 0; k < blockFirst.length; k++) {
-      const open = rules.blockOpens[k];
-      if (c === blockFirst[k] && text.startsWith(open, i)) {
-        if (open === '=begin' && !atLineStartOnlyWhitespace(text, i)) break;
-        let end: number;
-        if (this.syntax.nestedBlocks) end = this.nestedBlockEnd(k, i + open.length);
-        else {
-          const close = rules.blockCloses[k];
-          const found = text.indexOf(close, i + open.length);
-          end = found === -1 ? this.length : found + close.length;
-        }
-        this.comments.push(i, end);
-        return end;
-      }
-    }
-    return -1;
+    const open = this.rules.blockOpens[k];
+    if (open === '=begin' && !atLineStartOnlyWhitespace(text, i)) return -1;
+    if (this.syntax.nestedBlocks) return this.nestedBlockEnd(k, i + open.length);
+    const close = this.rules.blockCloses[k];
+    const found = text.indexOf(close, i + open.length);
+    return found === -1 ? this.length : found + close.length;
   }
 
   /** The end of a nested block comment (of block pair `k`) whose content starts at `from`. */
@@ -216,7 +232,7 @@ class Scanner {
   }
 
   /** Reads the string (or the quote that starts none) at `i`; returns where the scan goes on. */
-  private string(i: number, c: number): number {
+  string(i: number, c: number): number {
     const text = this.text;
     const style = this.style;
     const length = this.length;
@@ -263,42 +279,27 @@ class Scanner {
     if (hint && !hint(text, from, open)) return;
     const before = text.slice(from, open);
     if (!this.titleCall!.test(before)) return;
-    const top = this.parenOffsets.length - 1;
-    const viaParen = top >= 0 && this.parenTests[top] === -1 && onlySpaceBetween(text, this.parenOffsets[top] + 1, open);
+    const parens = this.parens;
+    const top = parens.length - 2;
+    const viaParen = top >= 0 && parens[top + 1] === -1 && onlySpaceBetween(text, parens[top] + 1, open);
     if (!viaParen && !this.syntax.bareTestCalls && !endsWithParen(before)) return;
     const index = this.tests.length;
     this.tests.push({
       title: text.slice(contentStart, contentEnd),
       titleStart: contentStart,
       titleEnd: contentEnd,
-      start: viaParen ? this.parenOffsets[top] : open,
+      start: viaParen ? parens[top] : open,
       end: viaParen ? this.length : lineEndOf(text, contentEnd),
       parent: this.openTest,
     });
     if (viaParen) {
-      this.parenTests[top] = index;
+      parens[top + 1] = index;
       this.openTest = index;
     }
   }
 
-  /** Reads a parenthesis, a raw string, a regular expression literal or a character; returns where the scan goes on. */
-  private other(i: number, c: number): number {
-    if (c === Ch.OpenParen) {
-      this.parenOffsets.push(i);
-      this.parenTests.push(-1);
-      return i + 1;
-    }
-    if (c === Ch.CloseParen) {
-      if (this.parenOffsets.length > 0) {
-        this.parenOffsets.pop();
-        const test = this.parenTests.pop()!;
-        if (test !== -1) {
-          this.tests[test].end = i + 1;
-          this.openTest = this.tests[test].parent;
-        }
-      }
-      return i + 1;
-    }
+  /** Reads a raw string, a regular expression literal or a character; returns where the scan goes on. */
+  other(i: number, c: number): number {
     const text = this.text;
     const style = this.style;
     if (style === 'rust' && (c === 114 || c === 98) && isRustRawStart(text, i)) return rustRawEnd(text, i);
