@@ -46,12 +46,15 @@ export class LineCursor {
   }
 
   position(offset: number): Position {
-    const line = this.seek(offset);
-    return { line, character: offset - this.start };
+    if (offset < this.start || offset > this.end) this.seek(offset);
+    return { line: this.line, character: offset - this.start };
   }
 
   span(start: number, end: number): Span {
-    return { start: this.position(start), end: this.position(end) };
+    if (start < this.start || start > this.end) this.seek(start);
+    const from: Position = { line: this.line, character: start - this.start };
+    if (end < this.start || end > this.end) this.seek(end);
+    return { start: from, end: { line: this.line, character: end - this.start } };
   }
 
   /** The length of the cursor's line as `LineIndex.lineText` gives it (without `\r\n` / `\n`). */

@@ -136,6 +136,7 @@ const asideLast = new RegExp(`${asideLine}$`, 'y');
 
 /** The brackets that `extent` balances. */
 const braces = /[{};]/g;
+const bracesOnly = /[{}]/g;
 const parens = /[()]/g;
 
 /**
@@ -452,10 +453,11 @@ class TagReader {
       return last;
     }
     // Jump between brackets with a native search; a declaration that opens none within a few
-    // lines (or ends with `;`) is a one-liner.
-    const brackets = family === 'lisp' ? parens : braces;
-    const open = family === 'lisp' ? 40 : 123;
-    const close = family === 'lisp' ? 41 : 125;
+    // lines (or ends with `;`) is a one-liner. Once open, only brackets count.
+    const lisp = family === 'lisp';
+    let brackets = lisp ? parens : braces;
+    const open = lisp ? 40 : 123;
+    const close = lisp ? 41 : 125;
     brackets.lastIndex = lineStart;
     /** The start of the fifth line from `line`; -1 until needed. */
     let giveUp = -1;
@@ -467,7 +469,13 @@ class TagReader {
       const c = text.charCodeAt(index);
       if (c === open) {
         depth++;
-        opened = true;
+        if (!opened) {
+          opened = true;
+          if (!lisp) {
+            bracesOnly.lastIndex = brackets.lastIndex;
+            brackets = bracesOnly;
+          }
+        }
       } else if (c === close) {
         depth--;
         if (opened && depth <= 0) {
@@ -483,7 +491,9 @@ class TagReader {
         if (index >= giveUp) break;
       }
     }
-    brackets.lastIndex = 0;
+    braces.lastIndex = 0;
+    bracesOnly.lastIndex = 0;
+    parens.lastIndex = 0;
     if (end === -1 && !opened) {
       this.extentLength = lineLength;
       return line;
@@ -578,7 +588,7 @@ class TagReader {
     const character = content.indexOf(name, match.index);
     let qualified = name;
     if (syntax.family === 'python') qualified = this.qualifyByIndentation(start, content, name);
-    else if (bracedTypes.has(syntax.family) && !typeDeclaration.test(content)) qualified = this.qualifyByBraces(line, name);
+    else if (bracedTypes.has(syntax.family) && this.typeLinesOf().length > 0 && !typeDeclaration.test(content)) qualified = this.qualifyByBraces(line, name);
     this.foundLineStart = start;
     return { name: qualified, span: { start: { line, character }, end: { line, character: character + name.length } } };
   }
@@ -588,8 +598,17 @@ class TagReader {
    * type declaration above whose braces enclose the method.
    */
   private qualifyByBraces(line: number, name: string): string {
+    const typeLines = this.typeLinesOf();
+    for (let index = typeLines.length - 1; index >= 0; index--) {
+      const type = typeLines[index];
+      if (type.line < line && type.end >= line && type.end > type.line) return `${type.name}.${name}`;
+    }
+    return name;
+  }
+
+  /** The type declarations of the file (brace languages), found once with one search over the whole text. */
+  private typeLinesOf(): { line: number; name: string; end: number }[] {
     if (!this.typeLines) {
-      // The type declarations of the file, found once with one search over the whole text.
       const text = this.text;
       const typeLines: { line: number; name: string; end: number }[] = [];
       const cursor = new LineCursor(text, this.cursor.starts);
@@ -606,11 +625,7 @@ class TagReader {
       anyType.lastIndex = 0;
       this.typeLines = typeLines;
     }
-    for (let index = this.typeLines.length - 1; index >= 0; index--) {
-      const type = this.typeLines[index];
-      if (type.line < line && type.end >= line && type.end > type.line) return `${type.name}.${name}`;
-    }
-    return name;
+    return this.typeLines;
   }
 
   /** Python methods are named with their class: `OrderService.submit`. */
