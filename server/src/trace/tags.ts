@@ -42,6 +42,23 @@ function idListEntry(idSource: string): RegExp {
   return regex;
 }
 
+const idAtCache = new Map<string, RegExp | null>();
+
+/**
+ * A sticky regex for one ID of a tag's list without its separators and without capture groups,
+ * so that reading an ID allocates nothing; null when the ID pattern refers to its own groups
+ * (back references), whose numbers depend on the groups of `idListEntry`.
+ */
+function idAt(idSource: string): RegExp | null {
+  let regex = idAtCache.get(idSource);
+  if (regex === undefined) {
+    const oftNoGroups = oftIdSource.replace(/\((?!\?)/g, '(?:');
+    regex = /\\[1-9]|\\k</.test(idSource) ? null : new RegExp(`(?:(?:${oftNoGroups})|(?:${idSource}))(?![\\w~])`, 'y');
+    idAtCache.set(idSource, regex);
+  }
+  return regex;
+}
+
 export interface TagScanOptions {
   path: string;
   text: string;
@@ -179,6 +196,7 @@ class TagReader {
     const text = this.text;
     const cursor = this.cursor;
     const entry = idListEntry(this.options.idSource);
+    const single = idAt(this.options.idSource);
     const regions = this.scan.comments;
     const regionCount = regions.length;
     let region = 0;
@@ -200,15 +218,34 @@ class TagReader {
       let at = tagEnd;
       let count = 0;
       for (;;) {
-        entry.lastIndex = at;
-        const id = entry.exec(text);
-        if (!id) break;
-        // The entry regex is sticky: the match starts at `at`.
-        const end = at + id[0].length;
+        let start = -1;
+        let end = -1;
+        if (single) {
+          // The entry regex takes the longest separator (`[ \t]*,?[ \t]*`) before which an ID
+          // follows: the same search, from the longest separator down, without its allocations.
+          let longest = at;
+          while (text.charCodeAt(longest) === 32 || text.charCodeAt(longest) === 9) longest++;
+          if (text.charCodeAt(longest) === 44) longest++;
+          while (text.charCodeAt(longest) === 32 || text.charCodeAt(longest) === 9) longest++;
+          for (let from = longest; from >= at; from--) {
+            single.lastIndex = from;
+            if (single.test(text)) {
+              start = from;
+              end = single.lastIndex;
+              break;
+            }
+          }
+          if (end === -1) break;
+        } else {
+          entry.lastIndex = at;
+          const id = entry.exec(text);
+          if (!id) break;
+          // The entry regex is sticky: the match starts at `at`.
+          end = at + id[0].length;
+          start = at + id[1].length;
+        }
         if (end > regionEnd) break;
-        const separator = id[1].length;
-        if (count > 0 && separator === 0) break;
-        const start = at + separator;
+        if (count > 0 && start === at) break;
         const tag: TraceTag = { kind, target: text.slice(start, end), path, span: cursor.span(start, end), role, artifactType };
         if (boundRegion !== regionStart) {
           binding = this.bindingOf(index, regionStart, regionEnd);
