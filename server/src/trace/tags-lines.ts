@@ -6,6 +6,7 @@
  * Lines are split at `\n` only and characters are UTF-16 code units, as `LineIndex` counts them.
  */
 import type { Position, Span } from './model';
+import { PlainPosition, PlainSpan } from './tags-objects';
 
 export class LineCursor {
   /** The line the cursor stands on, zero-based. */
@@ -47,14 +48,14 @@ export class LineCursor {
 
   position(offset: number): Position {
     if (offset < this.start || offset > this.end) this.seek(offset);
-    return { line: this.line, character: offset - this.start };
+    return new PlainPosition(this.line, offset - this.start);
   }
 
   span(start: number, end: number): Span {
     if (start < this.start || start > this.end) this.seek(start);
-    const from: Position = { line: this.line, character: start - this.start };
+    const from = new PlainPosition(this.line, start - this.start);
     if (end < this.start || end > this.end) this.seek(end);
-    return { start: from, end: { line: this.line, character: end - this.start } };
+    return new PlainSpan(from, new PlainPosition(this.line, end - this.start));
   }
 
   /** The length of the cursor's line as `LineIndex.lineText` gives it (without `\r\n` / `\n`). */

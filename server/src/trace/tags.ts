@@ -15,6 +15,7 @@ import { isKeyword, languageOf, type LanguageSyntax } from './languages';
 import type { FileRole, Problem, Span, TraceTag } from './model';
 import { scanCode, type CodeScan, type TestCall } from './scan';
 import { isSpace, LineCursor, lineEndAt, textLineLength } from './tags-lines';
+import { CommentTag, OftTag, PlainOftItem, PlainPosition, PlainSpan, PlainSymbol, TitleTag } from './tags-objects';
 import type { LineIndex } from './text';
 
 /** A cheap test for anything that could be a tag; files without it are not scanned. */
@@ -166,7 +167,8 @@ class TagReader {
   unsorted = false;
   private readonly text: string;
   private readonly cursor: LineCursor;
-  private readonly cache = new Map<number, Binding>();
+  /** The binding of each comment region that holds a tag, by the region's index in `scan.comments`. */
+  private readonly bindings: Binding[] = [];
   private lastStart = -1;
   private titles: string[] | undefined;
   private nextTest = 0;
@@ -246,9 +248,9 @@ class TagReader {
         }
         if (end > regionEnd) break;
         if (count > 0 && start === at) break;
-        const tag: TraceTag = { kind, target: text.slice(start, end), path, span: cursor.span(start, end), role, artifactType };
+        const tag: TraceTag = new CommentTag(kind, text.slice(start, end), path, cursor.span(start, end), role, artifactType);
         if (boundRegion !== regionStart) {
-          binding = this.bindingOf(index, regionStart, regionEnd);
+          binding = this.bindingOf(index, region);
           boundRegion = regionStart;
         }
         if (binding!.symbol) tag.symbol = binding!.symbol;
@@ -298,16 +300,9 @@ class TagReader {
       const name =
         customName ?? (needs.length > 0 ? coveredId.name : `${coveredId.name}-${crc32(`${path}${line + 1}${perLine}${covered}`)}`);
       const targetStart = match.index + match[0].indexOf(covered, match[0].indexOf('->'));
-      const tag: TraceTag = {
-        kind: 'oft',
-        target: covered,
-        path,
-        span: this.cursor.span(targetStart, targetStart + covered.length),
-        role,
-        artifactType: coveringType,
-        oftItem: { name, revision, needs },
-      };
-      this.push(tags, this.bind(tag, match.index, regions[region], regions[region + 1]), targetStart);
+      const span = this.cursor.span(targetStart, targetStart + covered.length);
+      const tag: TraceTag = new OftTag(covered, path, span, role, coveringType, new PlainOftItem(name, revision, needs));
+      this.push(tags, this.bind(tag, match.index, region), targetStart);
     }
   }
 
@@ -334,19 +329,7 @@ class TagReader {
           const start = test.titleStart + match.index;
           if (pass === 0 && parseOftId(match[0])) continue;
           testName ??= this.fullTitle(index);
-          this.push(
-            tags,
-            {
-              kind: 'title',
-              target: match[0],
-              path,
-              span: this.cursor.span(start, start + match[0].length),
-              role,
-              artifactType: 'utest',
-              testName,
-            },
-            start,
-          );
+          this.push(tags, new TitleTag(match[0], path, this.cursor.span(start, start + match[0].length), role, testName), start);
         }
       }
     }
@@ -364,19 +347,19 @@ class TagReader {
     return titles[index];
   }
 
-  /** The binding of the comment `[regionStart, regionEnd)`, computed once per comment (for its first tag). */
-  private bindingOf(offset: number, regionStart: number, regionEnd: number): Binding {
-    let binding = this.cache.get(regionStart);
-    if (!binding) {
-      binding = this.compute(offset, regionStart, regionEnd);
-      this.cache.set(regionStart, binding);
+  /** The binding of the comment region at `region` (an index in `scan.comments`), computed once per comment (for its first tag). */
+  private bindingOf(offset: number, region: number): Binding {
+    let binding = this.bindings[region];
+    if (binding === undefined) {
+      binding = this.compute(offset, this.scan.comments[region], this.scan.comments[region + 1]);
+      this.bindings[region] = binding;
     }
     return binding;
   }
 
-  /** Sets the binding of the comment `[regionStart, regionEnd)` on the tag. */
-  private bind(tag: TraceTag, offset: number, regionStart: number, regionEnd: number): TraceTag {
-    const binding = this.bindingOf(offset, regionStart, regionEnd);
+  /** Sets the binding of the comment region at `region` on the tag. */
+  private bind(tag: TraceTag, offset: number, region: number): TraceTag {
+    const binding = this.bindingOf(offset, region);
     if (binding.symbol) tag.symbol = binding.symbol;
     if (binding.testName) tag.testName = binding.testName;
     if (binding.scope) tag.scope = binding.scope;
@@ -449,7 +432,7 @@ class TagReader {
   private extent(line: number, lineStart: number, from: number): Span {
     const start = this.cursor.position(from);
     const last = this.extentEnd(this.cursor, line, lineStart);
-    return { start, end: { line: last, character: this.extentLength } };
+    return new PlainSpan(start, new PlainPosition(last, this.extentLength));
   }
 
   /**
@@ -627,7 +610,7 @@ class TagReader {
     if (syntax.family === 'python') qualified = this.qualifyByIndentation(start, content, name);
     else if (bracedTypes.has(syntax.family) && this.typeLinesOf().length > 0 && !typeDeclaration.test(content)) qualified = this.qualifyByBraces(line, name);
     this.foundLineStart = start;
-    return { name: qualified, span: { start: { line, character }, end: { line, character: character + name.length } } };
+    return new PlainSymbol(qualified, new PlainSpan(new PlainPosition(line, character), new PlainPosition(line, character + name.length)));
   }
 
   /**
