@@ -196,14 +196,9 @@ class TagReader {
   readCommentTags(tags: TraceTag[], problems: Problem[]): void {
     const { path, role } = this.options;
     const text = this.text;
-    const cursor = this.cursor;
-    const entry = idListEntry(this.options.idSource);
-    const single = idAt(this.options.idSource);
     const regions = this.scan.comments;
     const regionCount = regions.length;
     let region = 0;
-    let binding: Binding | undefined;
-    let boundRegion = -1;
     commentTag.lastIndex = 0;
     while (commentTag.test(text)) {
       const tagEnd = commentTag.lastIndex;
@@ -213,65 +208,74 @@ class TagReader {
       // Tags are met in text order, and so are the comment regions.
       while (region < regionCount && regions[region + 1] <= index) region += 2;
       if (region >= regionCount || regions[region] > index) continue;
-      const regionStart = regions[region];
-      const regionEnd = regions[region + 1];
       const kind = word === 'req' ? (role === 'test' ? 'verifies' : 'implements') : word;
-      const artifactType = kind === 'implements' ? 'impl' : 'utest';
-      let at = tagEnd;
-      let count = 0;
-      for (;;) {
-        let start = -1;
-        let end = -1;
-        if (single) {
-          // The entry regex takes the longest separator (`[ \t]*,?[ \t]*`) before which an ID
-          // follows: the same search, from the longest separator down, without its allocations.
-          let longest = at;
-          while (text.charCodeAt(longest) === 32 || text.charCodeAt(longest) === 9) longest++;
-          if (text.charCodeAt(longest) === 44) longest++;
-          while (text.charCodeAt(longest) === 32 || text.charCodeAt(longest) === 9) longest++;
-          for (let from = longest; from >= at; from--) {
-            single.lastIndex = from;
-            if (single.test(text)) {
-              start = from;
-              end = single.lastIndex;
-              break;
-            }
-          }
-          if (end === -1) break;
-        } else {
-          entry.lastIndex = at;
-          const id = entry.exec(text);
-          if (!id) break;
-          // The entry regex is sticky: the match starts at `at`.
-          end = at + id[0].length;
-          start = at + id[1].length;
-        }
-        if (end > regionEnd) break;
-        if (count > 0 && start === at) break;
-        const tag: TraceTag = new CommentTag(kind, text.slice(start, end), path, cursor.span(start, end), role, artifactType);
-        if (boundRegion !== regionStart) {
-          binding = this.bindingOf(index, region);
-          boundRegion = regionStart;
-        }
-        if (binding!.symbol) tag.symbol = binding!.symbol;
-        if (binding!.testName) tag.testName = binding!.testName;
-        if (binding!.scope) tag.scope = binding!.scope;
-        if (start < this.lastStart) this.unsorted = true;
-        this.lastStart = start;
-        tags.push(tag);
-        count++;
-        at = end;
-      }
-      if (count === 0) {
+      if (this.readIds(tags, kind, index, tagEnd, region) === 0) {
         problems.push({
           path,
-          span: cursor.span(index, tagEnd),
+          span: this.cursor.span(index, tagEnd),
           severity: 'warning',
           code: 'tag-without-id',
           message: `\`@${word}\` names no requirement ID; write \`@${word} <ID>\`.`,
         });
       }
     }
+  }
+
+  /**
+   * Reads the IDs listed after the comment tag at `index` (which ends at `at`), in the comment
+   * region at `region`, into `tags`; returns how many. Called per tag, so that the engine
+   * optimises it early in a run over many files.
+   */
+  private readIds(tags: TraceTag[], kind: TraceTag['kind'], index: number, at: number, region: number): number {
+    const { path, role, idSource } = this.options;
+    const text = this.text;
+    const regionEnd = this.scan.comments[region + 1];
+    const single = idAt(idSource);
+    const artifactType = kind === 'implements' ? 'impl' : 'utest';
+    let binding: Binding | undefined;
+    let count = 0;
+    for (;;) {
+      let start = -1;
+      let end = -1;
+      if (single) {
+        // The entry regex takes the longest separator (`[ \t]*,?[ \t]*`) before which an ID
+        // follows: the same search, from the longest separator down, without its allocations.
+        let longest = at;
+        while (text.charCodeAt(longest) === 32 || text.charCodeAt(longest) === 9) longest++;
+        if (text.charCodeAt(longest) === 44) longest++;
+        while (text.charCodeAt(longest) === 32 || text.charCodeAt(longest) === 9) longest++;
+        for (let from = longest; from >= at; from--) {
+          single.lastIndex = from;
+          if (single.test(text)) {
+            start = from;
+            end = single.lastIndex;
+            break;
+          }
+        }
+        if (end === -1) break;
+      } else {
+        const entry = idListEntry(idSource);
+        entry.lastIndex = at;
+        const id = entry.exec(text);
+        if (!id) break;
+        // The entry regex is sticky: the match starts at `at`.
+        end = at + id[0].length;
+        start = at + id[1].length;
+      }
+      if (end > regionEnd) break;
+      if (count > 0 && start === at) break;
+      const tag: TraceTag = new CommentTag(kind, text.slice(start, end), path, this.cursor.span(start, end), role, artifactType);
+      binding ??= this.bindingOf(index, region);
+      if (binding.symbol) tag.symbol = binding.symbol;
+      if (binding.testName) tag.testName = binding.testName;
+      if (binding.scope) tag.scope = binding.scope;
+      if (start < this.lastStart) this.unsorted = true;
+      this.lastStart = start;
+      tags.push(tag);
+      count++;
+      at = end;
+    }
+    return count;
   }
 
   readOftTags(tags: TraceTag[]): void {
@@ -308,29 +312,32 @@ class TagReader {
 
   /** Reads the IDs in test titles into `tags`, which must be empty; they are added in text order. */
   readTitleTags(tags: TraceTag[]): void {
-    const { path, role, idRegex } = this.options;
-    const tests = this.scan.tests;
     this.lastStart = -1;
     this.unsorted = false;
-    for (let index = 0; index < tests.length; index++) {
-      const test = tests[index];
-      const title = test.title;
-      let testName: string | undefined;
-      // OpenFastTrace IDs hold a tilde.
-      const passes = title.includes('~') ? 2 : 1;
-      for (let pass = 0; pass < passes; pass++) {
-        const regex = pass === 0 ? idRegex : oftIdInText;
-        regex.lastIndex = 0;
-        for (let match = regex.exec(title); match; match = regex.exec(title)) {
-          if (match[0].length === 0) {
-            regex.lastIndex++;
-            continue;
-          }
-          const start = test.titleStart + match.index;
-          if (pass === 0 && parseOftId(match[0])) continue;
-          testName ??= this.fullTitle(index);
-          this.push(tags, new TitleTag(match[0], path, this.cursor.span(start, start + match[0].length), role, testName), start);
+    const count = this.scan.tests.length;
+    for (let index = 0; index < count; index++) this.readTitle(tags, index);
+  }
+
+  /** Reads the IDs in the title of the test at `index` (called per test, so optimised early). */
+  private readTitle(tags: TraceTag[], index: number): void {
+    const { path, role, idRegex } = this.options;
+    const test = this.scan.tests[index];
+    const title = test.title;
+    let testName: string | undefined;
+    // OpenFastTrace IDs hold a tilde.
+    const passes = title.includes('~') ? 2 : 1;
+    for (let pass = 0; pass < passes; pass++) {
+      const regex = pass === 0 ? idRegex : oftIdInText;
+      regex.lastIndex = 0;
+      for (let match = regex.exec(title); match; match = regex.exec(title)) {
+        if (match[0].length === 0) {
+          regex.lastIndex++;
+          continue;
         }
+        const start = test.titleStart + match.index;
+        if (pass === 0 && parseOftId(match[0])) continue;
+        testName ??= this.fullTitle(index);
+        this.push(tags, new TitleTag(match[0], path, this.cursor.span(start, start + match[0].length), role, testName), start);
       }
     }
   }
