@@ -251,10 +251,13 @@ register('percent', 'erl hrl tex m4');
 /** The syntax of a file from its extension; undefined for languages Tandem does not know. */
 export function languageOf(filePath: string): LanguageSyntax | undefined {
   const slash = Math.max(filePath.lastIndexOf('/'), filePath.lastIndexOf('\\'));
-  const base = filePath.slice(slash + 1).toLowerCase();
-  const dot = base.lastIndexOf('.');
-  if (dot < 0) return base === 'makefile' || base === 'dockerfile' ? languages.hash : undefined;
-  const family = byExtension[base.slice(dot + 1)];
+  const dot = filePath.lastIndexOf('.');
+  if (dot <= slash) {
+    const base = filePath.slice(slash + 1).toLowerCase();
+    return base === 'makefile' || base === 'dockerfile' ? languages.hash : undefined;
+  }
+  // Only the extension needs lower case (lower-casing the whole name would give the same one).
+  const family = byExtension[filePath.slice(dot + 1).toLowerCase()];
   return family ? languages[family] : undefined;
 }
 
