@@ -103,12 +103,25 @@ export function scanCode(text: string, syntax: LanguageSyntax, wantTests: boolea
   const lineFirst = rules.lineFirst;
   const blockFirst = rules.blockFirst;
   const jump = jumpRegExp(syntax, wantTests);
+  // Without test calls to note, JavaScript strings are skipped by the same search as the code.
+  const skip = syntax.strings === 'js' && !wantTests ? jsCodeAndStrings : undefined;
   let i = 0;
   outer: while (i < length) {
     // Only a few characters can start a comment, a string or a parenthesis: jump to the next one.
-    jump.lastIndex = i;
-    if (!jump.test(text)) break;
-    i = jump.lastIndex - 1;
+    if (skip) {
+      // A search takes 64 strings at most (so that it keeps little to backtrack to): go on while
+      // it stops at a quote.
+      do {
+        skip.lastIndex = i;
+        skip.test(text);
+        i = skip.lastIndex;
+      } while (i < length && (text.charCodeAt(i) === Ch.DoubleQuote || text.charCodeAt(i) === Ch.SingleQuote));
+      if (i >= length) break;
+    } else {
+      jump.lastIndex = i;
+      if (!jump.test(text)) break;
+      i = jump.lastIndex - 1;
+    }
     const c = text.charCodeAt(i);
     // Parentheses (test files), then strings: no comment starts with either.
     if (c === Ch.OpenParen) {
@@ -324,6 +337,12 @@ class ScanState {
     return i + 1;
   }
 }
+
+/**
+ * JavaScript code up to the next `/` or backtick, with the strings in it (64 at most): a quoted
+ * string runs to its closing quote, or stops before a line break, as `skipQuoted` reads it.
+ */
+const jsCodeAndStrings = /[^"'/`]*(?:(?:"[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*"?|'[^'\\\n]*(?:\\[\s\S][^'\\\n]*)*'?)[^"'/`]*){0,64}/y;
 
 /** Searches for the characters that end or interrupt a quoted string, per quote and rules. */
 const quoteStopCache: RegExp[] = [];
