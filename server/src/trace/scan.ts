@@ -543,12 +543,15 @@ function jumpRegExp(syntax: LanguageSyntax, wantTests: boolean): RegExp {
       starts.add('#');
       starts.add('?');
     }
-    if (wantTests) {
+    // An empty pair `()` opens and closes no test call: JavaScript code skips it (no other token
+    // of JavaScript ends with `(`, so a `)` right after one closes it).
+    const emptyPairs = wantTests && syntax.strings === 'js';
+    if (wantTests && !emptyPairs) {
       starts.add('(');
       starts.add(')');
     }
     const escaped = [...starts].map((c) => c.replace(/[\]\\^-]/g, '\\$&')).join('');
-    regex = new RegExp(`[${escaped}]`, 'g');
+    regex = new RegExp(emptyPairs ? `[${escaped}]|\\((?!\\))|(?<!\\()\\)` : `[${escaped}]`, 'g');
     jumpCache.set(key, regex);
   }
   return regex;
