@@ -3,6 +3,7 @@
  * line looks like (to bind a tag to the symbol that follows it), and how tests are written.
  * Languages are grouped by family; a family shares comment and string rules.
  */
+import { isSpace } from './tags-lines';
 
 /** How strings are written, which decides how the scanner skips them. */
 export type StringStyle =
@@ -32,8 +33,12 @@ export interface LanguageSyntax {
   verbatim?: 'csharp' | 'cpp';
   /** Recognises a declaration on one line; group 1 (or the first defined group) is the name. */
   declaration: RegExp;
+  /** A cheap test of a line, false when `declaration` cannot match it; run before the regex. */
+  declarationHint?: (line: string) => boolean;
   /** The language's test-calls take a title as first argument: `it('…')`, `t.Run("…")`, `@DisplayName("…")`. */
   testTitleCall?: RegExp;
+  /** A cheap test of the text `[from, to)`, false when `testTitleCall` cannot match it; run before the regex. */
+  testTitleHint?: (text: string, from: number, to: number) => boolean;
   /** Ruby's RSpec calls take their title without parentheses. */
   bareTestCalls?: boolean;
 }
@@ -41,8 +46,47 @@ export interface LanguageSyntax {
 const cDeclaration =
   /^\s*(?:(?:public|private|protected|internal|static|final|abstract|virtual|override|async|sealed|extern|inline|const|constexpr|unsafe|open|suspend|data|partial|readonly|export|default|synchronized)\s+)*(?:class|interface|enum|struct|record|object|trait|fun|func|fn|def|function)\s+`?([A-Za-z_$][\w$]*)|^\s*(?:(?:public|private|protected|internal|static|final|abstract|virtual|override|async|sealed|extern|inline|const|constexpr|unsafe|synchronized)\s+)*[\w$<>[\],.*&:\s]*?\b([A-Za-z_$][\w$]*)\s*\([^)]*\)?\s*(?:const\s*)?(?:throws\s+[\w.,\s]+)?(?:\{.*|=>.*|:.*)?$/;
 
+const jsTestTitleCall = /(?:^|[^\w$.])(?:describe|context|suite|it|test|specify|bench)(?:\.(?:only|skip|todo|concurrent|failing|sequential))?\s*\(\s*$/;
+
 const jsDeclaration =
   /^\s*(?:export\s+)?(?:default\s+)?(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\*?|class|interface|enum|type|namespace)\s+([A-Za-z_$][\w$]*)|^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)|^\s*(?:(?:public|private|protected|static|readonly|async|override|get|set)\s+)*\*?([A-Za-z_$][\w$]*)\s*(?:<[^>]*>)?\s*\([^)]*\)?\s*(?::[^={]*)?\{?\s*$/;
+
+/** The first two alternatives of `jsDeclaration` start with one of these words (and white space or `*`). */
+const jsDeclarationStart = /^\s*(?:export|default|declare|abstract|async|function|class|interface|enum|type|namespace|const|let|var)(?![A-Za-z])/;
+
+/**
+ * False when `jsDeclaration` cannot match `line`. The first two alternatives start with a keyword;
+ * the third needs a `(` and then, for the last `(` of the line, either no `)` after it or no `=`
+ * after the first such `)` (what may follow the parameters, `: Type {`, holds no `=`).
+ */
+function jsDeclarationHint(line: string): boolean {
+  if (jsDeclarationStart.test(line)) return true;
+  let equals = false;
+  let closeThenEquals = false;
+  for (let at = line.length - 1; at >= 0; at--) {
+    const c = line.charCodeAt(at);
+    if (c === 40) return !closeThenEquals;
+    if (c === 61) equals = true;
+    else if (c === 41 && equals) closeThenEquals = true;
+  }
+  return false;
+}
+
+/** The last letters of the callees `jsTestTitleCall` names (`describe`, `it.only`, …). */
+const jsTestCallEnds = new Set('ethypogl'.split('').map((c) => c.charCodeAt(0)));
+
+/**
+ * False when `jsTestTitleCall` cannot match `text[from, to)`: it ends with a callee's last letter, a
+ * `(` and white space.
+ */
+function jsTestTitleHint(text: string, from: number, to: number): boolean {
+  let at = to - 1;
+  while (at >= from && isSpace(text.charCodeAt(at))) at--;
+  if (at < from || text.charCodeAt(at) !== 40) return false;
+  at--;
+  while (at >= from && isSpace(text.charCodeAt(at))) at--;
+  return at >= from && jsTestCallEnds.has(text.charCodeAt(at));
+}
 
 const jsKeywords = new Set(['if', 'for', 'while', 'switch', 'catch', 'return', 'function', 'typeof', 'await', 'new', 'do', 'else']);
 
@@ -53,7 +97,9 @@ export const languages: Record<string, LanguageSyntax> = {
     blockComments: [['/*', '*/']],
     strings: 'js',
     declaration: jsDeclaration,
-    testTitleCall: /(?:^|[^\w$.])(?:describe|context|suite|it|test|specify|bench)(?:\.(?:only|skip|todo|concurrent|failing|sequential))?\s*\(\s*$/,
+    declarationHint: jsDeclarationHint,
+    testTitleCall: jsTestTitleCall,
+    testTitleHint: jsTestTitleHint,
   },
   python: {
     family: 'python',
@@ -205,10 +251,13 @@ register('percent', 'erl hrl tex m4');
 /** The syntax of a file from its extension; undefined for languages Tandem does not know. */
 export function languageOf(filePath: string): LanguageSyntax | undefined {
   const slash = Math.max(filePath.lastIndexOf('/'), filePath.lastIndexOf('\\'));
-  const base = filePath.slice(slash + 1).toLowerCase();
-  const dot = base.lastIndexOf('.');
-  if (dot < 0) return base === 'makefile' || base === 'dockerfile' ? languages.hash : undefined;
-  const family = byExtension[base.slice(dot + 1)];
+  const dot = filePath.lastIndexOf('.');
+  if (dot <= slash) {
+    const base = filePath.slice(slash + 1).toLowerCase();
+    return base === 'makefile' || base === 'dockerfile' ? languages.hash : undefined;
+  }
+  // Only the extension needs lower case (lower-casing the whole name would give the same one).
+  const family = byExtension[filePath.slice(dot + 1).toLowerCase()];
   return family ? languages[family] : undefined;
 }
 

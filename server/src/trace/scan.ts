@@ -6,7 +6,7 @@
  * The scan never throws and never backtracks: an unterminated string or comment simply runs to the
  * end of the file, as a compiler would read it.
  */
-import type { LanguageSyntax } from './languages';
+import type { LanguageSyntax, StringStyle } from './languages';
 
 /** A call that declares a test, with its title (the first argument, a string literal). */
 export interface TestCall {
@@ -60,301 +60,465 @@ function isWordChar(code: number): boolean {
 /** Characters after which a `/` starts a regular expression literal rather than a division. */
 const regexPreceders = new Set('(,=:[!&|?{};+-*%<>~^'.split('').map((c) => c.charCodeAt(0)));
 
+/** What the scan needs of a language's comment tokens, derived once per syntax. */
+interface CommentRules {
+  lineTokens: string[];
+  lineFirst: number[];
+  blockOpens: string[];
+  blockCloses: string[];
+  blockFirst: number[];
+  /** Nested block comments: finds the next opening or closing token of each block pair. */
+  blockTokens: RegExp[];
+}
+
+const commentRulesCache = new WeakMap<LanguageSyntax, CommentRules>();
+
+function commentRules(syntax: LanguageSyntax): CommentRules {
+  let rules = commentRulesCache.get(syntax);
+  if (!rules) {
+    const escape = (token: string): string => token.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+    rules = {
+      lineTokens: syntax.lineComments.slice(),
+      lineFirst: syntax.lineComments.map((token) => token.charCodeAt(0)),
+      blockOpens: syntax.blockComments.map(([open]) => open),
+      blockCloses: syntax.blockComments.map(([, close]) => close),
+      blockFirst: syntax.blockComments.map(([open]) => open.charCodeAt(0)),
+      blockTokens: syntax.blockComments.map(([open, close]) => new RegExp(`${escape(open)}|${escape(close)}`, 'g')),
+    };
+    commentRulesCache.set(syntax, rules);
+  }
+  return rules;
+}
+
 /**
  * Scans `text` as code of the given language. `wantTests` asks for test calls (test files only,
  * since the bookkeeping costs a little).
  */
 export function scanCode(text: string, syntax: LanguageSyntax, wantTests: boolean): CodeScan {
-  const comments: number[] = [];
-  const tests: TestCall[] = [];
+  const state = new ScanState(text, syntax, wantTests);
+  const comments = state.comments;
+  const parens = state.parens;
   const length = text.length;
-  const style = syntax.strings;
-  const lineStarts = syntax.lineComments;
-  const blocks = syntax.blockComments;
-  /** Open parentheses: the offset, and the test call it opened (or -1). */
-  const parens: { offset: number; test: number }[] = [];
-  let openTest = -1;
-  let lastSignificant = -1;
-  let lastSignificantOffset = -1;
-  let i = 0;
-
-  const startsWith = (token: string, at: number): boolean => text.startsWith(token, at);
-
-  /** Skips a quoted string from its opening quote; returns the offset after the closing quote. */
-  const skipQuoted = (at: number, quote: number, escapes: boolean, doubledEscape: boolean, stopAtNewline: boolean): number => {
-    let j = at + 1;
-    while (j < length) {
-      const c = text.charCodeAt(j);
-      if (escapes && c === Ch.Backslash) {
-        j += 2;
-        continue;
-      }
-      if (c === quote) {
-        if (doubledEscape && text.charCodeAt(j + 1) === quote) {
-          j += 2;
-          continue;
-        }
-        return j + 1;
-      }
-      if (stopAtNewline && c === Ch.LineFeed) return j;
-      j++;
-    }
-    return length;
-  };
-
-  /** Skips a JavaScript template literal, including code nested in `${…}`. */
-  const skipTemplate = (at: number): number => {
-    let j = at + 1;
-    while (j < length) {
-      const c = text.charCodeAt(j);
-      if (c === Ch.Backslash) {
-        j += 2;
-        continue;
-      }
-      if (c === Ch.Backtick) return j + 1;
-      if (c === Ch.Dollar && text.charCodeAt(j + 1) === Ch.OpenBrace) {
-        let depth = 1;
-        j += 2;
-        while (j < length && depth > 0) {
-          const d = text.charCodeAt(j);
-          if (d === Ch.OpenBrace) depth++;
-          else if (d === Ch.CloseBrace) depth--;
-          else if (d === Ch.SingleQuote || d === Ch.DoubleQuote) {
-            j = skipQuoted(j, d, true, false, true);
-            continue;
-          } else if (d === Ch.Backtick) {
-            j = skipTemplate(j);
-            continue;
-          }
-          j++;
-        }
-        continue;
-      }
-      j++;
-    }
-    return length;
-  };
-
-  const skipRegexLiteral = (at: number): number => {
-    let j = at + 1;
-    let inClass = false;
-    while (j < length) {
-      const c = text.charCodeAt(j);
-      if (c === Ch.LineFeed) return j;
-      if (c === Ch.Backslash) {
-        j += 2;
-        continue;
-      }
-      if (c === Ch.OpenBracket) inClass = true;
-      else if (c === Ch.CloseBracket) inClass = false;
-      else if (c === Ch.Slash && !inClass) return j + 1;
-      j++;
-    }
-    return length;
-  };
-
-  /** Records a string literal that may be a test title: called with the quote offsets. */
-  const noteString = (open: number, contentStart: number, contentEnd: number): void => {
-    if (!wantTests || !syntax.testTitleCall) return;
-    const before = text.slice(Math.max(0, open - 48), open);
-    if (!syntax.testTitleCall.test(before)) return;
-    const paren = parens.length > 0 ? parens[parens.length - 1] : undefined;
-    const viaParen = paren !== undefined && text.slice(paren.offset + 1, open).trim() === '' && paren.test === -1;
-    if (!viaParen && !syntax.bareTestCalls && !before.trimEnd().endsWith('(')) return;
-    const index = tests.length;
-    tests.push({
-      title: text.slice(contentStart, contentEnd),
-      titleStart: contentStart,
-      titleEnd: contentEnd,
-      start: viaParen ? paren.offset : open,
-      end: viaParen ? length : lineEndOf(contentEnd),
-      parent: openTest,
-    });
-    if (viaParen) {
-      paren.test = index;
-      openTest = index;
-    }
-  };
-
-  const lineEndOf = (at: number): number => {
-    const end = text.indexOf('\n', at);
-    return end === -1 ? length : end;
-  };
-
-  const atLineStartOnlyWhitespace = (at: number): boolean => {
-    for (let j = at - 1; j >= 0; j--) {
-      const c = text.charCodeAt(j);
-      if (c === Ch.LineFeed) return true;
-      if (c !== Ch.Space && c !== Ch.Tab && c !== Ch.CarriageReturn) return false;
-    }
-    return true;
-  };
-
+  const rules = state.rules;
+  const lineFirst = rules.lineFirst;
+  const blockFirst = rules.blockFirst;
   const jump = jumpRegExp(syntax, wantTests);
+  // Without test calls to note, JavaScript strings are skipped by the same search as the code.
+  const skip = syntax.strings === 'js' && !wantTests ? jsCodeAndStrings : undefined;
+  let i = 0;
   outer: while (i < length) {
     // Only a few characters can start a comment, a string or a parenthesis: jump to the next one.
-    jump.lastIndex = i;
-    if (!jump.test(text)) break;
-    i = jump.lastIndex - 1;
+    if (skip) {
+      // A search takes 64 strings at most (so that it keeps little to backtrack to): go on while
+      // it stops at a quote.
+      do {
+        skip.lastIndex = i;
+        skip.test(text);
+        i = skip.lastIndex;
+      } while (i < length && (text.charCodeAt(i) === Ch.DoubleQuote || text.charCodeAt(i) === Ch.SingleQuote));
+      if (i >= length) break;
+    } else {
+      jump.lastIndex = i;
+      if (!jump.test(text)) break;
+      i = jump.lastIndex - 1;
+    }
     const c = text.charCodeAt(i);
-    if (style === 'js' && c === Ch.Slash) {
-      const previous = previousSignificant(text, i, comments);
-      lastSignificant = previous === -1 ? -1 : text.charCodeAt(previous);
-      lastSignificantOffset = previous;
+    // Parentheses (test files), then strings: no comment starts with either.
+    if (c === Ch.OpenParen) {
+      parens.push(i, -1);
+      i++;
+      continue;
+    }
+    if (c === Ch.CloseParen) {
+      if (parens.length > 0) {
+        const test = parens.pop()!;
+        parens.pop();
+        if (test !== -1) state.closeTest(test, i);
+      }
+      i++;
+      continue;
+    }
+    if (c === Ch.DoubleQuote || c === Ch.SingleQuote || c === Ch.Backtick) {
+      i = state.string(i, c);
+      continue;
     }
     // Comments.
-    for (const token of lineStarts) {
-      if (text.charCodeAt(i) === token.charCodeAt(0) && startsWith(token, i)) {
+    for (let k = 0; k < lineFirst.length; k++) {
+      if (c === lineFirst[k] && text.startsWith(rules.lineTokens[k], i)) {
         if (syntax.hashAtWordStart && i > 0) {
           const p = text.charCodeAt(i - 1);
           if (p !== Ch.Space && p !== Ch.Tab && p !== Ch.LineFeed && p !== Ch.Semicolon) break;
         }
-        if (style === 'lua' && startsWith('[', i + 2)) {
-          const close = luaLongBracketEnd(text, i + 2);
-          if (close !== -1) {
-            comments.push(i, close);
-            i = close;
-            continue outer;
-          }
-        }
-        const end = lineEndOf(i);
+        const end = state.lineComment(i);
         comments.push(i, end);
         i = end;
         continue outer;
       }
     }
-    for (const [open, close] of blocks) {
-      if (c === open.charCodeAt(0) && startsWith(open, i)) {
-        if (open === '=begin' && !atLineStartOnlyWhitespace(i)) break;
-        let end: number;
-        if (syntax.nestedBlocks) {
-          let depth = 1;
-          let j = i + open.length;
-          while (j < length && depth > 0) {
-            if (startsWith(open, j)) {
-              depth++;
-              j += open.length;
-            } else if (startsWith(close, j)) {
-              depth--;
-              j += close.length;
-            } else j++;
-          }
-          end = j;
-        } else {
-          const found = text.indexOf(close, i + open.length);
-          end = found === -1 ? length : found + close.length;
-        }
+    for (let k = 0; k < blockFirst.length; k++) {
+      if (c === blockFirst[k] && text.startsWith(rules.blockOpens[k], i)) {
+        const end = state.blockComment(k, i);
+        if (end === -1) break;
         comments.push(i, end);
         i = end;
         continue outer;
       }
     }
-    // Strings.
-    if (c === Ch.DoubleQuote || c === Ch.SingleQuote || c === Ch.Backtick) {
-      const start = i;
-      let contentStart = i + 1;
-      let end: number;
-      let contentEnd: number;
-      if (syntax.tripleQuotes && startsWith(c === Ch.DoubleQuote ? '"""' : "'''", i) && (c === Ch.DoubleQuote || style === 'python')) {
-        const triple = text.slice(i, i + 3);
-        let j = i + 3;
-        while (j < length) {
-          const d = text.charCodeAt(j);
-          if (d === Ch.Backslash) {
-            j += 2;
-            continue;
-          }
-          if (d === c && startsWith(triple, j)) break;
-          j++;
-        }
-        contentStart = i + 3;
-        contentEnd = Math.min(j, length);
-        end = Math.min(j + 3, length);
-        if (style === 'python' && isDocstringStart(text, start)) {
-          comments.push(start, end);
-          i = end;
-          lastSignificant = c;
-          lastSignificantOffset = end - 1;
-          continue;
-        }
-      } else if (c === Ch.Backtick) {
-        if (style === 'js') end = skipTemplate(i);
-        else if (style === 'go' || style === 'shell' || style === 'ruby') end = skipQuoted(i, c, style !== 'go', false, false);
-        else {
-          i++;
-          lastSignificant = c;
-          continue;
-        }
-        contentEnd = end - 1;
-      } else if (c === Ch.SingleQuote && (style === 'lisp' || (style === 'rust' && !isRustChar(text, i)))) {
-        i++;
-        lastSignificant = c;
-        lastSignificantOffset = i - 1;
-        continue;
-      } else if (c === Ch.SingleQuote && style === 'shell') {
-        end = skipQuoted(i, c, false, false, false);
-        contentEnd = end - 1;
-      } else if (style === 'sql') {
-        end = skipQuoted(i, c, false, true, false);
-        contentEnd = end - 1;
+    i = state.other(i, c);
+  }
+  return { comments, tests: state.tests };
+}
+
+/**
+ * What a scan keeps besides its position: comments, test calls and open parentheses, and the
+ * rarer tokens, read by methods so that the main loop stays small.
+ */
+class ScanState {
+  readonly comments: number[] = [];
+  readonly tests: TestCall[] = [];
+  /** Open parentheses as pairs: the offset, and the test call it opened (or -1). */
+  readonly parens: number[] = [];
+  readonly rules: CommentRules;
+  /** The innermost test call whose parentheses are open, or -1. */
+  private openTest = -1;
+  private readonly length: number;
+  private readonly style: StringStyle;
+  private readonly titleCall: RegExp | undefined;
+
+  constructor(
+    private readonly text: string,
+    private readonly syntax: LanguageSyntax,
+    wantTests: boolean,
+  ) {
+    this.length = text.length;
+    this.style = syntax.strings;
+    this.rules = commentRules(syntax);
+    this.titleCall = wantTests ? syntax.testTitleCall : undefined;
+  }
+
+  /** A test call's closing parenthesis at `i`. */
+  closeTest(test: number, i: number): void {
+    this.tests[test].end = i + 1;
+    this.openTest = this.tests[test].parent;
+  }
+
+  /** The end of the line comment at `i` (a Lua long comment runs to its closing bracket). */
+  lineComment(i: number): number {
+    if (this.style === 'lua' && this.text.startsWith('[', i + 2)) {
+      const close = luaLongBracketEnd(this.text, i + 2);
+      if (close !== -1) return close;
+    }
+    return lineEndOf(this.text, i);
+  }
+
+  /** The end of the block comment (of block pair `k`) at `i`, or -1 when it is none. */
+  blockComment(k: number, i: number): number {
+    const text = this.text;
+    const open = this.rules.blockOpens[k];
+    if (open === '=begin' && !atLineStartOnlyWhitespace(text, i)) return -1;
+    if (this.syntax.nestedBlocks) return this.nestedBlockEnd(k, i + open.length);
+    const close = this.rules.blockCloses[k];
+    const found = text.indexOf(close, i + open.length);
+    return found === -1 ? this.length : found + close.length;
+  }
+
+  /** The end of a nested block comment (of block pair `k`) whose content starts at `from`. */
+  private nestedBlockEnd(k: number, from: number): number {
+    const text = this.text;
+    const open = this.rules.blockOpens[k];
+    const tokens = this.rules.blockTokens[k];
+    let depth = 1;
+    let j = from;
+    while (j < this.length && depth > 0) {
+      tokens.lastIndex = j;
+      const match = tokens.exec(text);
+      if (!match) return this.length;
+      if (text.startsWith(open, match.index)) {
+        depth++;
+        j = match.index + open.length;
       } else {
-        const verbatim = syntax.verbatim === 'csharp' && i > 0 && text.charCodeAt(i - 1) === Ch.At && c === Ch.DoubleQuote;
-        end = verbatim ? skipQuoted(i, c, false, true, false) : skipQuoted(i, c, true, false, style !== 'ruby' && style !== 'lua' && style !== 'shell');
-        contentEnd = Math.max(contentStart, end - 1);
+        depth--;
+        j = match.index + this.rules.blockCloses[k].length;
       }
-      noteString(start, contentStart, contentEnd);
-      i = end;
-      lastSignificant = c;
-      lastSignificantOffset = end - 1;
-      continue;
     }
-    if (style === 'rust' && (c === 114 || c === 98) && isRustRawStart(text, i)) {
-      i = rustRawEnd(text, i);
-      lastSignificant = Ch.DoubleQuote;
-      continue;
+    return j;
+  }
+
+  /** Reads the string (or the quote that starts none) at `i`; returns where the scan goes on. */
+  string(i: number, c: number): number {
+    const text = this.text;
+    const style = this.style;
+    const length = this.length;
+    const start = i;
+    let contentStart = i + 1;
+    let end: number;
+    let contentEnd: number;
+    if (this.syntax.tripleQuotes && (c === Ch.DoubleQuote || style === 'python') && text.startsWith(c === Ch.DoubleQuote ? '"""' : "'''", i)) {
+      const j = tripleQuoteEnd(text, i + 3, c);
+      contentStart = i + 3;
+      contentEnd = Math.min(j, length);
+      end = Math.min(j + 3, length);
+      if (style === 'python' && isDocstringStart(text, start)) {
+        this.comments.push(start, end);
+        return end;
+      }
+    } else if (c === Ch.Backtick) {
+      if (style === 'js') end = skipTemplate(text, i);
+      else if (style === 'go' || style === 'shell' || style === 'ruby') end = skipQuoted(text, i, c, style !== 'go', false, false);
+      else return i + 1;
+      contentEnd = end - 1;
+    } else if (c === Ch.SingleQuote && (style === 'lisp' || (style === 'rust' && !isRustChar(text, i)))) {
+      return i + 1;
+    } else if (c === Ch.SingleQuote && style === 'shell') {
+      end = skipQuoted(text, i, c, false, false, false);
+      contentEnd = end - 1;
+    } else if (style === 'sql') {
+      end = skipQuoted(text, i, c, false, true, false);
+      contentEnd = end - 1;
+    } else {
+      const verbatim = this.syntax.verbatim === 'csharp' && i > 0 && text.charCodeAt(i - 1) === Ch.At && c === Ch.DoubleQuote;
+      end = verbatim ? skipQuoted(text, i, c, false, true, false) : skipQuoted(text, i, c, true, false, style !== 'ruby' && style !== 'lua' && style !== 'shell');
+      contentEnd = Math.max(contentStart, end - 1);
     }
-    if (syntax.verbatim === 'cpp' && c === 82 && text.charCodeAt(i + 1) === Ch.DoubleQuote && (i === 0 || !isWordChar(text.charCodeAt(i - 1)))) {
+    if (this.titleCall) this.noteTitle(start, contentStart, contentEnd);
+    return end;
+  }
+
+  /** Records a string literal that is a test's title: called with the quote and content offsets. */
+  private noteTitle(open: number, contentStart: number, contentEnd: number): void {
+    const text = this.text;
+    const from = Math.max(0, open - 48);
+    const hint = this.syntax.testTitleHint;
+    if (hint && !hint(text, from, open)) return;
+    const before = text.slice(from, open);
+    if (!this.titleCall!.test(before)) return;
+    const parens = this.parens;
+    const top = parens.length - 2;
+    const viaParen = top >= 0 && parens[top + 1] === -1 && onlySpaceBetween(text, parens[top] + 1, open);
+    if (!viaParen && !this.syntax.bareTestCalls && !endsWithParen(before)) return;
+    const index = this.tests.length;
+    this.tests.push({
+      title: text.slice(contentStart, contentEnd),
+      titleStart: contentStart,
+      titleEnd: contentEnd,
+      start: viaParen ? parens[top] : open,
+      end: viaParen ? this.length : lineEndOf(text, contentEnd),
+      parent: this.openTest,
+    });
+    if (viaParen) {
+      parens[top + 1] = index;
+      this.openTest = index;
+    }
+  }
+
+  /** Reads a raw string, a regular expression literal or a character; returns where the scan goes on. */
+  other(i: number, c: number): number {
+    const text = this.text;
+    const style = this.style;
+    if (style === 'rust' && (c === 114 || c === 98) && isRustRawStart(text, i)) return rustRawEnd(text, i);
+    if (this.syntax.verbatim === 'cpp' && c === 82 && text.charCodeAt(i + 1) === Ch.DoubleQuote && (i === 0 || !isWordChar(text.charCodeAt(i - 1)))) {
       const open = text.indexOf('(', i + 2);
       if (open !== -1 && open - i < 20) {
         const delimiter = ')' + text.slice(i + 2, open) + '"';
         const close = text.indexOf(delimiter, open);
-        i = close === -1 ? length : close + delimiter.length;
-        lastSignificant = Ch.DoubleQuote;
-        continue;
+        return close === -1 ? this.length : close + delimiter.length;
       }
     }
     if (style === 'lua' && c === Ch.OpenBracket) {
       const close = luaLongBracketEnd(text, i);
-      if (close !== -1) {
-        i = close;
-        lastSignificant = Ch.DoubleQuote;
+      if (close !== -1) return close;
+    }
+    if (style === 'lisp' && (c === Ch.Hash || c === 63) && text.charCodeAt(i + 1) === Ch.Backslash) return i + 3;
+    if (style === 'js' && c === Ch.Slash) {
+      // A `/` after an operator, an opening bracket or a keyword starts a regular expression literal.
+      const previous = previousSignificant(text, i, this.comments);
+      if (previous === -1 || regexPreceders.has(text.charCodeAt(previous)) || endsWithKeyword(text, previous)) return skipRegexLiteral(text, i);
+    }
+    return i + 1;
+  }
+}
+
+/**
+ * JavaScript code up to the next `/` or backtick, with the strings in it (64 at most): a quoted
+ * string runs to its closing quote, or stops before a line break, as `skipQuoted` reads it.
+ */
+const jsCodeAndStrings = /[^"'/`]*(?:(?:"[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*"?|'[^'\\\n]*(?:\\[\s\S][^'\\\n]*)*'?)[^"'/`]*){0,64}/y;
+
+/** Searches for the characters that end or interrupt a quoted string, per quote and rules. */
+const quoteStopCache: RegExp[] = [];
+
+function quoteStops(quote: number, escapes: boolean, stopAtNewline: boolean): RegExp {
+  const key = quote * 4 + (escapes ? 2 : 0) + (stopAtNewline ? 1 : 0);
+  let regex = quoteStopCache[key];
+  if (!regex) {
+    const q = String.fromCharCode(quote).replace(/[\]\\^-]/g, '\\$&');
+    regex = new RegExp(`[${q}${escapes ? '\\\\' : ''}${stopAtNewline ? '\\n' : ''}]`, 'g');
+    quoteStopCache[key] = regex;
+  }
+  return regex;
+}
+
+/** Skips a quoted string from its opening quote; returns the offset after the closing quote. */
+function skipQuoted(text: string, at: number, quote: number, escapes: boolean, doubledEscape: boolean, stopAtNewline: boolean): number {
+  const stops = quoteStops(quote, escapes, stopAtNewline);
+  const length = text.length;
+  let j = at + 1;
+  while (j < length) {
+    stops.lastIndex = j;
+    if (!stops.test(text)) return length;
+    j = stops.lastIndex - 1;
+    const c = text.charCodeAt(j);
+    if (c === Ch.Backslash) {
+      j += 2;
+      continue;
+    }
+    if (c === quote) {
+      if (doubledEscape && text.charCodeAt(j + 1) === quote) {
+        j += 2;
         continue;
       }
+      return j + 1;
     }
-    if (style === 'lisp' && (c === Ch.Hash || c === 63) && text.charCodeAt(i + 1) === Ch.Backslash) {
-      i += 3;
-      continue;
-    }
-    if (style === 'js' && c === Ch.Slash && (lastSignificant === -1 || regexPreceders.has(lastSignificant) || endsWithKeyword(text, lastSignificantOffset))) {
-      i = skipRegexLiteral(i);
-      lastSignificant = Ch.Slash;
-      lastSignificantOffset = i - 1;
-      continue;
-    }
-    if (c === Ch.OpenParen) {
-      parens.push({ offset: i, test: -1 });
-    } else if (c === Ch.CloseParen) {
-      const open = parens.pop();
-      if (open && open.test !== -1) {
-        tests[open.test].end = i + 1;
-        openTest = tests[open.test].parent;
-      }
-    }
-    lastSignificant = c;
-    lastSignificantOffset = i;
-    i++;
+    // A line feed, where strings stop.
+    return j;
   }
-  return { comments, tests };
+  return length;
+}
+
+const templateStops = /[`\\$]/g;
+const templateCodeStops = /[{}'"`]/g;
+
+/** Skips a JavaScript template literal, including code nested in `${…}`. */
+function skipTemplate(text: string, at: number): number {
+  const length = text.length;
+  let j = at + 1;
+  while (j < length) {
+    templateStops.lastIndex = j;
+    if (!templateStops.test(text)) return length;
+    j = templateStops.lastIndex - 1;
+    const c = text.charCodeAt(j);
+    if (c === Ch.Backslash) {
+      j += 2;
+      continue;
+    }
+    if (c === Ch.Backtick) return j + 1;
+    if (text.charCodeAt(j + 1) === Ch.OpenBrace) {
+      let depth = 1;
+      j += 2;
+      while (j < length && depth > 0) {
+        templateCodeStops.lastIndex = j;
+        if (!templateCodeStops.test(text)) {
+          j = length;
+          break;
+        }
+        j = templateCodeStops.lastIndex - 1;
+        const d = text.charCodeAt(j);
+        if (d === Ch.OpenBrace) depth++;
+        else if (d === Ch.CloseBrace) depth--;
+        else if (d === Ch.SingleQuote || d === Ch.DoubleQuote) {
+          j = skipQuoted(text, j, d, true, false, true);
+          continue;
+        } else {
+          j = skipTemplate(text, j);
+          continue;
+        }
+        j++;
+      }
+      continue;
+    }
+    j++;
+  }
+  return length;
+}
+
+const tripleStops = { 34: /["\\]/g, 39: /['\\]/g } as Record<number, RegExp>;
+
+/** The offset of the closing triple quote of a string whose content starts at `from` (may pass the end). */
+function tripleQuoteEnd(text: string, from: number, quote: number): number {
+  const stops = tripleStops[quote];
+  const triple = quote === Ch.DoubleQuote ? '"""' : "'''";
+  const length = text.length;
+  let j = from;
+  while (j < length) {
+    stops.lastIndex = j;
+    if (!stops.test(text)) return length;
+    j = stops.lastIndex - 1;
+    if (text.charCodeAt(j) === Ch.Backslash) {
+      j += 2;
+      continue;
+    }
+    if (text.startsWith(triple, j)) return j;
+    j++;
+  }
+  return j;
+}
+
+const regexLiteralStops = /[\n\\[\]/]/g;
+
+function skipRegexLiteral(text: string, at: number): number {
+  const length = text.length;
+  let j = at + 1;
+  let inClass = false;
+  while (j < length) {
+    regexLiteralStops.lastIndex = j;
+    if (!regexLiteralStops.test(text)) return length;
+    j = regexLiteralStops.lastIndex - 1;
+    const c = text.charCodeAt(j);
+    if (c === Ch.LineFeed) return j;
+    if (c === Ch.Backslash) {
+      j += 2;
+      continue;
+    }
+    if (c === Ch.OpenBracket) inClass = true;
+    else if (c === Ch.CloseBracket) inClass = false;
+    else if (!inClass) return j + 1;
+    j++;
+  }
+  return length;
+}
+
+function lineEndOf(text: string, at: number): number {
+  const end = text.indexOf('\n', at);
+  return end === -1 ? text.length : end;
+}
+
+function atLineStartOnlyWhitespace(text: string, at: number): boolean {
+  for (let j = at - 1; j >= 0; j--) {
+    const c = text.charCodeAt(j);
+    if (c === Ch.LineFeed) return true;
+    if (c !== Ch.Space && c !== Ch.Tab && c !== Ch.CarriageReturn) return false;
+  }
+  return true;
+}
+
+/** True when `text` between `from` and `to` is white space only (as `trim` sees it). */
+function onlySpaceBetween(text: string, from: number, to: number): boolean {
+  for (let j = to - 1; j >= from; j--) if (!isTrimmable(text.charCodeAt(j))) return false;
+  return true;
+}
+
+/** `text.trimEnd().endsWith('(')`. */
+function endsWithParen(text: string): boolean {
+  let j = text.length - 1;
+  while (j >= 0 && isTrimmable(text.charCodeAt(j))) j--;
+  return j >= 0 && text.charCodeAt(j) === Ch.OpenParen;
+}
+
+/** The characters `String.prototype.trim` removes: ECMAScript white space and line terminators. */
+function isTrimmable(code: number): boolean {
+  if (code <= 32) return code === 32 || (code >= 9 && code <= 13);
+  if (code < 160) return false;
+  return (
+    code === 160 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
 }
 
 const jumpCache = new Map<string, RegExp>();
@@ -379,12 +543,15 @@ function jumpRegExp(syntax: LanguageSyntax, wantTests: boolean): RegExp {
       starts.add('#');
       starts.add('?');
     }
-    if (wantTests) {
+    // An empty pair `()` opens and closes no test call: JavaScript code skips it (no other token
+    // of JavaScript ends with `(`, so a `)` right after one closes it).
+    const emptyPairs = wantTests && syntax.strings === 'js';
+    if (wantTests && !emptyPairs) {
       starts.add('(');
       starts.add(')');
     }
     const escaped = [...starts].map((c) => c.replace(/[\]\\^-]/g, '\\$&')).join('');
-    regex = new RegExp(`[${escaped}]`, 'g');
+    regex = new RegExp(emptyPairs ? `[${escaped}]|\\((?!\\))|(?<!\\()\\)` : `[${escaped}]`, 'g');
     jumpCache.set(key, regex);
   }
   return regex;
