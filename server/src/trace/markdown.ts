@@ -20,11 +20,10 @@ import { lineSpan } from './text';
 const oftIdLine = new RegExp(`^\`?(${oftIdSource})\`?`);
 const oftIdAnywhere = new RegExp(`(?<![\\w~])${oftIdSource}(?![\\w~])`, 'g');
 const headingLine = /^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$/;
-const underline = /^([=-]{3,})\s*$/;
-const codeFence = /^ {0,3}(```|~~~)/;
 const oftOff = /(?:^|\W)oft:off(?:\W|$)/u;
 const oftOn = /(?:^|\W)oft:on(?:\W|$)/u;
 const bulletLine = /^(\s{0,3})[+*-]\s+(.*)$/;
+const numberedLine = /^(\s{0,3})\d+[.)]\s+(.*)$/;
 const statusLine = /^Status:\s*(approved|proposed|draft|rejected)\s*$/;
 const needsInline = /^Needs:(\s*\w+\s*(?:,\s*\w+\s*)*)$/;
 const tagsInline = /^Tags:(\s*\w+\s*(?:,\s*\w+\s*)*)$/;
@@ -47,7 +46,31 @@ interface OpenPlainItem {
   level: number;
   /** For a list item: the indentation of its bullet; continuation lines are indented more. */
   indent: number;
-  text: string[];
+  /** The text read so far, lines of a paragraph joined by a space, paragraphs by a blank line. */
+  text: string;
+  /** A blank line came after the text read so far, so the next line starts a paragraph. */
+  gap: boolean;
+}
+
+/**
+ * The next place a fixed string occurs at or after a line's start. Asking line by line, in order,
+ * searches the file once instead of once per line.
+ */
+class Occurrences {
+  private at: number;
+
+  constructor(
+    private readonly text: string,
+    private readonly needle: string,
+  ) {
+    this.at = text.indexOf(needle);
+  }
+
+  /** True when the needle lies within [start, end); `start` never decreases between calls. */
+  within(start: number, end: number): boolean {
+    if (this.at !== -1 && this.at < start) this.at = this.text.indexOf(this.needle, start);
+    return this.at !== -1 && this.at + this.needle.length <= end;
+  }
 }
 
 /** Reads the requirements of one Markdown file. */
@@ -60,35 +83,34 @@ export function extractMarkdown(
 ): { requirements: RequirementDef[]; problems: Problem[] } {
   const requirements: RequirementDef[] = [];
   const problems: Problem[] = [];
-  const count = lines.lineCount();
   const starts = lines.lineStarts();
+  const count = starts.length;
+  // A byte order mark is read as a space, so positions stay those of the file. Lines are read as
+  // offsets into `src`; a line's text is only cut out where a regular expression needs it.
+  const src = text.length > 0 && text.charCodeAt(0) === 0xfeff ? ' ' + text.slice(1) : text;
+  // Without carriage returns inside lines or Unicode line separators, `.` matches every character
+  // of a line, and headings and bullets are read without regular expressions.
+  const plainBreaks = hasPlainBreaks(text);
+  const idAt = stickyCopy(idRegex);
   // What the file cannot hold is not looked for on each line.
-  const mayHaveOft = text.includes('~');
-  const maySwitch = text.includes('oft:');
-  const mayForward = text.includes('-->');
+  const tildes = text.includes('~') ? new Occurrences(src, '~') : undefined;
+  const switches = text.includes('oft:') ? new Occurrences(src, 'oft:') : undefined;
+  const arrows = text.includes('-->') ? new Occurrences(src, '-->') : undefined;
+  const colons = new Occurrences(src, ':');
   let inCode = false;
   let fenceLine = -1;
   let disabled = false;
-  let pendingTitle: { text: string; line: number } | undefined;
+  let pendingTitle = '';
+  let pendingTitleLine = -1;
   let oft: OpenOftItem | undefined;
   let plain: OpenPlainItem | undefined;
 
-  const closeOft = (endLine: number): void => {
-    if (!oft) return;
-    finishOft(oft, lines, endLine);
-    oft = undefined;
-  };
-  const closePlain = (endLine: number): void => {
-    if (!plain) return;
-    finishPlain(plain, lines, endLine);
-    plain = undefined;
-  };
-
   for (let line = 0; line < count; line++) {
-    // A byte order mark is read as a space, so positions stay those of the file.
-    const content = line === 0 && text.charCodeAt(0) === 0xfeff ? ' ' + lines.lineText(0).slice(1) : lines.lineText(line);
+    const s = starts[line];
+    const e = lineEnd(src, starts, line);
     // `oft:off` … `oft:on` hides a passage from the reader (OpenFastTrace's own switch).
-    if (maySwitch && content.includes('oft:')) {
+    if (switches !== undefined && switches.within(s, e)) {
+      const content = src.slice(s, e);
       if (!disabled && oftOff.test(content)) {
         disabled = true;
         continue;
@@ -99,30 +121,71 @@ export function extractMarkdown(
       }
     }
     if (disabled) continue;
-    const first = content.trimStart().charCodeAt(0);
-    if (!oft && (first === 96 || first === 126) && codeFence.test(content)) {
+    // The first character that is not white space, as `trimStart` and `\s` see white space.
+    let f = s;
+    while (f < e && isSpace(src.charCodeAt(f))) f++;
+    const first = f < e ? src.charCodeAt(f) : -1;
+    if (oft === undefined && (first === 96 || first === 126) && isFence(src, s, e)) {
       inCode = !inCode;
       fenceLine = line;
       continue;
     }
     if (inCode) continue;
 
-    const nextStart = line + 1 < count ? starts[line + 1] : -1;
-    const nextFirst = nextStart === -1 ? -1 : text.charCodeAt(nextStart);
-    const nextLine = nextFirst === 61 || nextFirst === 45 ? lines.lineText(line + 1) : undefined;
-    const heading = first === 35 ? headingLine.exec(content) : null;
-    const setext =
-      !heading && nextLine !== undefined && underline.test(nextLine) && content.trim().length > 0 && !bulletLine.test(content) && !oftIdLine.test(content);
-    if (heading || setext) {
-      const titleText = heading ? heading[2] : content.trim();
-      const level = heading ? heading[1].length : nextLine!.startsWith('=') ? 1 : 2;
-      closeOft(line - 1);
-      if (plain && (plain.level === 0 || level <= plain.level)) closePlain(line - 1);
-      pendingTitle = { text: titleText, line };
-      const defined = plainDefinitions ? plainDefinition(titleText, idRegex) : undefined;
+    const nextFirst = line + 1 < count && starts[line + 1] < src.length ? src.charCodeAt(starts[line + 1]) : -1;
+    const underlined = (nextFirst === 61 || nextFirst === 45) && isUnderline(src, starts[line + 1], lineEnd(src, starts, line + 1));
+    let level = 0;
+    let titleText: string | undefined;
+    let setext = false;
+    if (first === 35) {
+      if (plainBreaks) {
+        // ^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$
+        let h = s;
+        while (h < e && src.charCodeAt(h) === 32) h++;
+        if (h === f && h - s <= 3) {
+          let t = h;
+          while (t < e && src.charCodeAt(t) === 35) t++;
+          if (t - h <= 6 && t < e && isSpace(src.charCodeAt(t))) {
+            level = t - h;
+            while (t < e && isSpace(src.charCodeAt(t))) t++;
+            let r = e;
+            while (r > t && isSpace(src.charCodeAt(r - 1))) r--;
+            while (r > t && src.charCodeAt(r - 1) === 35) r--;
+            while (r > t && isSpace(src.charCodeAt(r - 1))) r--;
+            titleText = src.slice(t, r);
+          }
+        }
+      } else {
+        const heading = headingLine.exec(src.slice(s, e));
+        if (heading) {
+          level = heading[1].length;
+          titleText = heading[2];
+        }
+      }
+    }
+    if (titleText === undefined && underlined && f < e) {
+      const content = src.slice(s, e);
+      if (!bulletLine.test(content) && !oftIdLine.test(content)) {
+        setext = true;
+        titleText = content.trim();
+        level = nextFirst === 61 ? 1 : 2;
+      }
+    }
+    if (titleText !== undefined) {
+      if (oft !== undefined) {
+        finishOft(oft, src, starts, line - 1);
+        oft = undefined;
+      }
+      if (plain !== undefined && (plain.level === 0 || level <= plain.level)) {
+        finishPlain(plain, src, starts, line - 1);
+        plain = undefined;
+      }
+      pendingTitle = titleText;
+      pendingTitleLine = line;
+      const defined = plainDefinitions ? plainDefinition(titleText, idAt) : undefined;
       if (defined) {
-        closePlain(line - 1);
-        const start = (heading ? content.indexOf(titleText) : content.indexOf(titleText)) + defined.offset;
+        if (plain !== undefined) finishPlain(plain, src, starts, line - 1);
+        const start = src.indexOf(titleText, s) - s + defined.offset;
         plain = openPlain(path, defined, lineSpan(line, start, start + defined.id.length), level, 0);
         requirements.push(plain.def);
       }
@@ -130,13 +193,19 @@ export function extractMarkdown(
       continue;
     }
 
-    const oftMatch = mayHaveOft && content.includes('~') ? oftIdLine.exec(content) : null;
+    // `?(type~name~revision)`? at the very start of the line.
+    const lead = s < e ? src.charCodeAt(s) : -1;
+    const oftMatch =
+      tildes !== undefined && (lead === 96 || isAsciiLetter(lead)) && tildes.within(s, e) ? oftIdLine.exec(src.slice(s, e)) : null;
     if (oftMatch) {
-      closeOft(line - 1);
-      closePlain(line - 1);
+      const content = src.slice(s, e);
+      if (oft !== undefined) finishOft(oft, src, starts, line - 1);
+      oft = undefined;
+      if (plain !== undefined) finishPlain(plain, src, starts, line - 1);
+      plain = undefined;
       const parsed = parseOftId(oftMatch[1])!;
       const start = content.indexOf(oftMatch[1]);
-      const title = pendingTitle && onlyBlankBetween(lines, pendingTitle.line, line) ? pendingTitle.text : '';
+      const title = pendingTitleLine >= 0 && onlyBlankBetween(src, starts, pendingTitleLine, line) ? pendingTitle : '';
       const def: RequirementDef = {
         id: oftMatch[1],
         format: 'oft',
@@ -148,7 +217,7 @@ export function extractMarkdown(
         acceptanceCriteria: [],
         path,
         span: lineSpan(line, start, start + oftMatch[1].length),
-        fullSpan: lineSpan(pendingTitle && title ? pendingTitle.line : line, 0, content.length),
+        fullSpan: lineSpan(pendingTitleLine >= 0 && title ? pendingTitleLine : line, 0, content.length),
         needs: [],
         covers: [],
         depends: [],
@@ -156,13 +225,16 @@ export function extractMarkdown(
       };
       requirements.push(def);
       oft = { def, section: 'spec', description: [] };
-      pendingTitle = undefined;
+      pendingTitle = '';
+      pendingTitleLine = -1;
       continue;
     }
 
-    const forward = mayForward && content.includes('-->') ? forwardLine.exec(content) : null;
+    const forward = arrows !== undefined && arrows.within(s, e) ? forwardLine.exec(src.slice(s, e)) : null;
     if (forward) {
-      closeOft(line - 1);
+      const content = src.slice(s, e);
+      if (oft !== undefined) finishOft(oft, src, starts, line - 1);
+      oft = undefined;
       const original = parseOftId(forward[3])!;
       const id = `${forward[1]}~${original.name}~${original.revision}`;
       const start = content.indexOf(forward[1], forward.index);
@@ -187,17 +259,22 @@ export function extractMarkdown(
       continue;
     }
 
-    if (oft) {
-      readOftLine(oft, content, line, problems);
+    if (oft !== undefined) {
+      readOftLine(oft, src.slice(s, e), line, problems);
       continue;
     }
-    if (content.trim().length > 0 && pendingTitle && !onlyBlankBetween(lines, pendingTitle.line, line)) pendingTitle = undefined;
+    if (f < e && pendingTitleLine >= 0 && !onlyBlankBetween(src, starts, pendingTitleLine, line)) {
+      pendingTitle = '';
+      pendingTitleLine = -1;
+    }
 
     if (first === 124 && plainDefinitions) {
       // A table row whose first cell is an ID defines it: | REQ-7 | Title | Text… |
+      const content = src.slice(s, e);
       const row = tableDefinition(content, idRegex);
       if (row) {
-        closePlain(line - 1);
+        if (plain !== undefined) finishPlain(plain, src, starts, line - 1);
+        plain = undefined;
         const def = openPlain(path, row, lineSpan(line, row.offset, row.offset + row.id.length), 0, 0).def;
         def.text = row.text;
         def.fullSpan = lineSpan(line, 0, content.length);
@@ -205,31 +282,63 @@ export function extractMarkdown(
         continue;
       }
     }
-    const bullet = first === 45 || first === 42 || first === 43 ? bulletLine.exec(content) : first >= 48 && first <= 57 ? /^(\s{0,3})\d+[.)]\s+(.*)$/.exec(content) : null;
-    if (bullet && plainDefinitions) {
-      const defined = plainDefinition(bullet[2], idRegex, true);
+    // A bullet's text, when it may define an item: `- REQ-4: Title`, `1. REQ-5 Title`.
+    let bulletText: string | undefined;
+    let bulletStart = 0;
+    if (plainDefinitions && (first === 45 || first === 42 || first === 43 || (first >= 48 && first <= 57))) {
+      if (plainBreaks) {
+        // ^(\s{0,3})[+*-]\s+(.*)$ and ^(\s{0,3})\d+[.)]\s+(.*)$
+        let m = -1;
+        if (f - s <= 3) {
+          if (first <= 45) m = f + 1;
+          else {
+            let d = f + 1;
+            while (d < e && isDigit(src.charCodeAt(d))) d++;
+            const c = d < e ? src.charCodeAt(d) : -1;
+            if (d < e && (c === 46 || c === 41)) m = d + 1;
+          }
+        }
+        if (m !== -1 && m < e && isSpace(src.charCodeAt(m))) {
+          let q = m + 1;
+          while (q < e && isSpace(src.charCodeAt(q))) q++;
+          bulletText = src.slice(q, e);
+          bulletStart = q;
+        }
+      } else {
+        const content = src.slice(s, e);
+        const bullet = first <= 45 ? bulletLine.exec(content) : numberedLine.exec(content);
+        if (bullet) {
+          bulletText = bullet[2];
+          bulletStart = -1;
+        }
+      }
+    }
+    if (bulletText !== undefined) {
+      const defined = plainDefinition(bulletText, idAt, true);
       if (defined) {
-        if (plain) closePlain(line - 1);
-        const start = content.indexOf(bullet[2]) + defined.offset;
-        plain = openPlain(path, defined, lineSpan(line, start, start + defined.id.length), 0, bullet[1].length);
+        if (plain !== undefined) finishPlain(plain, src, starts, line - 1);
+        const start = src.indexOf(bulletText, s) - s + defined.offset;
+        // The bullet's indentation: the white space before it.
+        plain = openPlain(path, defined, lineSpan(line, start, start + defined.id.length), 0, f - s);
         requirements.push(plain.def);
         continue;
       }
     }
-    if (plain) {
-      if (plain.level === 0 && content.trim().length > 0 && content.length - content.trimStart().length <= plain.indent) {
-        closePlain(line - 1);
+    if (plain !== undefined) {
+      if (plain.level === 0 && f < e && f - s <= plain.indent) {
+        finishPlain(plain, src, starts, line - 1);
+        plain = undefined;
         continue;
       }
-      readPlainLine(plain, content, line, idRegex);
+      readPlainLine(plain, src, s, e, f, line, idRegex, colons, bulletText, bulletStart);
     }
   }
-  closeOft(count - 1);
-  closePlain(count - 1);
+  if (oft !== undefined) finishOft(oft, src, starts, count - 1);
+  if (plain !== undefined) finishPlain(plain, src, starts, count - 1);
   if (inCode) {
     problems.push({
       path,
-      span: lineSpan(fenceLine, 0, lines.lineText(fenceLine).length),
+      span: lineSpan(fenceLine, 0, lineEnd(src, starts, fenceLine) - starts[fenceLine]),
       severity: 'warning',
       code: 'markdown-unclosed-fence',
       message: 'This code block is never closed, so nothing after it is read as a requirement.',
@@ -238,23 +347,158 @@ export function extractMarkdown(
   return { requirements, problems };
 }
 
+/** The end of a line's text: before its line break and a carriage return just before that. */
+function lineEnd(src: string, starts: number[], line: number): number {
+  const end = line + 1 < starts.length ? starts[line + 1] - 1 : src.length;
+  return end > starts[line] && src.charCodeAt(end - 1) === 13 ? end - 1 : end;
+}
+
+/** True for the characters `trim` removes and `\s` matches. */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 160) return false;
+  return c === 160 || c === 5760 || (c >= 8192 && c <= 8202) || c === 8232 || c === 8233 || c === 8239 || c === 8287 || c === 12288 || c === 65279;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** A word character of `\b`: [A-Za-z0-9_]. */
+function isWordChar(c: number): boolean {
+  return isAsciiLetter(c) || isDigit(c) || c === 95;
+}
+
+/** True when no line holds a carriage return (but at its end) or a Unicode line or paragraph separator. */
+function hasPlainBreaks(text: string): boolean {
+  if (text.includes('\u2028') || text.includes('\u2029')) return false;
+  for (let at = text.indexOf('\r'); at !== -1; at = text.indexOf('\r', at + 1)) {
+    if (at + 1 < text.length && text.charCodeAt(at + 1) !== 10) return false;
+  }
+  return true;
+}
+
+/** ^ {0,3}(```|~~~) */
+function isFence(src: string, s: number, e: number): boolean {
+  let i = s;
+  while (i < e && i - s < 4 && src.charCodeAt(i) === 32) i++;
+  if (i - s > 3 || i + 3 > e) return false;
+  const c = src.charCodeAt(i);
+  return (c === 96 || c === 126) && src.charCodeAt(i + 1) === c && src.charCodeAt(i + 2) === c;
+}
+
+/** ^([=-]{3,})\s*$ */
+function isUnderline(src: string, s: number, e: number): boolean {
+  let i = s;
+  while (i < e) {
+    const c = src.charCodeAt(i);
+    if (c !== 61 && c !== 45) break;
+    i++;
+  }
+  if (i - s < 3) return false;
+  while (i < e && isSpace(src.charCodeAt(i))) i++;
+  return i === e;
+}
+
+/** A line with nothing but white space. */
+function isBlank(src: string, s: number, e: number): boolean {
+  let i = s;
+  while (i < e && isSpace(src.charCodeAt(i))) i++;
+  return i === e;
+}
+
+/** `Given`, `When`, `Then`, `And` or `But` at `at`, as a whole word ending by `end`. */
+function criterionWordAt(src: string, at: number, end: number): boolean {
+  if (at >= end) return false;
+  let length: number;
+  switch (src.charCodeAt(at)) {
+    case 71:
+      length = src.startsWith('Given', at) ? 5 : 0;
+      break;
+    case 87:
+      length = src.startsWith('When', at) ? 4 : 0;
+      break;
+    case 84:
+      length = src.startsWith('Then', at) ? 4 : 0;
+      break;
+    case 65:
+      length = src.startsWith('And', at) ? 3 : 0;
+      break;
+    case 66:
+      length = src.startsWith('But', at) ? 3 : 0;
+      break;
+    default:
+      return false;
+  }
+  return length > 0 && (at + length >= end || !isWordChar(src.charCodeAt(at + length)));
+}
+
+const stickyCopies = new WeakMap<RegExp, RegExp>();
+
+/** The ID pattern, matching only where it is asked to (at `lastIndex`). */
+function stickyCopy(idRegex: RegExp): RegExp {
+  let sticky = stickyCopies.get(idRegex);
+  if (!sticky) {
+    sticky = new RegExp(idRegex.source, idRegex.flags.replace('g', '') + 'y');
+    stickyCopies.set(idRegex, sticky);
+  }
+  return sticky;
+}
+
+/** The ID match at `at` in `text`, if any. */
+function idMatchAt(idAt: RegExp, text: string, at: number): RegExpExecArray | null {
+  idAt.lastIndex = at;
+  return idAt.exec(text);
+}
+
 /** An ID that opens a heading's or list item's text, with the title after it. */
-function plainDefinition(content: string, idRegex: RegExp, listItem = false): { id: string; offset: number; title: string } | undefined {
-  const lead = /^(?:\*\*|__|`|\[)?/.exec(content)![0];
-  idRegex.lastIndex = 0;
-  const match = idRegex.exec(content);
-  if (match && match.index === lead.length) {
-    const rest = content.slice(match.index + match[0].length);
-    const after = /^(?:\*\*|__|`|\])?\s*(?:[:.)\u2013\u2014-]|\s|$)\s*(?:\*\*|__)?\s*/.exec(rest);
-    if (!after) return undefined;
-    if (parseOftId(match[0])) return undefined;
-    return { id: match[0], offset: match.index, title: rest.slice(after[0].length).replace(/\s*(?:\*\*|__)\s*$/, '').trim() };
+function plainDefinition(content: string, idAt: RegExp, listItem = false): { id: string; offset: number; title: string } | undefined {
+  const n = content.length;
+  // ^(?:\*\*|__|`|\[)?
+  const c0 = n > 0 ? content.charCodeAt(0) : -1;
+  const lead = (c0 === 42 || c0 === 95) && n > 1 && content.charCodeAt(1) === c0 ? 2 : c0 === 96 || c0 === 91 ? 1 : 0;
+  // The first match anywhere must start right after the lead.
+  let match: RegExpExecArray | null = null;
+  let earlier = false;
+  for (let at = 0; at < lead && !earlier; at++) earlier = idMatchAt(idAt, content, at) !== null;
+  if (!earlier) match = idMatchAt(idAt, content, lead);
+  if (match) {
+    const id = match[0];
+    // ^(?:\*\*|__|`|\])?\s*(?:[:.)\u2013\u2014-]|\s|$)\s*(?:\*\*|__)?\s*
+    let p = lead + id.length;
+    const c = p < n ? content.charCodeAt(p) : -1;
+    if ((c === 42 || c === 95) && p + 1 < n && content.charCodeAt(p + 1) === c) p += 2;
+    else if (c === 96 || c === 93) p += 1;
+    const closed = p;
+    while (p < n && isSpace(content.charCodeAt(p))) p++;
+    if (p < n) {
+      const sep = content.charCodeAt(p);
+      if (sep === 58 || sep === 46 || sep === 41 || sep === 0x2013 || sep === 0x2014 || sep === 45) p++;
+      else if (p === closed) return undefined;
+    }
+    while (p < n && isSpace(content.charCodeAt(p))) p++;
+    const c2 = p + 1 < n ? content.charCodeAt(p) : -1;
+    if ((c2 === 42 || c2 === 95) && content.charCodeAt(p + 1) === c2) p += 2;
+    while (p < n && isSpace(content.charCodeAt(p))) p++;
+    if (parseOftId(id)) return undefined;
+    // The rest, without closing emphasis (\s*(?:\*\*|__)\s*$) and trimmed.
+    let t = n;
+    while (t > p && isSpace(content.charCodeAt(t - 1))) t--;
+    const last = t - 2 >= p ? content.charCodeAt(t - 1) : -1;
+    if ((last === 42 || last === 95) && content.charCodeAt(t - 2) === last) {
+      t -= 2;
+      while (t > p && isSpace(content.charCodeAt(t - 1))) t--;
+    }
+    return { id, offset: lead, title: content.slice(p, t) };
   }
   if (listItem) return undefined;
   const trailing = /[([]\s*([^()[\]\s]+)\s*[)\]]\s*$/.exec(content);
   if (trailing) {
-    idRegex.lastIndex = 0;
-    const id = idRegex.exec(trailing[1]);
+    const id = idMatchAt(idAt, trailing[1], 0);
     if (id && id[0] === trailing[1]) {
       return { id: id[0], offset: content.lastIndexOf(trailing[1]), title: content.slice(0, trailing.index).trim() };
     }
@@ -301,53 +545,137 @@ function openPlain(path: string, defined: { id: string; title: string }, span: R
     },
     level,
     indent,
-    text: [],
+    text: '',
+    gap: false,
   };
 }
 
-function readPlainLine(item: OpenPlainItem, content: string, line: number, idRegex: RegExp): void {
-  const trimmed = content.trim();
-  if (trimmed.length === 0) {
-    if (item.text.length > 0 && item.text[item.text.length - 1] !== '') item.text.push('');
+/**
+ * One line of a plain item, the line [s, e) of `src` whose first non-blank character is at `f`.
+ * `bulletText`, when set, is the text of the line's bullet, cut out from `bulletStart`.
+ */
+function readPlainLine(
+  item: OpenPlainItem,
+  src: string,
+  s: number,
+  e: number,
+  f: number,
+  line: number,
+  idRegex: RegExp,
+  colons: Occurrences,
+  bulletText: string | undefined,
+  bulletStart: number,
+): void {
+  if (f === e) {
+    if (item.text.length > 0) item.gap = true;
     return;
   }
+  // The line trimmed is [f, t).
+  let t = e;
+  while (isSpace(src.charCodeAt(t - 1))) t--;
   // Dispatch on the first character, so a plain text line costs one test.
-  const first = trimmed.charCodeAt(0);
+  const first = src.charCodeAt(f);
   const isBullet = first === 45 || first === 42 || first === 43 || (first >= 48 && first <= 57);
-  if (!isBullet && /^[GWTAB]/.test(trimmed) && givenWhenThen.test(content)) {
-    item.def.acceptanceCriteria.push(trimmed);
+  if (!isBullet && criterionWordAt(src, f, e)) {
+    item.def.acceptanceCriteria.push(src.slice(f, t));
     return;
   }
-  if (trimmed.includes(':')) {
-    const needs = plainNeedsLine.exec(trimmed);
-    if (needs) {
-      item.def.needs.push(...needs[1].split(',').map((t) => t.trim()).filter((t) => t.length > 0));
-      return;
-    }
-    const link = plainLinkLine.exec(content);
-    if (link) {
-      const offset = content.length - link[2].length;
-      idRegex.lastIndex = 0;
-      for (let match = idRegex.exec(link[2]); match; match = idRegex.exec(link[2])) {
-        const start = offset + match.index;
-        item.def.covers.push({ target: match[0], span: lineSpan(line, start, start + match[0].length) });
+  if (colons.within(s, e)) {
+    if (readNeeds(item.def.needs, src, f, t)) return;
+    // Covers|Derives from|Parent|Parents|Refines|Depends on, in any case, maybe bold.
+    if (first === 42 || first === 67 || first === 99 || first === 68 || first === 100 || first === 80 || first === 112 || first === 82 || first === 114) {
+      const content = src.slice(s, e);
+      const link = plainLinkLine.exec(content);
+      if (link) {
+        const offset = content.length - link[2].length;
+        idRegex.lastIndex = 0;
+        for (let match = idRegex.exec(link[2]); match; match = idRegex.exec(link[2])) {
+          const start = offset + match.index;
+          item.def.covers.push({ target: match[0], span: lineSpan(line, start, start + match[0].length) });
+        }
+        return;
       }
+    }
+  }
+  if (isBullet) {
+    // The end of a bullet marker at `f` ([-*+] or \d+[.)]), or -1.
+    let m = -1;
+    if (first <= 45) m = f + 1;
+    else {
+      let d = f + 1;
+      while (d < e && isDigit(src.charCodeAt(d))) d++;
+      const c = d < e ? src.charCodeAt(d) : -1;
+      if (c === 46 || c === 41) m = d + 1;
+    }
+    // A marker followed by white space, or a bold Given/When/Then.
+    const marked = m !== -1 && m < e && isSpace(src.charCodeAt(m));
+    if (marked || (first === 42 && f + 1 < e && src.charCodeAt(f + 1) === 42 && criterionWordAt(src, f + 2, e))) {
+      // The trimmed line without the marker and its space, and without a check box: [ ], [x].
+      let c = f;
+      if (m !== -1 && m < t && isSpace(src.charCodeAt(m))) {
+        c = m + 1;
+        while (isSpace(src.charCodeAt(c))) c++;
+      }
+      if (c + 3 < t && src.charCodeAt(c) === 91 && src.charCodeAt(c + 2) === 93 && isSpace(src.charCodeAt(c + 3))) {
+        const mark = src.charCodeAt(c + 1);
+        if (mark === 32 || mark === 120 || mark === 88) {
+          c += 4;
+          while (isSpace(src.charCodeAt(c))) c++;
+        }
+      }
+      const criterion = bulletText !== undefined && c === bulletStart && t - c === bulletText.length ? bulletText : src.slice(c, t);
+      const lead = criterion.charCodeAt(0);
+      if (!((lead === 97 || lead === 65) && /^acceptance criteria:?$/i.test(criterion))) item.def.acceptanceCriteria.push(criterion);
       return;
     }
   }
-  if (isBullet && (givenWhenThen.test(content) || /^\s*[-*+]\s+|^\s*\d+[.)]\s+/.test(content))) {
-    const criterion = trimmed.replace(/^(?:[-*+]|\d+[.)])\s+/, '').replace(/^\[[ xX]\]\s+/, '');
-    if (!/^acceptance criteria:?$/i.test(criterion)) item.def.acceptanceCriteria.push(criterion);
-    return;
-  }
+  const trimmed = src.slice(f, t);
   if ((first === 65 || first === 97 || first === 42 || first === 95) && /^(?:\*\*|__)?acceptance criteria(?:\*\*|__)?:?(?:\*\*|__)?$/i.test(trimmed)) return;
-  item.text.push(trimmed);
+  item.text = item.text.length === 0 ? trimmed : item.gap ? `${item.text}\n\n${trimmed}` : `${item.text} ${trimmed}`;
+  item.gap = false;
 }
 
-function finishPlain(item: OpenPlainItem, lines: LineIndex, endLine: number): void {
-  const last = lastNonBlank(lines, item.def.span.start.line, endLine);
-  item.def.fullSpan = { start: item.def.fullSpan.start, end: { line: last, character: lines.lineText(last).length } };
-  item.def.text = joinParagraphs(item.text);
+/**
+ * `Needs: impl, utest` on the trimmed line [f, t), maybe bold; adds the artifact types and says
+ * whether the line was one. As ^(?:\*\*)?Needs(?:\*\*)?:(?:\*\*)?\s*([A-Za-z]+(?:\s*,\s*[A-Za-z]+)*)\s*$
+ */
+function readNeeds(needs: string[], src: string, f: number, t: number): boolean {
+  let p = skipBold(src, f, t);
+  if (!src.startsWith('Needs', p)) return false;
+  p = skipBold(src, p + 5, t);
+  if (p >= t || src.charCodeAt(p) !== 58) return false;
+  p = skipBold(src, p + 1, t);
+  while (p < t && isSpace(src.charCodeAt(p))) p++;
+  // Check the whole list before taking any of it.
+  const from = p;
+  for (;;) {
+    const word = p;
+    while (p < t && isAsciiLetter(src.charCodeAt(p))) p++;
+    if (p === word) return false;
+    while (p < t && isSpace(src.charCodeAt(p))) p++;
+    if (p === t) break;
+    if (src.charCodeAt(p) !== 44) return false;
+    p++;
+    while (p < t && isSpace(src.charCodeAt(p))) p++;
+  }
+  for (p = from; p < t; ) {
+    const word = p;
+    while (p < t && isAsciiLetter(src.charCodeAt(p))) p++;
+    needs.push(src.slice(word, p));
+    while (p < t && !isAsciiLetter(src.charCodeAt(p))) p++;
+  }
+  return true;
+}
+
+/** Past `**` at `at`, if it is there before `end`. */
+function skipBold(src: string, at: number, end: number): number {
+  return at + 1 < end && src.charCodeAt(at) === 42 && src.charCodeAt(at + 1) === 42 ? at + 2 : at;
+}
+
+function finishPlain(item: OpenPlainItem, src: string, starts: number[], endLine: number): void {
+  const last = lastNonBlank(src, starts, item.def.span.start.line, endLine);
+  item.def.fullSpan = { start: item.def.fullSpan.start, end: { line: last, character: lineEnd(src, starts, last) - starts[last] } };
+  item.def.text = item.text;
   if (!item.def.title) item.def.title = firstSentence(item.def.text);
 }
 
@@ -429,25 +757,26 @@ function bulletReference(content: string, line: number): RequirementLink | undef
   return { target: last[0], span: lineSpan(line, last.index, last.index + last[0].length) };
 }
 
-function finishOft(item: OpenOftItem, lines: LineIndex, endLine: number): void {
-  const last = lastNonBlank(lines, item.def.span.start.line, endLine);
-  item.def.fullSpan = { start: item.def.fullSpan.start, end: { line: last, character: lines.lineText(last).length } };
+function finishOft(item: OpenOftItem, src: string, starts: number[], endLine: number): void {
+  const last = lastNonBlank(src, starts, item.def.span.start.line, endLine);
+  item.def.fullSpan = { start: item.def.fullSpan.start, end: { line: last, character: lineEnd(src, starts, last) - starts[last] } };
   const description = joinParagraphs(item.description);
   item.def.text = description;
   item.def.acceptanceCriteria = item.description.filter((l) => givenWhenThen.test(l) || /^[-*+]\s+/.test(l)).map((l) => l.replace(/^[-*+]\s+/, ''));
 }
 
-function lastNonBlank(lines: LineIndex, from: number, to: number): number {
-  for (let line = Math.min(to, lines.lineCount() - 1); line > from; line--) {
-    if (lines.lineText(line).trim().length > 0) return line;
+function lastNonBlank(src: string, starts: number[], from: number, to: number): number {
+  for (let line = Math.min(to, starts.length - 1); line > from; line--) {
+    if (!isBlank(src, starts[line], lineEnd(src, starts, line))) return line;
   }
   return from;
 }
 
-function onlyBlankBetween(lines: LineIndex, from: number, to: number): boolean {
+function onlyBlankBetween(src: string, starts: number[], from: number, to: number): boolean {
   for (let line = from + 1; line < to; line++) {
-    const content = lines.lineText(line);
-    if (content.trim().length > 0 && !underline.test(content)) return false;
+    const s = starts[line];
+    const e = lineEnd(src, starts, line);
+    if (!isBlank(src, s, e) && !isUnderline(src, s, e)) return false;
   }
   return true;
 }
