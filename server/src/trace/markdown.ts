@@ -13,7 +13,7 @@
  *   own Markdown importer: the same lines make the same items.
  */
 import { oftIdSource, parseOftId } from './ids';
-import type { Problem, RequirementDef, RequirementLink } from './model';
+import type { Position, Problem, RequirementDef, RequirementLink } from './model';
 import type { LineIndex } from './text';
 import { lineSpan } from './text';
 
@@ -38,6 +38,9 @@ interface OpenOftItem {
   def: RequirementDef;
   section: OftSection;
   description: string[];
+  /** Where the line after the item's ID line starts, and the length of the ID line. */
+  bodyStart: number;
+  firstLength: number;
 }
 
 interface OpenPlainItem {
@@ -50,6 +53,9 @@ interface OpenPlainItem {
   text: string;
   /** A blank line came after the text read so far, so the next line starts a paragraph. */
   gap: boolean;
+  /** Where the line after the defining line starts, and the length of the defining line. */
+  bodyStart: number;
+  firstLength: number;
 }
 
 /**
@@ -73,21 +79,24 @@ class Occurrences {
   }
 }
 
-/** Reads the requirements of one Markdown file. */
+/**
+ * Reads the requirements of one Markdown file.
+ *
+ * Lines are read as offsets into the text, found as the loop goes (`lines` is not needed), and a
+ * line's text is cut out only where a regular expression reads it or a requirement keeps it.
+ */
 export function extractMarkdown(
   path: string,
   text: string,
-  lines: LineIndex,
+  _lines: LineIndex,
   idRegex: RegExp,
   plainDefinitions = true,
 ): { requirements: RequirementDef[]; problems: Problem[] } {
   const requirements: RequirementDef[] = [];
   const problems: Problem[] = [];
-  const starts = lines.lineStarts();
-  const count = starts.length;
-  // A byte order mark is read as a space, so positions stay those of the file. Lines are read as
-  // offsets into `src`; a line's text is only cut out where a regular expression needs it.
+  // A byte order mark is read as a space, so positions stay those of the file.
   const src = text.length > 0 && text.charCodeAt(0) === 0xfeff ? ' ' + text.slice(1) : text;
+  const length = src.length;
   // Without carriage returns inside lines or Unicode line separators, `.` matches every character
   // of a line, and headings and bullets are read without regular expressions.
   const plainBreaks = hasPlainBreaks(text);
@@ -97,17 +106,40 @@ export function extractMarkdown(
   const switches = text.includes('oft:') ? new Occurrences(src, 'oft:') : undefined;
   const arrows = text.includes('-->') ? new Occurrences(src, '-->') : undefined;
   const colons = new Occurrences(src, ':');
+  const needsSeen: NeedsLine = { text: '', names: [] };
   let inCode = false;
   let fenceLine = -1;
+  let fenceLength = 0;
   let disabled = false;
   let pendingTitle = '';
   let pendingTitleLine = -1;
+  /** Where the line after the pending title starts. */
+  let pendingTitleNext = 0;
+  /** Where the last line that is neither blank nor an underline starts. */
+  let lastSignificant = -1;
   let oft: OpenOftItem | undefined;
   let plain: OpenPlainItem | undefined;
 
-  for (let line = 0; line < count; line++) {
-    const s = starts[line];
-    const e = lineEnd(src, starts, line);
+  // The line [s, e) ends with a line break at `nl` (-1 for the last line); the next starts at `next`.
+  let line = 0;
+  let next = 0;
+  // The line break after the line at `knownFor`, when it was already found (an underline's).
+  let knownFor = -1;
+  let knownBreak = -1;
+  for (let s = 0; s !== -1; s = next, line++) {
+    const nl = s === knownFor ? knownBreak : src.indexOf('\n', s);
+    next = nl === -1 ? -1 : nl + 1;
+    const stop = nl === -1 ? length : nl;
+    const e = stop > s && src.charCodeAt(stop - 1) === 13 ? stop - 1 : stop;
+    // The first character that is not white space, as `trimStart` and `\s` see white space.
+    let f = s;
+    while (f < e && isSpace(src.charCodeAt(f))) f++;
+    // Whether only blank lines and underlines follow a title is known from the last other line.
+    const significantBefore = lastSignificant;
+    if (f < e) {
+      const c = src.charCodeAt(s);
+      if (!((c === 61 || c === 45) && isUnderline(src, s, e))) lastSignificant = s;
+    }
     // `oft:off` … `oft:on` hides a passage from the reader (OpenFastTrace's own switch).
     if (switches !== undefined && switches.within(s, e)) {
       const content = src.slice(s, e);
@@ -121,19 +153,30 @@ export function extractMarkdown(
       }
     }
     if (disabled) continue;
-    // The first character that is not white space, as `trimStart` and `\s` see white space.
-    let f = s;
-    while (f < e && isSpace(src.charCodeAt(f))) f++;
-    const first = f < e ? src.charCodeAt(f) : -1;
+    if (f === e) {
+      // A blank line only separates paragraphs (and ends some OpenFastTrace sections).
+      if (inCode) continue;
+      if (oft !== undefined) readOftLine(oft, src.slice(s, e), line, problems);
+      else if (plain !== undefined && plain.text.length > 0) plain.gap = true;
+      continue;
+    }
+    const first = src.charCodeAt(f);
     if (oft === undefined && (first === 96 || first === 126) && isFence(src, s, e)) {
       inCode = !inCode;
       fenceLine = line;
+      fenceLength = e - s;
       continue;
     }
     if (inCode) continue;
 
-    const nextFirst = line + 1 < count && starts[line + 1] < src.length ? src.charCodeAt(starts[line + 1]) : -1;
-    const underlined = (nextFirst === 61 || nextFirst === 45) && isUnderline(src, starts[line + 1], lineEnd(src, starts, line + 1));
+    const nextFirst = next !== -1 && next < length ? src.charCodeAt(next) : -1;
+    let underlined = false;
+    if (nextFirst === 61 || nextFirst === 45) {
+      knownFor = next;
+      knownBreak = src.indexOf('\n', next);
+      const nextStop = knownBreak === -1 ? length : knownBreak;
+      underlined = isUnderline(src, next, nextStop > next && src.charCodeAt(nextStop - 1) === 13 ? nextStop - 1 : nextStop);
+    }
     let level = 0;
     let titleText: string | undefined;
     let setext = false;
@@ -163,7 +206,7 @@ export function extractMarkdown(
         }
       }
     }
-    if (titleText === undefined && underlined && f < e) {
+    if (titleText === undefined && underlined) {
       const content = src.slice(s, e);
       if (!bulletLine.test(content) && !oftIdLine.test(content)) {
         setext = true;
@@ -173,39 +216,44 @@ export function extractMarkdown(
     }
     if (titleText !== undefined) {
       if (oft !== undefined) {
-        finishOft(oft, src, starts, line - 1);
+        finishOft(oft, src, s, line);
         oft = undefined;
       }
       if (plain !== undefined && (plain.level === 0 || level <= plain.level)) {
-        finishPlain(plain, src, starts, line - 1);
+        finishPlain(plain, src, s, line);
         plain = undefined;
       }
       pendingTitle = titleText;
       pendingTitleLine = line;
+      pendingTitleNext = next === -1 ? length : next;
       const defined = plainDefinitions ? plainDefinition(titleText, idAt) : undefined;
       if (defined) {
-        if (plain !== undefined) finishPlain(plain, src, starts, line - 1);
+        if (plain !== undefined) finishPlain(plain, src, s, line);
         const start = src.indexOf(titleText, s) - s + defined.offset;
-        plain = openPlain(path, defined, lineSpan(line, start, start + defined.id.length), level, 0);
+        plain = openPlain(path, defined, lineSpan(line, start, start + defined.id.length), level, 0, next === -1 ? length : next, e - s);
         requirements.push(plain.def);
       }
-      if (setext) line++;
+      if (setext) {
+        // The underline is read with its title.
+        line++;
+        next = knownBreak === -1 ? -1 : knownBreak + 1;
+      }
       continue;
     }
 
     // `?(type~name~revision)`? at the very start of the line.
-    const lead = s < e ? src.charCodeAt(s) : -1;
+    const lead = src.charCodeAt(s);
     const oftMatch =
       tildes !== undefined && (lead === 96 || isAsciiLetter(lead)) && tildes.within(s, e) ? oftIdLine.exec(src.slice(s, e)) : null;
     if (oftMatch) {
       const content = src.slice(s, e);
-      if (oft !== undefined) finishOft(oft, src, starts, line - 1);
+      if (oft !== undefined) finishOft(oft, src, s, line);
       oft = undefined;
-      if (plain !== undefined) finishPlain(plain, src, starts, line - 1);
+      if (plain !== undefined) finishPlain(plain, src, s, line);
       plain = undefined;
       const parsed = parseOftId(oftMatch[1])!;
       const start = content.indexOf(oftMatch[1]);
-      const title = pendingTitleLine >= 0 && onlyBlankBetween(src, starts, pendingTitleLine, line) ? pendingTitle : '';
+      const title = pendingTitleLine >= 0 && significantBefore < pendingTitleNext ? pendingTitle : '';
       const def: RequirementDef = {
         id: oftMatch[1],
         format: 'oft',
@@ -224,7 +272,7 @@ export function extractMarkdown(
         tags: [],
       };
       requirements.push(def);
-      oft = { def, section: 'spec', description: [] };
+      oft = { def, section: 'spec', description: [], bodyStart: next === -1 ? length : next, firstLength: e - s };
       pendingTitle = '';
       pendingTitleLine = -1;
       continue;
@@ -233,7 +281,7 @@ export function extractMarkdown(
     const forward = arrows !== undefined && arrows.within(s, e) ? forwardLine.exec(src.slice(s, e)) : null;
     if (forward) {
       const content = src.slice(s, e);
-      if (oft !== undefined) finishOft(oft, src, starts, line - 1);
+      if (oft !== undefined) finishOft(oft, src, s, line);
       oft = undefined;
       const original = parseOftId(forward[3])!;
       const id = `${forward[1]}~${original.name}~${original.revision}`;
@@ -263,7 +311,7 @@ export function extractMarkdown(
       readOftLine(oft, src.slice(s, e), line, problems);
       continue;
     }
-    if (f < e && pendingTitleLine >= 0 && !onlyBlankBetween(src, starts, pendingTitleLine, line)) {
+    if (pendingTitleLine >= 0 && significantBefore >= pendingTitleNext) {
       pendingTitle = '';
       pendingTitleLine = -1;
     }
@@ -273,9 +321,9 @@ export function extractMarkdown(
       const content = src.slice(s, e);
       const row = tableDefinition(content, idRegex);
       if (row) {
-        if (plain !== undefined) finishPlain(plain, src, starts, line - 1);
+        if (plain !== undefined) finishPlain(plain, src, s, line);
         plain = undefined;
-        const def = openPlain(path, row, lineSpan(line, row.offset, row.offset + row.id.length), 0, 0).def;
+        const def = openPlain(path, row, lineSpan(line, row.offset, row.offset + row.id.length), 0, 0, 0, 0).def;
         def.text = row.text;
         def.fullSpan = lineSpan(line, 0, content.length);
         requirements.push(def);
@@ -295,7 +343,7 @@ export function extractMarkdown(
             let d = f + 1;
             while (d < e && isDigit(src.charCodeAt(d))) d++;
             const c = d < e ? src.charCodeAt(d) : -1;
-            if (d < e && (c === 46 || c === 41)) m = d + 1;
+            if (c === 46 || c === 41) m = d + 1;
           }
         }
         if (m !== -1 && m < e && isSpace(src.charCodeAt(m))) {
@@ -316,41 +364,36 @@ export function extractMarkdown(
     if (bulletText !== undefined) {
       const defined = plainDefinition(bulletText, idAt, true);
       if (defined) {
-        if (plain !== undefined) finishPlain(plain, src, starts, line - 1);
+        if (plain !== undefined) finishPlain(plain, src, s, line);
         const start = src.indexOf(bulletText, s) - s + defined.offset;
-        // The bullet's indentation: the white space before it.
-        plain = openPlain(path, defined, lineSpan(line, start, start + defined.id.length), 0, f - s);
+        // The bullet's indentation is the white space before it.
+        plain = openPlain(path, defined, lineSpan(line, start, start + defined.id.length), 0, f - s, next === -1 ? length : next, e - s);
         requirements.push(plain.def);
         continue;
       }
     }
     if (plain !== undefined) {
-      if (plain.level === 0 && f < e && f - s <= plain.indent) {
-        finishPlain(plain, src, starts, line - 1);
+      if (plain.level === 0 && f - s <= plain.indent) {
+        finishPlain(plain, src, s, line);
         plain = undefined;
         continue;
       }
-      readPlainLine(plain, src, s, e, f, line, idRegex, colons, bulletText, bulletStart);
+      readPlainLine(plain, src, s, e, f, line, idRegex, colons, bulletText, bulletStart, needsSeen);
     }
   }
-  if (oft !== undefined) finishOft(oft, src, starts, count - 1);
-  if (plain !== undefined) finishPlain(plain, src, starts, count - 1);
+  // The loop ran past the last line; `length` is where a line after it would start.
+  if (oft !== undefined) finishOft(oft, src, length, line - 1);
+  if (plain !== undefined) finishPlain(plain, src, length, line - 1);
   if (inCode) {
     problems.push({
       path,
-      span: lineSpan(fenceLine, 0, lineEnd(src, starts, fenceLine) - starts[fenceLine]),
+      span: lineSpan(fenceLine, 0, fenceLength),
       severity: 'warning',
       code: 'markdown-unclosed-fence',
       message: 'This code block is never closed, so nothing after it is read as a requirement.',
     });
   }
   return { requirements, problems };
-}
-
-/** The end of a line's text: before its line break and a carriage return just before that. */
-function lineEnd(src: string, starts: number[], line: number): number {
-  const end = line + 1 < starts.length ? starts[line + 1] - 1 : src.length;
-  return end > starts[line] && src.charCodeAt(end - 1) === 13 ? end - 1 : end;
 }
 
 /** True for the characters `trim` removes and `\s` matches. */
@@ -449,27 +492,28 @@ function stickyCopy(idRegex: RegExp): RegExp {
   return sticky;
 }
 
-/** The ID match at `at` in `text`, if any. */
-function idMatchAt(idAt: RegExp, text: string, at: number): RegExpExecArray | null {
+/** Where the ID that starts at `at` in `text` ends, or -1 when none starts there. */
+function idEndAt(idAt: RegExp, text: string, at: number): number {
   idAt.lastIndex = at;
-  return idAt.exec(text);
+  return idAt.test(text) ? idAt.lastIndex : -1;
 }
 
-/** An ID that opens a heading's or list item's text, with the title after it. */
+/**
+ * An ID that opens a heading's or list item's text, with the title after it. The ID pattern's
+ * first match must start right after the opening emphasis, code or bracket, if any.
+ */
 function plainDefinition(content: string, idAt: RegExp, listItem = false): { id: string; offset: number; title: string } | undefined {
   const n = content.length;
   // ^(?:\*\*|__|`|\[)?
   const c0 = n > 0 ? content.charCodeAt(0) : -1;
   const lead = (c0 === 42 || c0 === 95) && n > 1 && content.charCodeAt(1) === c0 ? 2 : c0 === 96 || c0 === 91 ? 1 : 0;
-  // The first match anywhere must start right after the lead.
-  let match: RegExpExecArray | null = null;
+  let idEnd = -1;
   let earlier = false;
-  for (let at = 0; at < lead && !earlier; at++) earlier = idMatchAt(idAt, content, at) !== null;
-  if (!earlier) match = idMatchAt(idAt, content, lead);
-  if (match) {
-    const id = match[0];
+  for (let at = 0; at < lead && !earlier; at++) earlier = idEndAt(idAt, content, at) !== -1;
+  if (!earlier) idEnd = idEndAt(idAt, content, lead);
+  if (idEnd !== -1) {
     // ^(?:\*\*|__|`|\])?\s*(?:[:.)\u2013\u2014-]|\s|$)\s*(?:\*\*|__)?\s*
-    let p = lead + id.length;
+    let p = idEnd;
     const c = p < n ? content.charCodeAt(p) : -1;
     if ((c === 42 || c === 95) && p + 1 < n && content.charCodeAt(p + 1) === c) p += 2;
     else if (c === 96 || c === 93) p += 1;
@@ -484,6 +528,7 @@ function plainDefinition(content: string, idAt: RegExp, listItem = false): { id:
     const c2 = p + 1 < n ? content.charCodeAt(p) : -1;
     if ((c2 === 42 || c2 === 95) && content.charCodeAt(p + 1) === c2) p += 2;
     while (p < n && isSpace(content.charCodeAt(p))) p++;
+    const id = content.slice(lead, idEnd);
     if (parseOftId(id)) return undefined;
     // The rest, without closing emphasis (\s*(?:\*\*|__)\s*$) and trimmed.
     let t = n;
@@ -497,11 +542,8 @@ function plainDefinition(content: string, idAt: RegExp, listItem = false): { id:
   }
   if (listItem) return undefined;
   const trailing = /[([]\s*([^()[\]\s]+)\s*[)\]]\s*$/.exec(content);
-  if (trailing) {
-    const id = idMatchAt(idAt, trailing[1], 0);
-    if (id && id[0] === trailing[1]) {
-      return { id: id[0], offset: content.lastIndexOf(trailing[1]), title: content.slice(0, trailing.index).trim() };
-    }
+  if (trailing && idEndAt(idAt, trailing[1], 0) === trailing[1].length) {
+    return { id: trailing[1], offset: content.lastIndexOf(trailing[1]), title: content.slice(0, trailing.index).trim() };
   }
   return undefined;
 }
@@ -526,7 +568,15 @@ function tableDefinition(content: string, idRegex: RegExp): { id: string; offset
   };
 }
 
-function openPlain(path: string, defined: { id: string; title: string }, span: RequirementDef['span'], level: number, indent: number): OpenPlainItem {
+function openPlain(
+  path: string,
+  defined: { id: string; title: string },
+  span: RequirementDef['span'],
+  level: number,
+  indent: number,
+  bodyStart: number,
+  firstLength: number,
+): OpenPlainItem {
   return {
     def: {
       id: defined.id,
@@ -547,12 +597,14 @@ function openPlain(path: string, defined: { id: string; title: string }, span: R
     indent,
     text: '',
     gap: false,
+    bodyStart,
+    firstLength,
   };
 }
 
 /**
- * One line of a plain item, the line [s, e) of `src` whose first non-blank character is at `f`.
- * `bulletText`, when set, is the text of the line's bullet, cut out from `bulletStart`.
+ * One non-blank line of a plain item, the line [s, e) of `src` whose first non-blank character is
+ * at `f`. `bulletText`, when set, is the text of the line's bullet, cut out from `bulletStart`.
  */
 function readPlainLine(
   item: OpenPlainItem,
@@ -565,23 +617,20 @@ function readPlainLine(
   colons: Occurrences,
   bulletText: string | undefined,
   bulletStart: number,
+  needsSeen: NeedsLine,
 ): void {
-  if (f === e) {
-    if (item.text.length > 0) item.gap = true;
-    return;
-  }
   // The line trimmed is [f, t).
   let t = e;
   while (isSpace(src.charCodeAt(t - 1))) t--;
-  // Dispatch on the first character, so a plain text line costs one test.
+  // Dispatch on the first character, so a plain text line costs few tests.
   const first = src.charCodeAt(f);
   const isBullet = first === 45 || first === 42 || first === 43 || (first >= 48 && first <= 57);
   if (!isBullet && criterionWordAt(src, f, e)) {
-    item.def.acceptanceCriteria.push(src.slice(f, t));
+    addCriterion(item.def, src.slice(f, t));
     return;
   }
   if (colons.within(s, e)) {
-    if (readNeeds(item.def.needs, src, f, t)) return;
+    if ((first === 78 || first === 42) && readNeeds(item.def, src, f, t, needsSeen)) return;
     // Covers|Derives from|Parent|Parents|Refines|Depends on, in any case, maybe bold.
     if (first === 42 || first === 67 || first === 99 || first === 68 || first === 100 || first === 80 || first === 112 || first === 82 || first === 114) {
       const content = src.slice(s, e);
@@ -625,7 +674,7 @@ function readPlainLine(
       }
       const criterion = bulletText !== undefined && c === bulletStart && t - c === bulletText.length ? bulletText : src.slice(c, t);
       const lead = criterion.charCodeAt(0);
-      if (!((lead === 97 || lead === 65) && /^acceptance criteria:?$/i.test(criterion))) item.def.acceptanceCriteria.push(criterion);
+      if (!((lead === 97 || lead === 65) && /^acceptance criteria:?$/i.test(criterion))) addCriterion(item.def, criterion);
       return;
     }
   }
@@ -635,11 +684,22 @@ function readPlainLine(
   item.gap = false;
 }
 
+/** The last `Needs:` line read, and the artifact types it names. */
+interface NeedsLine {
+  text: string;
+  names: string[];
+}
+
 /**
  * `Needs: impl, utest` on the trimmed line [f, t), maybe bold; adds the artifact types and says
  * whether the line was one. As ^(?:\*\*)?Needs(?:\*\*)?:(?:\*\*)?\s*([A-Za-z]+(?:\s*,\s*[A-Za-z]+)*)\s*$
+ * A line like the last one read (`seen`) is not read again: such lines tend to repeat.
  */
-function readNeeds(needs: string[], src: string, f: number, t: number): boolean {
+function readNeeds(def: RequirementDef, src: string, f: number, t: number, seen: NeedsLine): boolean {
+  if (seen.text.length === t - f && src.startsWith(seen.text, f)) {
+    addNeeds(def, seen.names);
+    return true;
+  }
   let p = skipBold(src, f, t);
   if (!src.startsWith('Needs', p)) return false;
   p = skipBold(src, p + 5, t);
@@ -658,13 +718,31 @@ function readNeeds(needs: string[], src: string, f: number, t: number): boolean 
     p++;
     while (p < t && isSpace(src.charCodeAt(p))) p++;
   }
+  const names: string[] = [];
   for (p = from; p < t; ) {
     const word = p;
     while (p < t && isAsciiLetter(src.charCodeAt(p))) p++;
-    needs.push(src.slice(word, p));
+    names.push(src.slice(word, p));
     while (p < t && !isAsciiLetter(src.charCodeAt(p))) p++;
   }
+  addNeeds(def, names);
+  seen.text = src.slice(f, t);
+  seen.names = names;
   return true;
+}
+
+/**
+ * Most items have one criterion and one `Needs:` line: their lists are made to size rather than
+ * grown, which would leave room for 16 more in each of thousands of kept items.
+ */
+function addCriterion(def: RequirementDef, criterion: string): void {
+  if (def.acceptanceCriteria.length === 0) def.acceptanceCriteria = [criterion];
+  else def.acceptanceCriteria.push(criterion);
+}
+
+function addNeeds(def: RequirementDef, names: string[]): void {
+  if (def.needs.length === 0) def.needs = names.slice();
+  else for (const name of names) def.needs.push(name);
 }
 
 /** Past `**` at `at`, if it is there before `end`. */
@@ -672,9 +750,13 @@ function skipBold(src: string, at: number, end: number): number {
   return at + 1 < end && src.charCodeAt(at) === 42 && src.charCodeAt(at + 1) === 42 ? at + 2 : at;
 }
 
-function finishPlain(item: OpenPlainItem, src: string, starts: number[], endLine: number): void {
-  const last = lastNonBlank(src, starts, item.def.span.start.line, endLine);
-  item.def.fullSpan = { start: item.def.fullSpan.start, end: { line: last, character: lineEnd(src, starts, last) - starts[last] } };
+/**
+ * Ends a plain item before the line that starts at `nextStart` (line `nextLine`): its full span
+ * runs to the last non-blank line before, its text is complete, and a missing title is taken
+ * from the text.
+ */
+function finishPlain(item: OpenPlainItem, src: string, nextStart: number, nextLine: number): void {
+  item.def.fullSpan.end = lastNonBlankEnd(src, item.def.span.start.line, item.bodyStart, item.firstLength, nextStart, nextLine);
   item.def.text = item.text;
   if (!item.def.title) item.def.title = firstSentence(item.def.text);
 }
@@ -757,28 +839,32 @@ function bulletReference(content: string, line: number): RequirementLink | undef
   return { target: last[0], span: lineSpan(line, last.index, last.index + last[0].length) };
 }
 
-function finishOft(item: OpenOftItem, src: string, starts: number[], endLine: number): void {
-  const last = lastNonBlank(src, starts, item.def.span.start.line, endLine);
-  item.def.fullSpan = { start: item.def.fullSpan.start, end: { line: last, character: lineEnd(src, starts, last) - starts[last] } };
+function finishOft(item: OpenOftItem, src: string, nextStart: number, nextLine: number): void {
+  item.def.fullSpan.end = lastNonBlankEnd(src, item.def.span.start.line, item.bodyStart, item.firstLength, nextStart, nextLine);
   const description = joinParagraphs(item.description);
   item.def.text = description;
   item.def.acceptanceCriteria = item.description.filter((l) => givenWhenThen.test(l) || /^[-*+]\s+/.test(l)).map((l) => l.replace(/^[-*+]\s+/, ''));
 }
 
-function lastNonBlank(src: string, starts: number[], from: number, to: number): number {
-  for (let line = Math.min(to, starts.length - 1); line > from; line--) {
-    if (!isBlank(src, starts[line], lineEnd(src, starts, line))) return line;
+/**
+ * The end of the last non-blank line of an item whose first line is `firstLine` (`firstLength`
+ * long), whose other lines start at `bodyStart`, and which ends before the line `nextLine` that
+ * starts at `nextStart` (or at the end of the text).
+ */
+function lastNonBlankEnd(src: string, firstLine: number, bodyStart: number, firstLength: number, nextStart: number, nextLine: number): Position {
+  let breaks = 0;
+  for (let i = nextStart - 1; i >= bodyStart; i--) {
+    const c = src.charCodeAt(i);
+    if (c === 10) breaks++;
+    else if (!isSpace(c)) {
+      const start = src.lastIndexOf('\n', i) + 1;
+      const nl = src.indexOf('\n', i);
+      const stop = nl === -1 ? src.length : nl;
+      const end = src.charCodeAt(stop - 1) === 13 ? stop - 1 : stop;
+      return { line: nextLine - breaks, character: end - start };
+    }
   }
-  return from;
-}
-
-function onlyBlankBetween(src: string, starts: number[], from: number, to: number): boolean {
-  for (let line = from + 1; line < to; line++) {
-    const s = starts[line];
-    const e = lineEnd(src, starts, line);
-    if (!isBlank(src, s, e) && !isUnderline(src, s, e)) return false;
-  }
-  return true;
+  return { line: firstLine, character: firstLength };
 }
 
 /** Lines joined into paragraphs: lines of one paragraph by a space, paragraphs by a blank line. */
