@@ -38,9 +38,6 @@ interface OpenOftItem {
   def: RequirementDef;
   section: OftSection;
   description: string[];
-  /** Where the line after the item's ID line starts, and the length of the ID line. */
-  bodyStart: number;
-  firstLength: number;
 }
 
 interface OpenPlainItem {
@@ -53,9 +50,13 @@ interface OpenPlainItem {
   text: string;
   /** A blank line came after the text read so far, so the next line starts a paragraph. */
   gap: boolean;
-  /** Where the line after the defining line starts, and the length of the defining line. */
-  bodyStart: number;
-  firstLength: number;
+}
+
+/** An ID that opens a heading or list item: the ID, where it starts in the text, and the title after it. */
+interface Definition {
+  id: string;
+  offset: number;
+  title: string;
 }
 
 /**
@@ -105,8 +106,12 @@ export function extractMarkdown(
   const tildes = text.includes('~') ? new Occurrences(src, '~') : undefined;
   const switches = text.includes('oft:') ? new Occurrences(src, 'oft:') : undefined;
   const arrows = text.includes('-->') ? new Occurrences(src, '-->') : undefined;
-  const colons = new Occurrences(src, ':');
+  // The next colon at or after the current line.
+  let colon = src.indexOf(':');
   const needsSeen: NeedsLine = { text: '', names: [] };
+  // One definition and one open item at a time: each is reused for the next.
+  const defined: Definition = { id: '', offset: 0, title: '' };
+  const item: OpenPlainItem = { def: undefined!, level: 0, indent: 0, text: '', gap: false };
   let inCode = false;
   let fenceLine = -1;
   let fenceLength = 0;
@@ -117,6 +122,9 @@ export function extractMarkdown(
   let pendingTitleNext = 0;
   /** Where the last line that is neither blank nor an underline starts. */
   let lastSignificant = -1;
+  /** The last non-blank line and its length: where an item that ends before this line ends. */
+  let lastFilled = 0;
+  let lastFilledLength = 0;
   let oft: OpenOftItem | undefined;
   let plain: OpenPlainItem | undefined;
 
@@ -132,13 +140,18 @@ export function extractMarkdown(
     const stop = nl === -1 ? length : nl;
     const e = stop > s && src.charCodeAt(stop - 1) === 13 ? stop - 1 : stop;
     // The first character that is not white space, as `trimStart` and `\s` see white space.
+    const lead = s < e ? src.charCodeAt(s) : -1;
     let f = s;
-    while (f < e && isSpace(src.charCodeAt(f))) f++;
-    // Whether only blank lines and underlines follow a title is known from the last other line.
+    if (lead !== -1 && (lead <= 32 || lead >= 160)) while (f < e && isSpace(src.charCodeAt(f))) f++;
+    // Whether only blank lines and underlines follow a title is known from the last other line,
+    // and where an item ends from the last non-blank line.
     const significantBefore = lastSignificant;
+    const filled = lastFilled;
+    const filledLength = lastFilledLength;
     if (f < e) {
-      const c = src.charCodeAt(s);
-      if (!((c === 61 || c === 45) && isUnderline(src, s, e))) lastSignificant = s;
+      if (!((lead === 61 || lead === 45) && isUnderline(src, s, e))) lastSignificant = s;
+      lastFilled = line;
+      lastFilledLength = e - s;
     }
     // `oft:off` … `oft:on` hides a passage from the reader (OpenFastTrace's own switch).
     if (switches !== undefined && switches.within(s, e)) {
@@ -160,7 +173,7 @@ export function extractMarkdown(
       else if (plain !== undefined && plain.text.length > 0) plain.gap = true;
       continue;
     }
-    const first = src.charCodeAt(f);
+    const first = f === s ? lead : src.charCodeAt(f);
     if (oft === undefined && (first === 96 || first === 126) && isFence(src, s, e)) {
       inCode = !inCode;
       fenceLine = line;
@@ -216,40 +229,41 @@ export function extractMarkdown(
     }
     if (titleText !== undefined) {
       if (oft !== undefined) {
-        finishOft(oft, src, s, line);
+        finishOft(oft, filled, filledLength);
         oft = undefined;
       }
       if (plain !== undefined && (plain.level === 0 || level <= plain.level)) {
-        finishPlain(plain, src, s, line);
+        finishPlain(plain, filled, filledLength);
         plain = undefined;
       }
       pendingTitle = titleText;
       pendingTitleLine = line;
       pendingTitleNext = next === -1 ? length : next;
-      const defined = plainDefinitions ? plainDefinition(titleText, idAt) : undefined;
-      if (defined) {
-        if (plain !== undefined) finishPlain(plain, src, s, line);
+      if (plainDefinitions && plainDefinition(defined, titleText, idAt, false)) {
+        if (plain !== undefined) finishPlain(plain, filled, filledLength);
         const start = src.indexOf(titleText, s) - s + defined.offset;
-        plain = openPlain(path, defined, lineSpan(line, start, start + defined.id.length), level, 0, next === -1 ? length : next, e - s);
+        plain = openPlain(item, path, defined, line, start, level, 0);
         requirements.push(plain.def);
       }
       if (setext) {
         // The underline is read with its title.
         line++;
         next = knownBreak === -1 ? -1 : knownBreak + 1;
+        const underlineEnd = knownBreak === -1 ? length : knownBreak;
+        lastFilled = line;
+        lastFilledLength = (underlineEnd > knownFor && src.charCodeAt(underlineEnd - 1) === 13 ? underlineEnd - 1 : underlineEnd) - knownFor;
       }
       continue;
     }
 
     // `?(type~name~revision)`? at the very start of the line.
-    const lead = src.charCodeAt(s);
     const oftMatch =
       tildes !== undefined && (lead === 96 || isAsciiLetter(lead)) && tildes.within(s, e) ? oftIdLine.exec(src.slice(s, e)) : null;
     if (oftMatch) {
       const content = src.slice(s, e);
-      if (oft !== undefined) finishOft(oft, src, s, line);
+      if (oft !== undefined) finishOft(oft, filled, filledLength);
       oft = undefined;
-      if (plain !== undefined) finishPlain(plain, src, s, line);
+      if (plain !== undefined) finishPlain(plain, filled, filledLength);
       plain = undefined;
       const parsed = parseOftId(oftMatch[1])!;
       const start = content.indexOf(oftMatch[1]);
@@ -272,7 +286,7 @@ export function extractMarkdown(
         tags: [],
       };
       requirements.push(def);
-      oft = { def, section: 'spec', description: [], bodyStart: next === -1 ? length : next, firstLength: e - s };
+      oft = { def, section: 'spec', description: [] };
       pendingTitle = '';
       pendingTitleLine = -1;
       continue;
@@ -281,7 +295,7 @@ export function extractMarkdown(
     const forward = arrows !== undefined && arrows.within(s, e) ? forwardLine.exec(src.slice(s, e)) : null;
     if (forward) {
       const content = src.slice(s, e);
-      if (oft !== undefined) finishOft(oft, src, s, line);
+      if (oft !== undefined) finishOft(oft, filled, filledLength);
       oft = undefined;
       const original = parseOftId(forward[3])!;
       const id = `${forward[1]}~${original.name}~${original.revision}`;
@@ -321,9 +335,9 @@ export function extractMarkdown(
       const content = src.slice(s, e);
       const row = tableDefinition(content, idRegex);
       if (row) {
-        if (plain !== undefined) finishPlain(plain, src, s, line);
+        if (plain !== undefined) finishPlain(plain, filled, filledLength);
         plain = undefined;
-        const def = openPlain(path, row, lineSpan(line, row.offset, row.offset + row.id.length), 0, 0, 0, 0).def;
+        const def = newDefinition(path, row.id, row.title, line, row.offset);
         def.text = row.text;
         def.fullSpan = lineSpan(line, 0, content.length);
         requirements.push(def);
@@ -362,28 +376,28 @@ export function extractMarkdown(
       }
     }
     if (bulletText !== undefined) {
-      const defined = plainDefinition(bulletText, idAt, true);
-      if (defined) {
-        if (plain !== undefined) finishPlain(plain, src, s, line);
+      if (plainDefinition(defined, bulletText, idAt, true)) {
+        if (plain !== undefined) finishPlain(plain, filled, filledLength);
         const start = src.indexOf(bulletText, s) - s + defined.offset;
         // The bullet's indentation is the white space before it.
-        plain = openPlain(path, defined, lineSpan(line, start, start + defined.id.length), 0, f - s, next === -1 ? length : next, e - s);
+        plain = openPlain(item, path, defined, line, start, 0, f - s);
         requirements.push(plain.def);
         continue;
       }
     }
     if (plain !== undefined) {
       if (plain.level === 0 && f - s <= plain.indent) {
-        finishPlain(plain, src, s, line);
+        finishPlain(plain, filled, filledLength);
         plain = undefined;
         continue;
       }
-      readPlainLine(plain, src, s, e, f, line, idRegex, colons, bulletText, bulletStart, needsSeen);
+      if (colon !== -1 && colon < s) colon = src.indexOf(':', s);
+      readPlainLine(plain, src, s, e, f, first, line, idRegex, colon !== -1 && colon < e, bulletText, bulletStart, needsSeen);
     }
   }
   // The loop ran past the last line; `length` is where a line after it would start.
-  if (oft !== undefined) finishOft(oft, src, length, line - 1);
-  if (plain !== undefined) finishPlain(plain, src, length, line - 1);
+  if (oft !== undefined) finishOft(oft, lastFilled, lastFilledLength);
+  if (plain !== undefined) finishPlain(plain, lastFilled, lastFilledLength);
   if (inCode) {
     problems.push({
       path,
@@ -447,13 +461,6 @@ function isUnderline(src: string, s: number, e: number): boolean {
   return i === e;
 }
 
-/** A line with nothing but white space. */
-function isBlank(src: string, s: number, e: number): boolean {
-  let i = s;
-  while (i < e && isSpace(src.charCodeAt(i))) i++;
-  return i === e;
-}
-
 /** `Given`, `When`, `Then`, `And` or `But` at `at`, as a whole word ending by `end`. */
 function criterionWordAt(src: string, at: number, end: number): boolean {
   if (at >= end) return false;
@@ -502,7 +509,7 @@ function idEndAt(idAt: RegExp, text: string, at: number): number {
  * An ID that opens a heading's or list item's text, with the title after it. The ID pattern's
  * first match must start right after the opening emphasis, code or bracket, if any.
  */
-function plainDefinition(content: string, idAt: RegExp, listItem = false): { id: string; offset: number; title: string } | undefined {
+function plainDefinition(out: Definition, content: string, idAt: RegExp, listItem: boolean): boolean {
   const n = content.length;
   // ^(?:\*\*|__|`|\[)?
   const c0 = n > 0 ? content.charCodeAt(0) : -1;
@@ -522,14 +529,14 @@ function plainDefinition(content: string, idAt: RegExp, listItem = false): { id:
     if (p < n) {
       const sep = content.charCodeAt(p);
       if (sep === 58 || sep === 46 || sep === 41 || sep === 0x2013 || sep === 0x2014 || sep === 45) p++;
-      else if (p === closed) return undefined;
+      else if (p === closed) return false;
     }
     while (p < n && isSpace(content.charCodeAt(p))) p++;
     const c2 = p + 1 < n ? content.charCodeAt(p) : -1;
     if ((c2 === 42 || c2 === 95) && content.charCodeAt(p + 1) === c2) p += 2;
     while (p < n && isSpace(content.charCodeAt(p))) p++;
     const id = content.slice(lead, idEnd);
-    if (parseOftId(id)) return undefined;
+    if (parseOftId(id)) return false;
     // The rest, without closing emphasis (\s*(?:\*\*|__)\s*$) and trimmed.
     let t = n;
     while (t > p && isSpace(content.charCodeAt(t - 1))) t--;
@@ -538,14 +545,20 @@ function plainDefinition(content: string, idAt: RegExp, listItem = false): { id:
       t -= 2;
       while (t > p && isSpace(content.charCodeAt(t - 1))) t--;
     }
-    return { id, offset: lead, title: content.slice(p, t) };
+    out.id = id;
+    out.offset = lead;
+    out.title = content.slice(p, t);
+    return true;
   }
-  if (listItem) return undefined;
+  if (listItem) return false;
   const trailing = /[([]\s*([^()[\]\s]+)\s*[)\]]\s*$/.exec(content);
   if (trailing && idEndAt(idAt, trailing[1], 0) === trailing[1].length) {
-    return { id: trailing[1], offset: content.lastIndexOf(trailing[1]), title: content.slice(0, trailing.index).trim() };
+    out.id = trailing[1];
+    out.offset = content.lastIndexOf(trailing[1]);
+    out.title = content.slice(0, trailing.index).trim();
+    return true;
   }
-  return undefined;
+  return false;
 }
 
 /** A table row that starts with an ID cell: the ID, its offset, the next cell as title, the rest as text. */
@@ -568,38 +581,33 @@ function tableDefinition(content: string, idRegex: RegExp): { id: string; offset
   };
 }
 
-function openPlain(
-  path: string,
-  defined: { id: string; title: string },
-  span: RequirementDef['span'],
-  level: number,
-  indent: number,
-  bodyStart: number,
-  firstLength: number,
-): OpenPlainItem {
-  return {
-    def: {
-      id: defined.id,
-      format: 'markdown',
-      artifactType: 'req',
-      title: defined.title,
-      text: '',
-      acceptanceCriteria: [],
-      path,
-      span,
-      fullSpan: { start: { line: span.start.line, character: 0 }, end: span.end },
-      needs: [],
-      covers: [],
-      depends: [],
-      tags: [],
-    },
-    level,
-    indent,
-    text: '',
-    gap: false,
-    bodyStart,
-    firstLength,
-  };
+/**
+ * A Markdown requirement whose ID is at [start, start + id.length) of `line`. Its parts are made
+ * one by one: object literals that nest others are copied by the runtime until the function is
+ * optimized, flat ones are not.
+ */
+function newDefinition(path: string, id: string, title: string, line: number, start: number): RequirementDef {
+  const idStart = { line, character: start };
+  const end = { line, character: start + id.length };
+  const span = { start: idStart, end };
+  const lineStart = { line, character: 0 };
+  const fullSpan = { start: lineStart, end };
+  const acceptanceCriteria: string[] = [];
+  const needs: string[] = [];
+  const covers: RequirementLink[] = [];
+  const depends: RequirementLink[] = [];
+  const tags: string[] = [];
+  return { id, format: 'markdown', artifactType: 'req', title, text: '', acceptanceCriteria, path, span, fullSpan, needs, covers, depends, tags };
+}
+
+/** Opens `item` (the item it held before is finished) for a new requirement. */
+function openPlain(item: OpenPlainItem, path: string, defined: Definition, line: number, start: number, level: number, indent: number): OpenPlainItem {
+  item.def = newDefinition(path, defined.id, defined.title, line, start);
+  item.level = level;
+  item.indent = indent;
+  item.text = '';
+  item.gap = false;
+  return item;
 }
 
 /**
@@ -612,24 +620,25 @@ function readPlainLine(
   s: number,
   e: number,
   f: number,
+  first: number,
   line: number,
   idRegex: RegExp,
-  colons: Occurrences,
+  hasColon: boolean,
   bulletText: string | undefined,
   bulletStart: number,
   needsSeen: NeedsLine,
 ): void {
   // The line trimmed is [f, t).
   let t = e;
-  while (isSpace(src.charCodeAt(t - 1))) t--;
+  const last = src.charCodeAt(t - 1);
+  if (last <= 32 || last >= 160) while (isSpace(src.charCodeAt(t - 1))) t--;
   // Dispatch on the first character, so a plain text line costs few tests.
-  const first = src.charCodeAt(f);
   const isBullet = first === 45 || first === 42 || first === 43 || (first >= 48 && first <= 57);
-  if (!isBullet && criterionWordAt(src, f, e)) {
+  if (!isBullet && (first === 71 || first === 87 || first === 84 || first === 65 || first === 66) && criterionWordAt(src, f, e)) {
     addCriterion(item.def, src.slice(f, t));
     return;
   }
-  if (colons.within(s, e)) {
+  if (hasColon) {
     if ((first === 78 || first === 42) && readNeeds(item.def, src, f, t, needsSeen)) return;
     // Covers|Derives from|Parent|Parents|Refines|Depends on, in any case, maybe bold.
     if (first === 42 || first === 67 || first === 99 || first === 68 || first === 100 || first === 80 || first === 112 || first === 82 || first === 114) {
@@ -751,12 +760,11 @@ function skipBold(src: string, at: number, end: number): number {
 }
 
 /**
- * Ends a plain item before the line that starts at `nextStart` (line `nextLine`): its full span
- * runs to the last non-blank line before, its text is complete, and a missing title is taken
- * from the text.
+ * Ends a plain item whose last non-blank line is `last`, `lastLength` long: its full span runs
+ * there, its text is complete, and a missing title is taken from the text.
  */
-function finishPlain(item: OpenPlainItem, src: string, nextStart: number, nextLine: number): void {
-  item.def.fullSpan.end = lastNonBlankEnd(src, item.def.span.start.line, item.bodyStart, item.firstLength, nextStart, nextLine);
+function finishPlain(item: OpenPlainItem, last: number, lastLength: number): void {
+  item.def.fullSpan.end = { line: last, character: lastLength };
   item.def.text = item.text;
   if (!item.def.title) item.def.title = firstSentence(item.def.text);
 }
@@ -839,32 +847,11 @@ function bulletReference(content: string, line: number): RequirementLink | undef
   return { target: last[0], span: lineSpan(line, last.index, last.index + last[0].length) };
 }
 
-function finishOft(item: OpenOftItem, src: string, nextStart: number, nextLine: number): void {
-  item.def.fullSpan.end = lastNonBlankEnd(src, item.def.span.start.line, item.bodyStart, item.firstLength, nextStart, nextLine);
+function finishOft(item: OpenOftItem, last: number, lastLength: number): void {
+  item.def.fullSpan.end = { line: last, character: lastLength };
   const description = joinParagraphs(item.description);
   item.def.text = description;
   item.def.acceptanceCriteria = item.description.filter((l) => givenWhenThen.test(l) || /^[-*+]\s+/.test(l)).map((l) => l.replace(/^[-*+]\s+/, ''));
-}
-
-/**
- * The end of the last non-blank line of an item whose first line is `firstLine` (`firstLength`
- * long), whose other lines start at `bodyStart`, and which ends before the line `nextLine` that
- * starts at `nextStart` (or at the end of the text).
- */
-function lastNonBlankEnd(src: string, firstLine: number, bodyStart: number, firstLength: number, nextStart: number, nextLine: number): Position {
-  let breaks = 0;
-  for (let i = nextStart - 1; i >= bodyStart; i--) {
-    const c = src.charCodeAt(i);
-    if (c === 10) breaks++;
-    else if (!isSpace(c)) {
-      const start = src.lastIndexOf('\n', i) + 1;
-      const nl = src.indexOf('\n', i);
-      const stop = nl === -1 ? src.length : nl;
-      const end = src.charCodeAt(stop - 1) === 13 ? stop - 1 : stop;
-      return { line: nextLine - breaks, character: end - start };
-    }
-  }
-  return { line: firstLine, character: firstLength };
 }
 
 /** Lines joined into paragraphs: lines of one paragraph by a space, paragraphs by a blank line. */
