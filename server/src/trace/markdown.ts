@@ -29,7 +29,8 @@ const needsInline = /^Needs:(\s*\w+\s*(?:,\s*\w+\s*)*)$/;
 const tagsInline = /^Tags:(\s*\w+\s*(?:,\s*\w+\s*)*)$/;
 const forwardLine = new RegExp(`([a-zA-Z]+)\\s*-->\\s*([a-zA-Z]+(?:,\\s*[a-zA-Z]+)*)\\s*:\\s*(${oftIdSource})`);
 const givenWhenThen = /^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*)?(?:Given|When|Then|And|But)\b/;
-const plainNeedsLine = /^(?:\*\*)?Needs(?:\*\*)?:(?:\*\*)?\s*([A-Za-z]+(?:\s*,\s*[A-Za-z]+)*)\s*$/;
+const criteriaLabel = /^acceptance criteria:?$/i;
+const criteriaHeading = /^(?:\*\*|__)?acceptance criteria(?:\*\*|__)?:?(?:\*\*|__)?$/i;
 const plainLinkLine = /^\s*(?:\*\*)?(Covers|Derives from|Parent|Parents|Refines|Depends on)(?:\*\*)?\s*:(?:\*\*)?\s*(.*)$/i;
 
 type OftSection = 'spec' | 'description' | 'rationale' | 'comment' | 'covers' | 'depends' | 'needs' | 'tags';
@@ -112,6 +113,7 @@ export function extractMarkdown(
   // One definition and one open item at a time: each is reused for the next.
   const defined: Definition = { id: '', offset: 0, title: '' };
   const item: OpenPlainItem = { def: undefined!, level: 0, indent: 0, text: '', gap: false };
+  const heading: Heading = { level: 0, title: '' };
   let inCode = false;
   let fenceLine = -1;
   let fenceLength = 0;
@@ -193,37 +195,13 @@ export function extractMarkdown(
     let level = 0;
     let titleText: string | undefined;
     let setext = false;
-    if (first === 35) {
-      if (plainBreaks) {
-        // ^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$
-        let h = s;
-        while (h < e && src.charCodeAt(h) === 32) h++;
-        if (h === f && h - s <= 3) {
-          let t = h;
-          while (t < e && src.charCodeAt(t) === 35) t++;
-          if (t - h <= 6 && t < e && isSpace(src.charCodeAt(t))) {
-            level = t - h;
-            while (t < e && isSpace(src.charCodeAt(t))) t++;
-            let r = e;
-            while (r > t && isSpace(src.charCodeAt(r - 1))) r--;
-            while (r > t && src.charCodeAt(r - 1) === 35) r--;
-            while (r > t && isSpace(src.charCodeAt(r - 1))) r--;
-            titleText = src.slice(t, r);
-          }
-        }
-      } else {
-        const heading = headingLine.exec(src.slice(s, e));
-        if (heading) {
-          level = heading[1].length;
-          titleText = heading[2];
-        }
-      }
-    }
-    if (titleText === undefined && underlined) {
-      const content = src.slice(s, e);
-      if (!bulletLine.test(content) && !oftIdLine.test(content)) {
+    if (first === 35 && readHeading(heading, src, s, e, f, plainBreaks)) {
+      level = heading.level;
+      titleText = heading.title;
+    } else if (underlined) {
+      titleText = setextTitle(src.slice(s, e));
+      if (titleText !== undefined) {
         setext = true;
-        titleText = content.trim();
         level = nextFirst === 61 ? 1 : 2;
       }
     }
@@ -265,28 +243,9 @@ export function extractMarkdown(
       oft = undefined;
       if (plain !== undefined) finishPlain(plain, filled, filledLength);
       plain = undefined;
-      const parsed = parseOftId(oftMatch[1])!;
-      const start = content.indexOf(oftMatch[1]);
       const title = pendingTitleLine >= 0 && significantBefore < pendingTitleNext ? pendingTitle : '';
-      const def: RequirementDef = {
-        id: oftMatch[1],
-        format: 'oft',
-        artifactType: parsed.artifactType,
-        name: parsed.name,
-        revision: parsed.revision,
-        title,
-        text: '',
-        acceptanceCriteria: [],
-        path,
-        span: lineSpan(line, start, start + oftMatch[1].length),
-        fullSpan: lineSpan(pendingTitleLine >= 0 && title ? pendingTitleLine : line, 0, content.length),
-        needs: [],
-        covers: [],
-        depends: [],
-        tags: [],
-      };
-      requirements.push(def);
-      oft = { def, section: 'spec', description: [] };
+      oft = newOftItem(path, line, content, oftMatch[1], title, title ? pendingTitleLine : line);
+      requirements.push(oft.def);
       pendingTitle = '';
       pendingTitleLine = -1;
       continue;
@@ -297,27 +256,7 @@ export function extractMarkdown(
       const content = src.slice(s, e);
       if (oft !== undefined) finishOft(oft, filled, filledLength);
       oft = undefined;
-      const original = parseOftId(forward[3])!;
-      const id = `${forward[1]}~${original.name}~${original.revision}`;
-      const start = content.indexOf(forward[1], forward.index);
-      const targetStart = content.indexOf(forward[3], forward.index);
-      requirements.push({
-        id,
-        format: 'oft',
-        artifactType: forward[1],
-        name: original.name,
-        revision: original.revision,
-        title: '',
-        text: '',
-        acceptanceCriteria: [],
-        path,
-        span: lineSpan(line, start, start + forward[1].length),
-        fullSpan: lineSpan(line, 0, content.length),
-        needs: forward[2].split(',').map((s) => s.trim()),
-        covers: [{ target: forward[3], span: lineSpan(line, targetStart, targetStart + forward[3].length) }],
-        depends: [],
-        tags: [],
-      });
+      requirements.push(forwardDefinition(path, line, content, forward));
       continue;
     }
 
@@ -332,49 +271,17 @@ export function extractMarkdown(
 
     if (first === 124 && plainDefinitions) {
       // A table row whose first cell is an ID defines it: | REQ-7 | Title | Text… |
-      const content = src.slice(s, e);
-      const row = tableDefinition(content, idRegex);
+      const row = tableRowDefinition(path, line, src.slice(s, e), idRegex);
       if (row) {
         if (plain !== undefined) finishPlain(plain, filled, filledLength);
         plain = undefined;
-        const def = newDefinition(path, row.id, row.title, line, row.offset);
-        def.text = row.text;
-        def.fullSpan = lineSpan(line, 0, content.length);
-        requirements.push(def);
+        requirements.push(row);
         continue;
       }
     }
     // A bullet's text, when it may define an item: `- REQ-4: Title`, `1. REQ-5 Title`.
-    let bulletText: string | undefined;
-    let bulletStart = 0;
-    if (plainDefinitions && (first === 45 || first === 42 || first === 43 || (first >= 48 && first <= 57))) {
-      if (plainBreaks) {
-        // ^(\s{0,3})[+*-]\s+(.*)$ and ^(\s{0,3})\d+[.)]\s+(.*)$
-        let m = -1;
-        if (f - s <= 3) {
-          if (first <= 45) m = f + 1;
-          else {
-            let d = f + 1;
-            while (d < e && isDigit(src.charCodeAt(d))) d++;
-            const c = d < e ? src.charCodeAt(d) : -1;
-            if (c === 46 || c === 41) m = d + 1;
-          }
-        }
-        if (m !== -1 && m < e && isSpace(src.charCodeAt(m))) {
-          let q = m + 1;
-          while (q < e && isSpace(src.charCodeAt(q))) q++;
-          bulletText = src.slice(q, e);
-          bulletStart = q;
-        }
-      } else {
-        const content = src.slice(s, e);
-        const bullet = first <= 45 ? bulletLine.exec(content) : numberedLine.exec(content);
-        if (bullet) {
-          bulletText = bullet[2];
-          bulletStart = -1;
-        }
-      }
-    }
+    const bulletText =
+      plainDefinitions && (first === 45 || first === 42 || first === 43 || (first >= 48 && first <= 57)) ? bulletTextOf(src, s, e, f, first, plainBreaks) : undefined;
     if (bulletText !== undefined) {
       if (plainDefinition(defined, bulletText, idAt, true)) {
         if (plain !== undefined) finishPlain(plain, filled, filledLength);
@@ -392,22 +299,141 @@ export function extractMarkdown(
         continue;
       }
       if (colon !== -1 && colon < s) colon = src.indexOf(':', s);
-      readPlainLine(plain, src, s, e, f, first, line, idRegex, colon !== -1 && colon < e, bulletText, bulletStart, needsSeen);
+      readPlainLine(plain, src, s, e, f, first, line, idRegex, colon !== -1 && colon < e, bulletText, needsSeen);
     }
   }
   // The loop ran past the last line; `length` is where a line after it would start.
   if (oft !== undefined) finishOft(oft, lastFilled, lastFilledLength);
   if (plain !== undefined) finishPlain(plain, lastFilled, lastFilledLength);
-  if (inCode) {
-    problems.push({
-      path,
-      span: lineSpan(fenceLine, 0, fenceLength),
-      severity: 'warning',
-      code: 'markdown-unclosed-fence',
-      message: 'This code block is never closed, so nothing after it is read as a requirement.',
-    });
-  }
+  if (inCode) problems.push(unclosedFence(path, fenceLine, fenceLength));
   return { requirements, problems };
+}
+
+interface Heading {
+  level: number;
+  title: string;
+}
+
+/** An ATX heading, `## Title ##`: its level and title. */
+function readHeading(out: Heading, src: string, s: number, e: number, f: number, plainBreaks: boolean): boolean {
+  if (!plainBreaks) {
+    const heading = headingLine.exec(src.slice(s, e));
+    if (!heading) return false;
+    out.level = heading[1].length;
+    out.title = heading[2];
+    return true;
+  }
+  // ^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$
+  let h = s;
+  while (h < e && src.charCodeAt(h) === 32) h++;
+  if (h !== f || h - s > 3) return false;
+  let t = h;
+  while (t < e && src.charCodeAt(t) === 35) t++;
+  if (t - h > 6 || t === e || !isSpace(src.charCodeAt(t))) return false;
+  out.level = t - h;
+  while (t < e && isSpace(src.charCodeAt(t))) t++;
+  let r = e;
+  while (r > t && isSpace(src.charCodeAt(r - 1))) r--;
+  while (r > t && src.charCodeAt(r - 1) === 35) r--;
+  while (r > t && isSpace(src.charCodeAt(r - 1))) r--;
+  out.title = src.slice(t, r);
+  return true;
+}
+
+/** The title of a line above an underline, unless the line is a bullet or an OpenFastTrace ID. */
+function setextTitle(content: string): string | undefined {
+  return bulletLine.test(content) || oftIdLine.test(content) ? undefined : content.trim();
+}
+
+/** The text after a bullet's marker (`- `, `1. `), which runs to the end of the line. */
+function bulletTextOf(src: string, s: number, e: number, f: number, first: number, plainBreaks: boolean): string | undefined {
+  if (!plainBreaks) {
+    const content = src.slice(s, e);
+    const bullet = first <= 45 ? bulletLine.exec(content) : numberedLine.exec(content);
+    return bullet ? bullet[2] : undefined;
+  }
+  // ^(\s{0,3})[+*-]\s+(.*)$ and ^(\s{0,3})\d+[.)]\s+(.*)$
+  if (f - s > 3) return undefined;
+  let m = f + 1;
+  if (first > 45) {
+    while (m < e && isDigit(src.charCodeAt(m))) m++;
+    const c = m < e ? src.charCodeAt(m) : -1;
+    if (c !== 46 && c !== 41) return undefined;
+    m++;
+  }
+  if (m >= e || !isSpace(src.charCodeAt(m))) return undefined;
+  let q = m + 1;
+  while (q < e && isSpace(src.charCodeAt(q))) q++;
+  return src.slice(q, e);
+}
+
+/** An OpenFastTrace item defined by the line `content`, titled by the heading at `titleLine` if `title` is set. */
+function newOftItem(path: string, line: number, content: string, id: string, title: string, titleLine: number): OpenOftItem {
+  const parsed = parseOftId(id)!;
+  const start = content.indexOf(id);
+  const def: RequirementDef = {
+    id,
+    format: 'oft',
+    artifactType: parsed.artifactType,
+    name: parsed.name,
+    revision: parsed.revision,
+    title,
+    text: '',
+    acceptanceCriteria: [],
+    path,
+    span: lineSpan(line, start, start + id.length),
+    fullSpan: lineSpan(titleLine, 0, content.length),
+    needs: [],
+    covers: [],
+    depends: [],
+    tags: [],
+  };
+  return { def, section: 'spec', description: [] };
+}
+
+/** The item that `arch --> dsn, impl : req~login~1` forwards. */
+function forwardDefinition(path: string, line: number, content: string, forward: RegExpExecArray): RequirementDef {
+  const original = parseOftId(forward[3])!;
+  const id = `${forward[1]}~${original.name}~${original.revision}`;
+  const start = content.indexOf(forward[1], forward.index);
+  const targetStart = content.indexOf(forward[3], forward.index);
+  return {
+    id,
+    format: 'oft',
+    artifactType: forward[1],
+    name: original.name,
+    revision: original.revision,
+    title: '',
+    text: '',
+    acceptanceCriteria: [],
+    path,
+    span: lineSpan(line, start, start + forward[1].length),
+    fullSpan: lineSpan(line, 0, content.length),
+    needs: forward[2].split(',').map((s) => s.trim()),
+    covers: [{ target: forward[3], span: lineSpan(line, targetStart, targetStart + forward[3].length) }],
+    depends: [],
+    tags: [],
+  };
+}
+
+/** The requirement a table row defines, if its first cell is an ID. */
+function tableRowDefinition(path: string, line: number, content: string, idRegex: RegExp): RequirementDef | undefined {
+  const row = tableDefinition(content, idRegex);
+  if (!row) return undefined;
+  const def = newDefinition(path, row.id, row.title, line, row.offset);
+  def.text = row.text;
+  def.fullSpan = lineSpan(line, 0, content.length);
+  return def;
+}
+
+function unclosedFence(path: string, line: number, length: number): Problem {
+  return {
+    path,
+    span: lineSpan(line, 0, length),
+    severity: 'warning',
+    code: 'markdown-unclosed-fence',
+    message: 'This code block is never closed, so nothing after it is read as a requirement.',
+  };
 }
 
 /** True for the characters `trim` removes and `\s` matches. */
@@ -612,7 +638,7 @@ function openPlain(item: OpenPlainItem, path: string, defined: Definition, line:
 
 /**
  * One non-blank line of a plain item, the line [s, e) of `src` whose first non-blank character is
- * at `f`. `bulletText`, when set, is the text of the line's bullet, cut out from `bulletStart`.
+ * at `f`. `bulletText`, when set, is the text of the line's bullet (which ends where the line ends).
  */
 function readPlainLine(
   item: OpenPlainItem,
@@ -625,7 +651,6 @@ function readPlainLine(
   idRegex: RegExp,
   hasColon: boolean,
   bulletText: string | undefined,
-  bulletStart: number,
   needsSeen: NeedsLine,
 ): void {
   // The line trimmed is [f, t).
@@ -681,14 +706,15 @@ function readPlainLine(
           while (isSpace(src.charCodeAt(c))) c++;
         }
       }
-      const criterion = bulletText !== undefined && c === bulletStart && t - c === bulletText.length ? bulletText : src.slice(c, t);
+      // The bullet's text runs to the end of the line: it is the criterion when no space or box is cut.
+      const criterion = bulletText !== undefined && t === e && e - c === bulletText.length ? bulletText : src.slice(c, t);
       const lead = criterion.charCodeAt(0);
-      if (!((lead === 97 || lead === 65) && /^acceptance criteria:?$/i.test(criterion))) addCriterion(item.def, criterion);
+      if (!((lead === 97 || lead === 65) && criteriaLabel.test(criterion))) addCriterion(item.def, criterion);
       return;
     }
   }
   const trimmed = src.slice(f, t);
-  if ((first === 65 || first === 97 || first === 42 || first === 95) && /^(?:\*\*|__)?acceptance criteria(?:\*\*|__)?:?(?:\*\*|__)?$/i.test(trimmed)) return;
+  if ((first === 65 || first === 97 || first === 42 || first === 95) && criteriaHeading.test(trimmed)) return;
   item.text = item.text.length === 0 ? trimmed : item.gap ? `${item.text}\n\n${trimmed}` : `${item.text} ${trimmed}`;
   item.gap = false;
 }
@@ -751,7 +777,7 @@ function addCriterion(def: RequirementDef, criterion: string): void {
 
 function addNeeds(def: RequirementDef, names: string[]): void {
   if (def.needs.length === 0) def.needs = names.slice();
-  else for (const name of names) def.needs.push(name);
+  else for (let i = 0; i < names.length; i++) def.needs.push(names[i]);
 }
 
 /** Past `**` at `at`, if it is there before `end`. */
