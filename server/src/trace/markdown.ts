@@ -107,8 +107,47 @@ export function extractMarkdown(
   const tildes = text.includes('~') ? new Occurrences(src, '~') : undefined;
   const switches = text.includes('oft:') ? new Occurrences(src, 'oft:') : undefined;
   const arrows = text.includes('-->') ? new Occurrences(src, '-->') : undefined;
-  // The next colon at or after the current line.
-  let colon = src.indexOf(':');
+  const end = readLines(src, length, path, idRegex, idAt, plainDefinitions, plainBreaks, tildes, switches, arrows, requirements, problems);
+  if (end.oft !== undefined) finishOft(end.oft, end.lastFilled, end.lastFilledLength);
+  if (end.plain !== undefined) finishPlain(end.plain, end.lastFilled, end.lastFilledLength);
+  if (end.fenceLine !== -1) problems.push(unclosedFence(path, end.fenceLine, end.fenceLength));
+  return { requirements, problems };
+}
+
+/** What is still open after the last line. */
+interface LinesEnd {
+  oft: OpenOftItem | undefined;
+  plain: OpenPlainItem | undefined;
+  /** The last non-blank line and its length. */
+  lastFilled: number;
+  lastFilledLength: number;
+  /** The line of a code fence that is never closed (-1 if none), and its length. */
+  fenceLine: number;
+  fenceLength: number;
+}
+
+/**
+ * Reads the lines of a file. The function is entered once per file and spends its time in its
+ * loop, so V8 optimizes it while the first file is read, from what it has seen by then: nothing
+ * before the loop reads a property or calls a function, and nothing after it is more than a
+ * return, lest the optimized code be thrown away at the start or end of the next file.
+ */
+function readLines(
+  src: string,
+  length: number,
+  path: string,
+  idRegex: RegExp,
+  idAt: RegExp,
+  plainDefinitions: boolean,
+  plainBreaks: boolean,
+  tildes: Occurrences | undefined,
+  switches: Occurrences | undefined,
+  arrows: Occurrences | undefined,
+  requirements: RequirementDef[],
+  problems: Problem[],
+): LinesEnd {
+  // The next colon at or after the current line, once looked for.
+  let colon = -2;
   const needsSeen: NeedsLine = { text: '', names: [] };
   // One definition and one open item at a time: each is reused for the next.
   const defined: Definition = { id: '', offset: 0, title: '' };
@@ -184,7 +223,12 @@ export function extractMarkdown(
     }
     if (inCode) continue;
 
-    const nextFirst = next !== -1 && next < length ? src.charCodeAt(next) : -1;
+    let level = 0;
+    let titleText: string | undefined;
+    let setext = false;
+    // An ATX heading, or a line above an underline of = or -.
+    const atx = first === 35 && readHeading(heading, src, s, e, f, plainBreaks);
+    const nextFirst = atx || next === -1 || next >= length ? -1 : src.charCodeAt(next);
     let underlined = false;
     if (nextFirst === 61 || nextFirst === 45) {
       knownFor = next;
@@ -192,10 +236,7 @@ export function extractMarkdown(
       const nextStop = knownBreak === -1 ? length : knownBreak;
       underlined = isUnderline(src, next, nextStop > next && src.charCodeAt(nextStop - 1) === 13 ? nextStop - 1 : nextStop);
     }
-    let level = 0;
-    let titleText: string | undefined;
-    let setext = false;
-    if (first === 35 && readHeading(heading, src, s, e, f, plainBreaks)) {
+    if (atx) {
       level = heading.level;
       titleText = heading.title;
     } else if (underlined) {
@@ -221,7 +262,7 @@ export function extractMarkdown(
         if (plain !== undefined) finishPlain(plain, filled, filledLength);
         const start = src.indexOf(titleText, s) - s + defined.offset;
         plain = openPlain(item, path, defined, line, start, level, 0);
-        requirements.push(plain.def);
+        requirements[requirements.length] = plain.def;
       }
       if (setext) {
         // The underline is read with its title.
@@ -288,7 +329,7 @@ export function extractMarkdown(
         const start = src.indexOf(bulletText, s) - s + defined.offset;
         // The bullet's indentation is the white space before it.
         plain = openPlain(item, path, defined, line, start, 0, f - s);
-        requirements.push(plain.def);
+        requirements[requirements.length] = plain.def;
         continue;
       }
     }
@@ -298,15 +339,11 @@ export function extractMarkdown(
         plain = undefined;
         continue;
       }
-      if (colon !== -1 && colon < s) colon = src.indexOf(':', s);
+      if (colon === -2 || (colon !== -1 && colon < s)) colon = src.indexOf(':', s);
       readPlainLine(plain, src, s, e, f, first, line, idRegex, colon !== -1 && colon < e, bulletText, needsSeen);
     }
   }
-  // The loop ran past the last line; `length` is where a line after it would start.
-  if (oft !== undefined) finishOft(oft, lastFilled, lastFilledLength);
-  if (plain !== undefined) finishPlain(plain, lastFilled, lastFilledLength);
-  if (inCode) problems.push(unclosedFence(path, fenceLine, fenceLength));
-  return { requirements, problems };
+  return { oft, plain, lastFilled, lastFilledLength, fenceLine: inCode ? fenceLine : -1, fenceLength };
 }
 
 interface Heading {
@@ -576,15 +613,17 @@ function plainDefinition(out: Definition, content: string, idAt: RegExp, listIte
     out.title = content.slice(p, t);
     return true;
   }
-  if (listItem) return false;
+  return !listItem && trailingDefinition(out, content, idAt);
+}
+
+/** A heading that ends with its ID in brackets: `## Title [REQ-5]`, `## Title (REQ-5)`. */
+function trailingDefinition(out: Definition, content: string, idAt: RegExp): boolean {
   const trailing = /[([]\s*([^()[\]\s]+)\s*[)\]]\s*$/.exec(content);
-  if (trailing && idEndAt(idAt, trailing[1], 0) === trailing[1].length) {
-    out.id = trailing[1];
-    out.offset = content.lastIndexOf(trailing[1]);
-    out.title = content.slice(0, trailing.index).trim();
-    return true;
-  }
-  return false;
+  if (!trailing || idEndAt(idAt, trailing[1], 0) !== trailing[1].length) return false;
+  out.id = trailing[1];
+  out.offset = content.lastIndexOf(trailing[1]);
+  out.title = content.slice(0, trailing.index).trim();
+  return true;
 }
 
 /** A table row that starts with an ID cell: the ID, its offset, the next cell as title, the rest as text. */
@@ -664,7 +703,14 @@ function readPlainLine(
     return;
   }
   if (hasColon) {
-    if ((first === 78 || first === 42) && readNeeds(item.def, src, f, t, needsSeen)) return;
+    if (first === 78 || first === 42) {
+      // A line like the last `Needs:` line read is not read again: such lines tend to repeat.
+      if (needsSeen.text.length === t - f && src.startsWith(needsSeen.text, f)) {
+        addNeeds(item.def, needsSeen.names);
+        return;
+      }
+      if (readNeeds(item.def, src, f, t, needsSeen)) return;
+    }
     // Covers|Derives from|Parent|Parents|Refines|Depends on, in any case, maybe bold.
     if (first === 42 || first === 67 || first === 99 || first === 68 || first === 100 || first === 80 || first === 112 || first === 82 || first === 114) {
       const content = src.slice(s, e);
@@ -728,13 +774,9 @@ interface NeedsLine {
 /**
  * `Needs: impl, utest` on the trimmed line [f, t), maybe bold; adds the artifact types and says
  * whether the line was one. As ^(?:\*\*)?Needs(?:\*\*)?:(?:\*\*)?\s*([A-Za-z]+(?:\s*,\s*[A-Za-z]+)*)\s*$
- * A line like the last one read (`seen`) is not read again: such lines tend to repeat.
+ * The line becomes `seen`, the last one read.
  */
 function readNeeds(def: RequirementDef, src: string, f: number, t: number, seen: NeedsLine): boolean {
-  if (seen.text.length === t - f && src.startsWith(seen.text, f)) {
-    addNeeds(def, seen.names);
-    return true;
-  }
   let p = skipBold(src, f, t);
   if (!src.startsWith('Needs', p)) return false;
   p = skipBold(src, p + 5, t);
