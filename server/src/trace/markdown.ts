@@ -29,6 +29,8 @@ const needsInline = /^Needs:(\s*\w+\s*(?:,\s*\w+\s*)*)$/;
 const tagsInline = /^Tags:(\s*\w+\s*(?:,\s*\w+\s*)*)$/;
 const forwardLine = new RegExp(`([a-zA-Z]+)\\s*-->\\s*([a-zA-Z]+(?:,\\s*[a-zA-Z]+)*)\\s*:\\s*(${oftIdSource})`);
 const givenWhenThen = /^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*)?(?:Given|When|Then|And|But)\b/;
+const afterId = /(?:\*\*|__|`|\])?\s*(?:[:.)\u2013\u2014-]|\s|$)\s*(?:\*\*|__)?\s*/y;
+const closingEmphasis = /\s*(?:\*\*|__)\s*$/;
 const criteriaLabel = /^acceptance criteria:?$/i;
 const criteriaHeading = /^(?:\*\*|__)?acceptance criteria(?:\*\*|__)?:?(?:\*\*|__)?$/i;
 const plainLinkLine = /^\s*(?:\*\*)?(Covers|Derives from|Parent|Parents|Refines|Depends on)(?:\*\*)?\s*:(?:\*\*)?\s*(.*)$/i;
@@ -52,6 +54,24 @@ interface OpenPlainItem {
   /** A blank line came after the text read so far, so the next line starts a paragraph. */
   gap: boolean;
 }
+
+/** What opening a plain item needs of the file, made once per file. */
+interface PlainFile {
+  src: string;
+  path: string;
+  idAt: RegExp;
+  plainDefinitions: boolean;
+  requirements: RequirementDef[];
+  /** The one plain item open at a time, reused for the next. */
+  item: OpenPlainItem;
+  /** Where a heading's trailing ID is reported. */
+  defined: Definition;
+}
+
+/** What `openDefinition` did to the open plain item. */
+const unchanged = 0;
+const closed = 1;
+const opened = 2;
 
 /** An ID that opens a heading or list item: the ID, where it starts in the text, and the title after it. */
 interface Definition {
@@ -107,24 +127,42 @@ export function extractMarkdown(
   const tildes = text.includes('~') ? new Occurrences(src, '~') : undefined;
   const switches = text.includes('oft:') ? new Occurrences(src, 'oft:') : undefined;
   const arrows = text.includes('-->') ? new Occurrences(src, '-->') : undefined;
-  const end = readLines(src, length, path, idRegex, idAt, plainDefinitions, plainBreaks, tildes, switches, arrows, requirements, problems);
-  if (end.oft !== undefined) finishOft(end.oft, end.lastFilled, end.lastFilledLength);
-  if (end.plain !== undefined) finishPlain(end.plain, end.lastFilled, end.lastFilledLength);
-  if (end.fenceLine !== -1) problems.push(unclosedFence(path, end.fenceLine, end.fenceLength));
+  const file: PlainFile = {
+    src,
+    path,
+    idAt,
+    plainDefinitions,
+    requirements,
+    item: { def: undefined!, level: 0, indent: 0, text: '', gap: false },
+    defined: { id: '', offset: 0, title: '' },
+  };
+  const [oft, plain, lastFilled, lastFilledLength, fenceLine, fenceLength] = readLines(
+    file,
+    src,
+    length,
+    path,
+    idRegex,
+    plainDefinitions,
+    plainBreaks,
+    tildes,
+    switches,
+    arrows,
+    requirements,
+    problems,
+  );
+  if (oft !== undefined) finishOft(oft, lastFilled, lastFilledLength);
+  if (plain !== undefined) finishPlain(plain, lastFilled, lastFilledLength);
+  if (fenceLine !== -1) problems.push(unclosedFence(path, fenceLine, fenceLength));
   return { requirements, problems };
 }
 
-/** What is still open after the last line. */
-interface LinesEnd {
-  oft: OpenOftItem | undefined;
-  plain: OpenPlainItem | undefined;
-  /** The last non-blank line and its length. */
-  lastFilled: number;
-  lastFilledLength: number;
-  /** The line of a code fence that is never closed (-1 if none), and its length. */
-  fenceLine: number;
-  fenceLength: number;
-}
+/**
+ * What is still open after the last line: an OpenFastTrace item, a plain item, the last non-blank
+ * line and its length, the line of a code fence that is never closed (-1 if none) and its length.
+ * An array rather than an object, whose field types V8 would track and change under the
+ * optimizing compiler of the loop, which then starts over.
+ */
+type LinesEnd = [OpenOftItem | undefined, OpenPlainItem | undefined, number, number, number, number];
 
 /**
  * Reads the lines of a file. The function is entered once per file and spends its time in its
@@ -133,11 +171,11 @@ interface LinesEnd {
  * return, lest the optimized code be thrown away at the start or end of the next file.
  */
 function readLines(
+  file: PlainFile,
   src: string,
   length: number,
   path: string,
   idRegex: RegExp,
-  idAt: RegExp,
   plainDefinitions: boolean,
   plainBreaks: boolean,
   tildes: Occurrences | undefined,
@@ -149,9 +187,6 @@ function readLines(
   // The next colon at or after the current line, once looked for.
   let colon = -2;
   const needsSeen: NeedsLine = { text: '', names: [] };
-  // One definition and one open item at a time: each is reused for the next.
-  const defined: Definition = { id: '', offset: 0, title: '' };
-  const item: OpenPlainItem = { def: undefined!, level: 0, indent: 0, text: '', gap: false };
   const heading: Heading = { level: 0, title: '' };
   let inCode = false;
   let fenceLine = -1;
@@ -251,19 +286,11 @@ function readLines(
         finishOft(oft, filled, filledLength);
         oft = undefined;
       }
-      if (plain !== undefined && (plain.level === 0 || level <= plain.level)) {
-        finishPlain(plain, filled, filledLength);
-        plain = undefined;
-      }
       pendingTitle = titleText;
       pendingTitleLine = line;
       pendingTitleNext = next === -1 ? length : next;
-      if (plainDefinitions && plainDefinition(defined, titleText, idAt, false)) {
-        if (plain !== undefined) finishPlain(plain, filled, filledLength);
-        const start = src.indexOf(titleText, s) - s + defined.offset;
-        plain = openPlain(item, path, defined, line, start, level, 0);
-        requirements[requirements.length] = plain.def;
-      }
+      const change = openDefinition(file, plain, filled, filledLength, titleText, level, 0, s, line);
+      if (change !== unchanged) plain = change === opened ? file.item : undefined;
       if (setext) {
         // The underline is read with its title.
         line++;
@@ -323,15 +350,10 @@ function readLines(
     // A bullet's text, when it may define an item: `- REQ-4: Title`, `1. REQ-5 Title`.
     const bulletText =
       plainDefinitions && (first === 45 || first === 42 || first === 43 || (first >= 48 && first <= 57)) ? bulletTextOf(src, s, e, f, first, plainBreaks) : undefined;
-    if (bulletText !== undefined) {
-      if (plainDefinition(defined, bulletText, idAt, true)) {
-        if (plain !== undefined) finishPlain(plain, filled, filledLength);
-        const start = src.indexOf(bulletText, s) - s + defined.offset;
-        // The bullet's indentation is the white space before it.
-        plain = openPlain(item, path, defined, line, start, 0, f - s);
-        requirements[requirements.length] = plain.def;
-        continue;
-      }
+    // The bullet's indentation is the white space before it.
+    if (bulletText !== undefined && openDefinition(file, plain, filled, filledLength, bulletText, 0, f - s, s, line) === opened) {
+      plain = file.item;
+      continue;
     }
     if (plain !== undefined) {
       if (plain.level === 0 && f - s <= plain.indent) {
@@ -343,7 +365,7 @@ function readLines(
       readPlainLine(plain, src, s, e, f, first, line, idRegex, colon !== -1 && colon < e, bulletText, needsSeen);
     }
   }
-  return { oft, plain, lastFilled, lastFilledLength, fenceLine: inCode ? fenceLine : -1, fenceLength };
+  return [oft, plain, lastFilled, lastFilledLength, inCode ? fenceLine : -1, fenceLength];
 }
 
 interface Heading {
@@ -569,10 +591,35 @@ function idEndAt(idAt: RegExp, text: string, at: number): number {
 }
 
 /**
- * An ID that opens a heading's or list item's text, with the title after it. The ID pattern's
- * first match must start right after the opening emphasis, code or bracket, if any.
+ * At a heading (`level` 1–6) or a list item (`level` 0) whose text is `content`, on `line` that
+ * starts at `s`: a heading ends the open item of its level or a deeper one, and a text whose first
+ * word is an ID (after opening emphasis, code or bracket), or a heading that ends with one in
+ * brackets, ends the open item and opens `file.item` for the requirement it defines. The ID
+ * pattern's first match must start right after the opening emphasis, if any.
+ *
+ * This is one function, too large for V8 to inline into the line loop, on purpose: the objects it
+ * makes are soon allocated where long-lived ones are, and code that made them inline would be
+ * thrown away when V8 decides so; the loop keeps its optimized code.
  */
-function plainDefinition(out: Definition, content: string, idAt: RegExp, listItem: boolean): boolean {
+function openDefinition(
+  file: PlainFile,
+  open: OpenPlainItem | undefined,
+  filled: number,
+  filledLength: number,
+  content: string,
+  level: number,
+  indent: number,
+  s: number,
+  line: number,
+): number {
+  let change = unchanged;
+  if (level > 0 && open !== undefined && (open.level === 0 || level <= open.level)) {
+    finishPlain(open, filled, filledLength);
+    open = undefined;
+    change = closed;
+  }
+  if (!file.plainDefinitions) return change;
+  const idAt = file.idAt;
   const n = content.length;
   // ^(?:\*\*|__|`|\[)?
   const c0 = n > 0 ? content.charCodeAt(0) : -1;
@@ -581,39 +628,37 @@ function plainDefinition(out: Definition, content: string, idAt: RegExp, listIte
   let earlier = false;
   for (let at = 0; at < lead && !earlier; at++) earlier = idEndAt(idAt, content, at) !== -1;
   if (!earlier) idEnd = idEndAt(idAt, content, lead);
+  let id: string;
+  let offset: number;
+  let title: string;
   if (idEnd !== -1) {
-    // ^(?:\*\*|__|`|\])?\s*(?:[:.)\u2013\u2014-]|\s|$)\s*(?:\*\*|__)?\s*
-    let p = idEnd;
-    const c = p < n ? content.charCodeAt(p) : -1;
-    if ((c === 42 || c === 95) && p + 1 < n && content.charCodeAt(p + 1) === c) p += 2;
-    else if (c === 96 || c === 93) p += 1;
-    const closed = p;
-    while (p < n && isSpace(content.charCodeAt(p))) p++;
-    if (p < n) {
-      const sep = content.charCodeAt(p);
-      if (sep === 58 || sep === 46 || sep === 41 || sep === 0x2013 || sep === 0x2014 || sep === 45) p++;
-      else if (p === closed) return false;
-    }
-    while (p < n && isSpace(content.charCodeAt(p))) p++;
-    const c2 = p + 1 < n ? content.charCodeAt(p) : -1;
-    if ((c2 === 42 || c2 === 95) && content.charCodeAt(p + 1) === c2) p += 2;
-    while (p < n && isSpace(content.charCodeAt(p))) p++;
-    const id = content.slice(lead, idEnd);
-    if (parseOftId(id)) return false;
-    // The rest, without closing emphasis (\s*(?:\*\*|__)\s*$) and trimmed.
-    let t = n;
-    while (t > p && isSpace(content.charCodeAt(t - 1))) t--;
-    const last = t - 2 >= p ? content.charCodeAt(t - 1) : -1;
-    if ((last === 42 || last === 95) && content.charCodeAt(t - 2) === last) {
-      t -= 2;
-      while (t > p && isSpace(content.charCodeAt(t - 1))) t--;
-    }
-    out.id = id;
-    out.offset = lead;
-    out.title = content.slice(p, t);
-    return true;
+    // The separator after the ID and the emphasis around it, up to the title.
+    afterId.lastIndex = idEnd;
+    if (!afterId.test(content)) return change;
+    const p = afterId.lastIndex;
+    id = content.slice(lead, idEnd);
+    if (parseOftId(id)) return change;
+    offset = lead;
+    // The rest, without closing emphasis and trimmed; it starts with no white space already.
+    const last = n > p ? content.charCodeAt(n - 1) : -1;
+    title = last === 42 || last === 95 || isSpace(last) ? content.slice(p).replace(closingEmphasis, '').trim() : content.slice(p);
+  } else {
+    const defined = file.defined;
+    if (level === 0 || !trailingDefinition(defined, content, idAt)) return change;
+    id = defined.id;
+    offset = defined.offset;
+    title = defined.title;
   }
-  return !listItem && trailingDefinition(out, content, idAt);
+  if (open !== undefined) finishPlain(open, filled, filledLength);
+  const start = file.src.indexOf(content, s) - s + offset;
+  const item = file.item;
+  item.def = newDefinition(file.path, id, title, line, start);
+  item.level = level;
+  item.indent = indent;
+  item.text = '';
+  item.gap = false;
+  file.requirements[file.requirements.length] = item.def;
+  return opened;
 }
 
 /** A heading that ends with its ID in brackets: `## Title [REQ-5]`, `## Title (REQ-5)`. */
