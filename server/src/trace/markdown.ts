@@ -13,7 +13,7 @@
  *   own Markdown importer: the same lines make the same items.
  */
 import { oftIdSource, parseOftId } from './ids';
-import type { Position, Problem, RequirementDef, RequirementLink } from './model';
+import type { Problem, RequirementDef, RequirementLink } from './model';
 import type { LineIndex } from './text';
 import { lineSpan } from './text';
 
@@ -67,6 +67,13 @@ interface PlainFile {
   /** Where a heading's trailing ID is reported. */
   defined: Definition;
 }
+
+/**
+ * The criteria and needs of an open plain item until it has some: most items get a list of one
+ * of each, made to size when they do, and the others get empty lists of their own when the item
+ * ends. Frozen, so that nothing can add to it.
+ */
+const noEntries: string[] = Object.freeze([]) as unknown as string[];
 
 /** What `openDefinition` did to the open plain item. */
 const unchanged = 0;
@@ -214,7 +221,14 @@ function readLines(
     const nl = s === knownFor ? knownBreak : src.indexOf('\n', s);
     next = nl === -1 ? -1 : nl + 1;
     const stop = nl === -1 ? length : nl;
-    const e = stop > s && src.charCodeAt(stop - 1) === 13 ? stop - 1 : stop;
+    if (stop === s) {
+      // An empty line only separates paragraphs (and ends some OpenFastTrace sections).
+      if (disabled || inCode) continue;
+      if (oft !== undefined) readOftLine(oft, '', line, problems);
+      else if (plain !== undefined && plain.text.length > 0) plain.gap = true;
+      continue;
+    }
+    const e = src.charCodeAt(stop - 1) === 13 ? stop - 1 : stop;
     // The first character that is not white space, as `trimStart` and `\s` see white space.
     const lead = s < e ? src.charCodeAt(s) : -1;
     let f = s;
@@ -479,7 +493,7 @@ function forwardDefinition(path: string, line: number, content: string, forward:
 function tableRowDefinition(path: string, line: number, content: string, idRegex: RegExp): RequirementDef | undefined {
   const row = tableDefinition(content, idRegex);
   if (!row) return undefined;
-  const def = newDefinition(path, row.id, row.title, line, row.offset);
+  const def = newDefinition(path, row.id, row.title, line, row.offset, [], []);
   def.text = row.text;
   def.fullSpan = lineSpan(line, 0, content.length);
   return def;
@@ -652,7 +666,7 @@ function openDefinition(
   if (open !== undefined) finishPlain(open, filled, filledLength);
   const start = file.src.indexOf(content, s) - s + offset;
   const item = file.item;
-  item.def = newDefinition(file.path, id, title, line, start);
+  item.def = newDefinition(file.path, id, title, line, start, noEntries, noEntries);
   item.level = level;
   item.indent = indent;
   item.text = '';
@@ -696,28 +710,16 @@ function tableDefinition(content: string, idRegex: RegExp): { id: string; offset
  * one by one: object literals that nest others are copied by the runtime until the function is
  * optimized, flat ones are not.
  */
-function newDefinition(path: string, id: string, title: string, line: number, start: number): RequirementDef {
+function newDefinition(path: string, id: string, title: string, line: number, start: number, acceptanceCriteria: string[], needs: string[]): RequirementDef {
   const idStart = { line, character: start };
   const end = { line, character: start + id.length };
   const span = { start: idStart, end };
   const lineStart = { line, character: 0 };
   const fullSpan = { start: lineStart, end };
-  const acceptanceCriteria: string[] = [];
-  const needs: string[] = [];
   const covers: RequirementLink[] = [];
   const depends: RequirementLink[] = [];
   const tags: string[] = [];
   return { id, format: 'markdown', artifactType: 'req', title, text: '', acceptanceCriteria, path, span, fullSpan, needs, covers, depends, tags };
-}
-
-/** Opens `item` (the item it held before is finished) for a new requirement. */
-function openPlain(item: OpenPlainItem, path: string, defined: Definition, line: number, start: number, level: number, indent: number): OpenPlainItem {
-  item.def = newDefinition(path, defined.id, defined.title, line, start);
-  item.level = level;
-  item.indent = indent;
-  item.text = '';
-  item.gap = false;
-  return item;
 }
 
 /**
@@ -877,9 +879,12 @@ function skipBold(src: string, at: number, end: number): number {
  * there, its text is complete, and a missing title is taken from the text.
  */
 function finishPlain(item: OpenPlainItem, last: number, lastLength: number): void {
-  item.def.fullSpan.end = { line: last, character: lastLength };
-  item.def.text = item.text;
-  if (!item.def.title) item.def.title = firstSentence(item.def.text);
+  const def = item.def;
+  if (def.acceptanceCriteria === noEntries) def.acceptanceCriteria = [];
+  if (def.needs === noEntries) def.needs = [];
+  def.fullSpan.end = { line: last, character: lastLength };
+  def.text = item.text;
+  if (!def.title) def.title = firstSentence(def.text);
 }
 
 function readOftLine(item: OpenOftItem, content: string, line: number, problems: Problem[]): void {
