@@ -20,17 +20,19 @@ import { lineSpan } from './text';
 const oftIdLine = new RegExp(`^\`?(${oftIdSource})\`?`);
 const oftIdAnywhere = new RegExp(`(?<![\\w~])${oftIdSource}(?![\\w~])`, 'g');
 const headingLine = /^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$/;
-const underline = /^([=-]{3,})\s*$/;
-const codeFence = /^ {0,3}(```|~~~)/;
 const oftOff = /(?:^|\W)oft:off(?:\W|$)/u;
 const oftOn = /(?:^|\W)oft:on(?:\W|$)/u;
 const bulletLine = /^(\s{0,3})[+*-]\s+(.*)$/;
+const numberedLine = /^(\s{0,3})\d+[.)]\s+(.*)$/;
 const statusLine = /^Status:\s*(approved|proposed|draft|rejected)\s*$/;
 const needsInline = /^Needs:(\s*\w+\s*(?:,\s*\w+\s*)*)$/;
 const tagsInline = /^Tags:(\s*\w+\s*(?:,\s*\w+\s*)*)$/;
 const forwardLine = new RegExp(`([a-zA-Z]+)\\s*-->\\s*([a-zA-Z]+(?:,\\s*[a-zA-Z]+)*)\\s*:\\s*(${oftIdSource})`);
 const givenWhenThen = /^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*)?(?:Given|When|Then|And|But)\b/;
-const plainNeedsLine = /^(?:\*\*)?Needs(?:\*\*)?:(?:\*\*)?\s*([A-Za-z]+(?:\s*,\s*[A-Za-z]+)*)\s*$/;
+const afterId = /(?:\*\*|__|`|\])?\s*(?:[:.)\u2013\u2014-]|\s|$)\s*(?:\*\*|__)?\s*/y;
+const closingEmphasis = /\s*(?:\*\*|__)\s*$/;
+const criteriaLabel = /^acceptance criteria:?$/i;
+const criteriaHeading = /^(?:\*\*|__)?acceptance criteria(?:\*\*|__)?:?(?:\*\*|__)?$/i;
 const plainLinkLine = /^\s*(?:\*\*)?(Covers|Derives from|Parent|Parents|Refines|Depends on)(?:\*\*)?\s*:(?:\*\*)?\s*(.*)$/i;
 
 type OftSection = 'spec' | 'description' | 'rationale' | 'comment' | 'covers' | 'depends' | 'needs' | 'tags';
@@ -47,48 +49,203 @@ interface OpenPlainItem {
   level: number;
   /** For a list item: the indentation of its bullet; continuation lines are indented more. */
   indent: number;
-  text: string[];
+  /** The text read so far, lines of a paragraph joined by a space, paragraphs by a blank line. */
+  text: string;
+  /** A blank line came after the text read so far, so the next line starts a paragraph. */
+  gap: boolean;
 }
 
-/** Reads the requirements of one Markdown file. */
+/** What opening a plain item needs of the file, made once per file. */
+interface PlainFile {
+  src: string;
+  path: string;
+  idAt: RegExp;
+  plainDefinitions: boolean;
+  requirements: RequirementDef[];
+  /** The one plain item open at a time, reused for the next. */
+  item: OpenPlainItem;
+  /** Where a heading's trailing ID is reported. */
+  defined: Definition;
+}
+
+/**
+ * The criteria and needs of an open plain item until it has some: most items get a list of one
+ * of each, made to size when they do, and the others get empty lists of their own when the item
+ * ends. Frozen, so that nothing can add to it.
+ */
+const noEntries: string[] = Object.freeze([]) as unknown as string[];
+
+/** What `openDefinition` did to the open plain item. */
+const unchanged = 0;
+const closed = 1;
+const opened = 2;
+
+/** An ID that opens a heading or list item: the ID, where it starts in the text, and the title after it. */
+interface Definition {
+  id: string;
+  offset: number;
+  title: string;
+}
+
+/**
+ * The next place a fixed string occurs at or after a line's start. Asking line by line, in order,
+ * searches the file once instead of once per line.
+ */
+class Occurrences {
+  private at: number;
+
+  constructor(
+    private readonly text: string,
+    private readonly needle: string,
+  ) {
+    this.at = text.indexOf(needle);
+  }
+
+  /** True when the needle lies within [start, end); `start` never decreases between calls. */
+  within(start: number, end: number): boolean {
+    if (this.at !== -1 && this.at < start) this.at = this.text.indexOf(this.needle, start);
+    return this.at !== -1 && this.at + this.needle.length <= end;
+  }
+}
+
+/**
+ * Reads the requirements of one Markdown file.
+ *
+ * Lines are read as offsets into the text, found as the loop goes (`lines` is not needed), and a
+ * line's text is cut out only where a regular expression reads it or a requirement keeps it.
+ */
 export function extractMarkdown(
   path: string,
   text: string,
-  lines: LineIndex,
+  _lines: LineIndex,
   idRegex: RegExp,
   plainDefinitions = true,
 ): { requirements: RequirementDef[]; problems: Problem[] } {
   const requirements: RequirementDef[] = [];
   const problems: Problem[] = [];
-  const count = lines.lineCount();
-  const starts = lines.lineStarts();
+  // A byte order mark is read as a space, so positions stay those of the file.
+  const src = text.length > 0 && text.charCodeAt(0) === 0xfeff ? ' ' + text.slice(1) : text;
+  const length = src.length;
+  // Without carriage returns inside lines or Unicode line separators, `.` matches every character
+  // of a line, and headings and bullets are read without regular expressions.
+  const plainBreaks = hasPlainBreaks(text);
+  const idAt = stickyCopy(idRegex);
   // What the file cannot hold is not looked for on each line.
-  const mayHaveOft = text.includes('~');
-  const maySwitch = text.includes('oft:');
-  const mayForward = text.includes('-->');
+  const tildes = text.includes('~') ? new Occurrences(src, '~') : undefined;
+  const switches = text.includes('oft:') ? new Occurrences(src, 'oft:') : undefined;
+  const arrows = text.includes('-->') ? new Occurrences(src, '-->') : undefined;
+  const file: PlainFile = {
+    src,
+    path,
+    idAt,
+    plainDefinitions,
+    requirements,
+    item: { def: undefined!, level: 0, indent: 0, text: '', gap: false },
+    defined: { id: '', offset: 0, title: '' },
+  };
+  const [oft, plain, lastFilled, lastFilledLength, fenceLine, fenceLength] = readLines(
+    file,
+    src,
+    length,
+    path,
+    idRegex,
+    plainDefinitions,
+    plainBreaks,
+    tildes,
+    switches,
+    arrows,
+    requirements,
+    problems,
+  );
+  if (oft !== undefined) finishOft(oft, lastFilled, lastFilledLength);
+  if (plain !== undefined) finishPlain(plain, lastFilled, lastFilledLength);
+  if (fenceLine !== -1) problems.push(unclosedFence(path, fenceLine, fenceLength));
+  return { requirements, problems };
+}
+
+/**
+ * What is still open after the last line: an OpenFastTrace item, a plain item, the last non-blank
+ * line and its length, the line of a code fence that is never closed (-1 if none) and its length.
+ * An array rather than an object, whose field types V8 would track and change under the
+ * optimizing compiler of the loop, which then starts over.
+ */
+type LinesEnd = [OpenOftItem | undefined, OpenPlainItem | undefined, number, number, number, number];
+
+/**
+ * Reads the lines of a file. The function is entered once per file and spends its time in its
+ * loop, so V8 optimizes it while the first file is read, from what it has seen by then: nothing
+ * before the loop reads a property or calls a function, and nothing after it is more than a
+ * return, lest the optimized code be thrown away at the start or end of the next file.
+ */
+function readLines(
+  file: PlainFile,
+  src: string,
+  length: number,
+  path: string,
+  idRegex: RegExp,
+  plainDefinitions: boolean,
+  plainBreaks: boolean,
+  tildes: Occurrences | undefined,
+  switches: Occurrences | undefined,
+  arrows: Occurrences | undefined,
+  requirements: RequirementDef[],
+  problems: Problem[],
+): LinesEnd {
+  // The next colon at or after the current line, once looked for.
+  let colon = -2;
+  const needsSeen: NeedsLine = { text: '', names: [] };
+  const heading: Heading = { level: 0, title: '' };
   let inCode = false;
   let fenceLine = -1;
+  let fenceLength = 0;
   let disabled = false;
-  let pendingTitle: { text: string; line: number } | undefined;
+  let pendingTitle = '';
+  let pendingTitleLine = -1;
+  /** Where the line after the pending title starts. */
+  let pendingTitleNext = 0;
+  /** Where the last line that is neither blank nor an underline starts. */
+  let lastSignificant = -1;
+  /** The last non-blank line and its length: where an item that ends before this line ends. */
+  let lastFilled = 0;
+  let lastFilledLength = 0;
   let oft: OpenOftItem | undefined;
   let plain: OpenPlainItem | undefined;
 
-  const closeOft = (endLine: number): void => {
-    if (!oft) return;
-    finishOft(oft, lines, endLine);
-    oft = undefined;
-  };
-  const closePlain = (endLine: number): void => {
-    if (!plain) return;
-    finishPlain(plain, lines, endLine);
-    plain = undefined;
-  };
-
-  for (let line = 0; line < count; line++) {
-    // A byte order mark is read as a space, so positions stay those of the file.
-    const content = line === 0 && text.charCodeAt(0) === 0xfeff ? ' ' + lines.lineText(0).slice(1) : lines.lineText(line);
+  // The line [s, e) ends with a line break at `nl` (-1 for the last line); the next starts at `next`.
+  let line = 0;
+  let next = 0;
+  // The line break after the line at `knownFor`, when it was already found (an underline's).
+  let knownFor = -1;
+  let knownBreak = -1;
+  for (let s = 0; s !== -1; s = next, line++) {
+    const nl = s === knownFor ? knownBreak : src.indexOf('\n', s);
+    next = nl === -1 ? -1 : nl + 1;
+    const stop = nl === -1 ? length : nl;
+    if (stop === s) {
+      // An empty line only separates paragraphs (and ends some OpenFastTrace sections).
+      if (disabled || inCode) continue;
+      if (oft !== undefined) readOftLine(oft, '', line, problems);
+      else if (plain !== undefined && plain.text.length > 0) plain.gap = true;
+      continue;
+    }
+    const e = src.charCodeAt(stop - 1) === 13 ? stop - 1 : stop;
+    // The first character that is not white space, as `trimStart` and `\s` see white space.
+    const lead = s < e ? src.charCodeAt(s) : -1;
+    let f = s;
+    if (lead !== -1 && (lead <= 32 || lead >= 160)) while (f < e && isSpace(src.charCodeAt(f))) f++;
+    // Whether only blank lines and underlines follow a title is known from the last other line,
+    // and where an item ends from the last non-blank line.
+    const significantBefore = lastSignificant;
+    const filled = lastFilled;
+    const filledLength = lastFilledLength;
+    if (f < e) {
+      if (!((lead === 61 || lead === 45) && isUnderline(src, s, e))) lastSignificant = s;
+      lastFilled = line;
+      lastFilledLength = e - s;
+    }
     // `oft:off` … `oft:on` hides a passage from the reader (OpenFastTrace's own switch).
-    if (maySwitch && content.includes('oft:')) {
+    if (switches !== undefined && switches.within(s, e)) {
+      const content = src.slice(s, e);
       if (!disabled && oftOff.test(content)) {
         disabled = true;
         continue;
@@ -99,167 +256,433 @@ export function extractMarkdown(
       }
     }
     if (disabled) continue;
-    const first = content.trimStart().charCodeAt(0);
-    if (!oft && (first === 96 || first === 126) && codeFence.test(content)) {
+    if (f === e) {
+      // A blank line only separates paragraphs (and ends some OpenFastTrace sections).
+      if (inCode) continue;
+      if (oft !== undefined) readOftLine(oft, src.slice(s, e), line, problems);
+      else if (plain !== undefined && plain.text.length > 0) plain.gap = true;
+      continue;
+    }
+    const first = f === s ? lead : src.charCodeAt(f);
+    if (oft === undefined && (first === 96 || first === 126) && isFence(src, s, e)) {
       inCode = !inCode;
       fenceLine = line;
+      fenceLength = e - s;
       continue;
     }
     if (inCode) continue;
 
-    const nextStart = line + 1 < count ? starts[line + 1] : -1;
-    const nextFirst = nextStart === -1 ? -1 : text.charCodeAt(nextStart);
-    const nextLine = nextFirst === 61 || nextFirst === 45 ? lines.lineText(line + 1) : undefined;
-    const heading = first === 35 ? headingLine.exec(content) : null;
-    const setext =
-      !heading && nextLine !== undefined && underline.test(nextLine) && content.trim().length > 0 && !bulletLine.test(content) && !oftIdLine.test(content);
-    if (heading || setext) {
-      const titleText = heading ? heading[2] : content.trim();
-      const level = heading ? heading[1].length : nextLine!.startsWith('=') ? 1 : 2;
-      closeOft(line - 1);
-      if (plain && (plain.level === 0 || level <= plain.level)) closePlain(line - 1);
-      pendingTitle = { text: titleText, line };
-      const defined = plainDefinitions ? plainDefinition(titleText, idRegex) : undefined;
-      if (defined) {
-        closePlain(line - 1);
-        const start = (heading ? content.indexOf(titleText) : content.indexOf(titleText)) + defined.offset;
-        plain = openPlain(path, defined, lineSpan(line, start, start + defined.id.length), level, 0);
-        requirements.push(plain.def);
+    let level = 0;
+    let titleText: string | undefined;
+    let setext = false;
+    // An ATX heading, or a line above an underline of = or -.
+    const atx = first === 35 && readHeading(heading, src, s, e, f, plainBreaks);
+    const nextFirst = atx || next === -1 || next >= length ? -1 : src.charCodeAt(next);
+    let underlined = false;
+    if (nextFirst === 61 || nextFirst === 45) {
+      knownFor = next;
+      knownBreak = src.indexOf('\n', next);
+      const nextStop = knownBreak === -1 ? length : knownBreak;
+      underlined = isUnderline(src, next, nextStop > next && src.charCodeAt(nextStop - 1) === 13 ? nextStop - 1 : nextStop);
+    }
+    if (atx) {
+      level = heading.level;
+      titleText = heading.title;
+    } else if (underlined) {
+      titleText = setextTitle(src.slice(s, e));
+      if (titleText !== undefined) {
+        setext = true;
+        level = nextFirst === 61 ? 1 : 2;
       }
-      if (setext) line++;
+    }
+    if (titleText !== undefined) {
+      if (oft !== undefined) {
+        finishOft(oft, filled, filledLength);
+        oft = undefined;
+      }
+      pendingTitle = titleText;
+      pendingTitleLine = line;
+      pendingTitleNext = next === -1 ? length : next;
+      const change = openDefinition(file, plain, filled, filledLength, titleText, level, 0, s, line);
+      if (change !== unchanged) plain = change === opened ? file.item : undefined;
+      if (setext) {
+        // The underline is read with its title.
+        line++;
+        next = knownBreak === -1 ? -1 : knownBreak + 1;
+        const underlineEnd = knownBreak === -1 ? length : knownBreak;
+        lastFilled = line;
+        lastFilledLength = (underlineEnd > knownFor && src.charCodeAt(underlineEnd - 1) === 13 ? underlineEnd - 1 : underlineEnd) - knownFor;
+      }
       continue;
     }
 
-    const oftMatch = mayHaveOft && content.includes('~') ? oftIdLine.exec(content) : null;
+    // `?(type~name~revision)`? at the very start of the line.
+    const oftMatch =
+      tildes !== undefined && (lead === 96 || isAsciiLetter(lead)) && tildes.within(s, e) ? oftIdLine.exec(src.slice(s, e)) : null;
     if (oftMatch) {
-      closeOft(line - 1);
-      closePlain(line - 1);
-      const parsed = parseOftId(oftMatch[1])!;
-      const start = content.indexOf(oftMatch[1]);
-      const title = pendingTitle && onlyBlankBetween(lines, pendingTitle.line, line) ? pendingTitle.text : '';
-      const def: RequirementDef = {
-        id: oftMatch[1],
-        format: 'oft',
-        artifactType: parsed.artifactType,
-        name: parsed.name,
-        revision: parsed.revision,
-        title,
-        text: '',
-        acceptanceCriteria: [],
-        path,
-        span: lineSpan(line, start, start + oftMatch[1].length),
-        fullSpan: lineSpan(pendingTitle && title ? pendingTitle.line : line, 0, content.length),
-        needs: [],
-        covers: [],
-        depends: [],
-        tags: [],
-      };
-      requirements.push(def);
-      oft = { def, section: 'spec', description: [] };
-      pendingTitle = undefined;
+      const content = src.slice(s, e);
+      if (oft !== undefined) finishOft(oft, filled, filledLength);
+      oft = undefined;
+      if (plain !== undefined) finishPlain(plain, filled, filledLength);
+      plain = undefined;
+      const title = pendingTitleLine >= 0 && significantBefore < pendingTitleNext ? pendingTitle : '';
+      oft = newOftItem(path, line, content, oftMatch[1], title, title ? pendingTitleLine : line);
+      requirements.push(oft.def);
+      pendingTitle = '';
+      pendingTitleLine = -1;
       continue;
     }
 
-    const forward = mayForward && content.includes('-->') ? forwardLine.exec(content) : null;
+    const forward = arrows !== undefined && arrows.within(s, e) ? forwardLine.exec(src.slice(s, e)) : null;
     if (forward) {
-      closeOft(line - 1);
-      const original = parseOftId(forward[3])!;
-      const id = `${forward[1]}~${original.name}~${original.revision}`;
-      const start = content.indexOf(forward[1], forward.index);
-      const targetStart = content.indexOf(forward[3], forward.index);
-      requirements.push({
-        id,
-        format: 'oft',
-        artifactType: forward[1],
-        name: original.name,
-        revision: original.revision,
-        title: '',
-        text: '',
-        acceptanceCriteria: [],
-        path,
-        span: lineSpan(line, start, start + forward[1].length),
-        fullSpan: lineSpan(line, 0, content.length),
-        needs: forward[2].split(',').map((s) => s.trim()),
-        covers: [{ target: forward[3], span: lineSpan(line, targetStart, targetStart + forward[3].length) }],
-        depends: [],
-        tags: [],
-      });
+      const content = src.slice(s, e);
+      if (oft !== undefined) finishOft(oft, filled, filledLength);
+      oft = undefined;
+      requirements.push(forwardDefinition(path, line, content, forward));
       continue;
     }
 
-    if (oft) {
-      readOftLine(oft, content, line, problems);
+    if (oft !== undefined) {
+      readOftLine(oft, src.slice(s, e), line, problems);
       continue;
     }
-    if (content.trim().length > 0 && pendingTitle && !onlyBlankBetween(lines, pendingTitle.line, line)) pendingTitle = undefined;
+    if (pendingTitleLine >= 0 && significantBefore >= pendingTitleNext) {
+      pendingTitle = '';
+      pendingTitleLine = -1;
+    }
 
     if (first === 124 && plainDefinitions) {
       // A table row whose first cell is an ID defines it: | REQ-7 | Title | Text… |
-      const row = tableDefinition(content, idRegex);
+      const row = tableRowDefinition(path, line, src.slice(s, e), idRegex);
       if (row) {
-        closePlain(line - 1);
-        const def = openPlain(path, row, lineSpan(line, row.offset, row.offset + row.id.length), 0, 0).def;
-        def.text = row.text;
-        def.fullSpan = lineSpan(line, 0, content.length);
-        requirements.push(def);
+        if (plain !== undefined) finishPlain(plain, filled, filledLength);
+        plain = undefined;
+        requirements.push(row);
         continue;
       }
     }
-    const bullet = first === 45 || first === 42 || first === 43 ? bulletLine.exec(content) : first >= 48 && first <= 57 ? /^(\s{0,3})\d+[.)]\s+(.*)$/.exec(content) : null;
-    if (bullet && plainDefinitions) {
-      const defined = plainDefinition(bullet[2], idRegex, true);
-      if (defined) {
-        if (plain) closePlain(line - 1);
-        const start = content.indexOf(bullet[2]) + defined.offset;
-        plain = openPlain(path, defined, lineSpan(line, start, start + defined.id.length), 0, bullet[1].length);
-        requirements.push(plain.def);
-        continue;
-      }
+    // A bullet's text, when it may define an item: `- REQ-4: Title`, `1. REQ-5 Title`.
+    const bulletText =
+      plainDefinitions && (first === 45 || first === 42 || first === 43 || (first >= 48 && first <= 57)) ? bulletTextOf(src, s, e, f, first, plainBreaks) : undefined;
+    // The bullet's indentation is the white space before it.
+    if (bulletText !== undefined && openDefinition(file, plain, filled, filledLength, bulletText, 0, f - s, s, line) === opened) {
+      plain = file.item;
+      continue;
     }
-    if (plain) {
-      if (plain.level === 0 && content.trim().length > 0 && content.length - content.trimStart().length <= plain.indent) {
-        closePlain(line - 1);
+    if (plain !== undefined) {
+      if (plain.level === 0 && f - s <= plain.indent) {
+        finishPlain(plain, filled, filledLength);
+        plain = undefined;
         continue;
       }
-      readPlainLine(plain, content, line, idRegex);
+      if (colon === -2 || (colon !== -1 && colon < s)) colon = src.indexOf(':', s);
+      readPlainLine(plain, src, s, e, f, first, line, idRegex, colon !== -1 && colon < e, bulletText, needsSeen);
     }
   }
-  closeOft(count - 1);
-  closePlain(count - 1);
-  if (inCode) {
-    problems.push({
-      path,
-      span: lineSpan(fenceLine, 0, lines.lineText(fenceLine).length),
-      severity: 'warning',
-      code: 'markdown-unclosed-fence',
-      message: 'This code block is never closed, so nothing after it is read as a requirement.',
-    });
-  }
-  return { requirements, problems };
+  return [oft, plain, lastFilled, lastFilledLength, inCode ? fenceLine : -1, fenceLength];
 }
 
-/** An ID that opens a heading's or list item's text, with the title after it. */
-function plainDefinition(content: string, idRegex: RegExp, listItem = false): { id: string; offset: number; title: string } | undefined {
-  const lead = /^(?:\*\*|__|`|\[)?/.exec(content)![0];
-  idRegex.lastIndex = 0;
-  const match = idRegex.exec(content);
-  if (match && match.index === lead.length) {
-    const rest = content.slice(match.index + match[0].length);
-    const after = /^(?:\*\*|__|`|\])?\s*(?:[:.)\u2013\u2014-]|\s|$)\s*(?:\*\*|__)?\s*/.exec(rest);
-    if (!after) return undefined;
-    if (parseOftId(match[0])) return undefined;
-    return { id: match[0], offset: match.index, title: rest.slice(after[0].length).replace(/\s*(?:\*\*|__)\s*$/, '').trim() };
+interface Heading {
+  level: number;
+  title: string;
+}
+
+/** An ATX heading, `## Title ##`: its level and title. */
+function readHeading(out: Heading, src: string, s: number, e: number, f: number, plainBreaks: boolean): boolean {
+  if (!plainBreaks) {
+    const heading = headingLine.exec(src.slice(s, e));
+    if (!heading) return false;
+    out.level = heading[1].length;
+    out.title = heading[2];
+    return true;
   }
-  if (listItem) return undefined;
+  // ^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$
+  let h = s;
+  while (h < e && src.charCodeAt(h) === 32) h++;
+  if (h !== f || h - s > 3) return false;
+  let t = h;
+  while (t < e && src.charCodeAt(t) === 35) t++;
+  if (t - h > 6 || t === e || !isSpace(src.charCodeAt(t))) return false;
+  out.level = t - h;
+  while (t < e && isSpace(src.charCodeAt(t))) t++;
+  let r = e;
+  while (r > t && isSpace(src.charCodeAt(r - 1))) r--;
+  while (r > t && src.charCodeAt(r - 1) === 35) r--;
+  while (r > t && isSpace(src.charCodeAt(r - 1))) r--;
+  out.title = src.slice(t, r);
+  return true;
+}
+
+/** The title of a line above an underline, unless the line is a bullet or an OpenFastTrace ID. */
+function setextTitle(content: string): string | undefined {
+  return bulletLine.test(content) || oftIdLine.test(content) ? undefined : content.trim();
+}
+
+/** The text after a bullet's marker (`- `, `1. `), which runs to the end of the line. */
+function bulletTextOf(src: string, s: number, e: number, f: number, first: number, plainBreaks: boolean): string | undefined {
+  if (!plainBreaks) {
+    const content = src.slice(s, e);
+    const bullet = first <= 45 ? bulletLine.exec(content) : numberedLine.exec(content);
+    return bullet ? bullet[2] : undefined;
+  }
+  // ^(\s{0,3})[+*-]\s+(.*)$ and ^(\s{0,3})\d+[.)]\s+(.*)$
+  if (f - s > 3) return undefined;
+  let m = f + 1;
+  if (first > 45) {
+    while (m < e && isDigit(src.charCodeAt(m))) m++;
+    const c = m < e ? src.charCodeAt(m) : -1;
+    if (c !== 46 && c !== 41) return undefined;
+    m++;
+  }
+  if (m >= e || !isSpace(src.charCodeAt(m))) return undefined;
+  let q = m + 1;
+  while (q < e && isSpace(src.charCodeAt(q))) q++;
+  return src.slice(q, e);
+}
+
+/** An OpenFastTrace item defined by the line `content`, titled by the heading at `titleLine` if `title` is set. */
+function newOftItem(path: string, line: number, content: string, id: string, title: string, titleLine: number): OpenOftItem {
+  const parsed = parseOftId(id)!;
+  const start = content.indexOf(id);
+  const def: RequirementDef = {
+    id,
+    format: 'oft',
+    artifactType: parsed.artifactType,
+    name: parsed.name,
+    revision: parsed.revision,
+    title,
+    text: '',
+    acceptanceCriteria: [],
+    path,
+    span: lineSpan(line, start, start + id.length),
+    fullSpan: lineSpan(titleLine, 0, content.length),
+    needs: [],
+    covers: [],
+    depends: [],
+    tags: [],
+  };
+  return { def, section: 'spec', description: [] };
+}
+
+/** The item that `arch --> dsn, impl : req~login~1` forwards. */
+function forwardDefinition(path: string, line: number, content: string, forward: RegExpExecArray): RequirementDef {
+  const original = parseOftId(forward[3])!;
+  const id = `${forward[1]}~${original.name}~${original.revision}`;
+  const start = content.indexOf(forward[1], forward.index);
+  const targetStart = content.indexOf(forward[3], forward.index);
+  return {
+    id,
+    format: 'oft',
+    artifactType: forward[1],
+    name: original.name,
+    revision: original.revision,
+    title: '',
+    text: '',
+    acceptanceCriteria: [],
+    path,
+    span: lineSpan(line, start, start + forward[1].length),
+    fullSpan: lineSpan(line, 0, content.length),
+    needs: forward[2].split(',').map((s) => s.trim()),
+    covers: [{ target: forward[3], span: lineSpan(line, targetStart, targetStart + forward[3].length) }],
+    depends: [],
+    tags: [],
+  };
+}
+
+/** The requirement a table row defines, if its first cell is an ID. */
+function tableRowDefinition(path: string, line: number, content: string, idRegex: RegExp): RequirementDef | undefined {
+  const row = tableDefinition(content, idRegex);
+  if (!row) return undefined;
+  const def = newDefinition(path, row.id, row.title, line, row.offset, [], []);
+  def.text = row.text;
+  def.fullSpan = lineSpan(line, 0, content.length);
+  return def;
+}
+
+function unclosedFence(path: string, line: number, length: number): Problem {
+  return {
+    path,
+    span: lineSpan(line, 0, length),
+    severity: 'warning',
+    code: 'markdown-unclosed-fence',
+    message: 'This code block is never closed, so nothing after it is read as a requirement.',
+  };
+}
+
+/** True for the characters `trim` removes and `\s` matches. */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 160) return false;
+  return c === 160 || c === 5760 || (c >= 8192 && c <= 8202) || c === 8232 || c === 8233 || c === 8239 || c === 8287 || c === 12288 || c === 65279;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** A word character of `\b`: [A-Za-z0-9_]. */
+function isWordChar(c: number): boolean {
+  return isAsciiLetter(c) || isDigit(c) || c === 95;
+}
+
+/** True when no line holds a carriage return (but at its end) or a Unicode line or paragraph separator. */
+function hasPlainBreaks(text: string): boolean {
+  if (text.includes('\u2028') || text.includes('\u2029')) return false;
+  for (let at = text.indexOf('\r'); at !== -1; at = text.indexOf('\r', at + 1)) {
+    if (at + 1 < text.length && text.charCodeAt(at + 1) !== 10) return false;
+  }
+  return true;
+}
+
+/** ^ {0,3}(```|~~~) */
+function isFence(src: string, s: number, e: number): boolean {
+  let i = s;
+  while (i < e && i - s < 4 && src.charCodeAt(i) === 32) i++;
+  if (i - s > 3 || i + 3 > e) return false;
+  const c = src.charCodeAt(i);
+  return (c === 96 || c === 126) && src.charCodeAt(i + 1) === c && src.charCodeAt(i + 2) === c;
+}
+
+/** ^([=-]{3,})\s*$ */
+function isUnderline(src: string, s: number, e: number): boolean {
+  let i = s;
+  while (i < e) {
+    const c = src.charCodeAt(i);
+    if (c !== 61 && c !== 45) break;
+    i++;
+  }
+  if (i - s < 3) return false;
+  while (i < e && isSpace(src.charCodeAt(i))) i++;
+  return i === e;
+}
+
+/** `Given`, `When`, `Then`, `And` or `But` at `at`, as a whole word ending by `end`. */
+function criterionWordAt(src: string, at: number, end: number): boolean {
+  if (at >= end) return false;
+  let length: number;
+  switch (src.charCodeAt(at)) {
+    case 71:
+      length = src.startsWith('Given', at) ? 5 : 0;
+      break;
+    case 87:
+      length = src.startsWith('When', at) ? 4 : 0;
+      break;
+    case 84:
+      length = src.startsWith('Then', at) ? 4 : 0;
+      break;
+    case 65:
+      length = src.startsWith('And', at) ? 3 : 0;
+      break;
+    case 66:
+      length = src.startsWith('But', at) ? 3 : 0;
+      break;
+    default:
+      return false;
+  }
+  return length > 0 && (at + length >= end || !isWordChar(src.charCodeAt(at + length)));
+}
+
+const stickyCopies = new WeakMap<RegExp, RegExp>();
+
+/** The ID pattern, matching only where it is asked to (at `lastIndex`). */
+function stickyCopy(idRegex: RegExp): RegExp {
+  let sticky = stickyCopies.get(idRegex);
+  if (!sticky) {
+    sticky = new RegExp(idRegex.source, idRegex.flags.replace('g', '') + 'y');
+    stickyCopies.set(idRegex, sticky);
+  }
+  return sticky;
+}
+
+/** Where the ID that starts at `at` in `text` ends, or -1 when none starts there. */
+function idEndAt(idAt: RegExp, text: string, at: number): number {
+  idAt.lastIndex = at;
+  return idAt.test(text) ? idAt.lastIndex : -1;
+}
+
+/**
+ * At a heading (`level` 1–6) or a list item (`level` 0) whose text is `content`, on `line` that
+ * starts at `s`: a heading ends the open item of its level or a deeper one, and a text whose first
+ * word is an ID (after opening emphasis, code or bracket), or a heading that ends with one in
+ * brackets, ends the open item and opens `file.item` for the requirement it defines. The ID
+ * pattern's first match must start right after the opening emphasis, if any.
+ *
+ * This is one function, too large for V8 to inline into the line loop, on purpose: the objects it
+ * makes are soon allocated where long-lived ones are, and code that made them inline would be
+ * thrown away when V8 decides so; the loop keeps its optimized code.
+ */
+function openDefinition(
+  file: PlainFile,
+  open: OpenPlainItem | undefined,
+  filled: number,
+  filledLength: number,
+  content: string,
+  level: number,
+  indent: number,
+  s: number,
+  line: number,
+): number {
+  let change = unchanged;
+  if (level > 0 && open !== undefined && (open.level === 0 || level <= open.level)) {
+    finishPlain(open, filled, filledLength);
+    open = undefined;
+    change = closed;
+  }
+  if (!file.plainDefinitions) return change;
+  const idAt = file.idAt;
+  const n = content.length;
+  // ^(?:\*\*|__|`|\[)?
+  const c0 = n > 0 ? content.charCodeAt(0) : -1;
+  const lead = (c0 === 42 || c0 === 95) && n > 1 && content.charCodeAt(1) === c0 ? 2 : c0 === 96 || c0 === 91 ? 1 : 0;
+  let idEnd = -1;
+  let earlier = false;
+  for (let at = 0; at < lead && !earlier; at++) earlier = idEndAt(idAt, content, at) !== -1;
+  if (!earlier) idEnd = idEndAt(idAt, content, lead);
+  let id: string;
+  let offset: number;
+  let title: string;
+  if (idEnd !== -1) {
+    // The separator after the ID and the emphasis around it, up to the title.
+    afterId.lastIndex = idEnd;
+    if (!afterId.test(content)) return change;
+    const p = afterId.lastIndex;
+    id = content.slice(lead, idEnd);
+    if (parseOftId(id)) return change;
+    offset = lead;
+    // The rest, without closing emphasis and trimmed; it starts with no white space already.
+    const last = n > p ? content.charCodeAt(n - 1) : -1;
+    title = last === 42 || last === 95 || isSpace(last) ? content.slice(p).replace(closingEmphasis, '').trim() : content.slice(p);
+  } else {
+    const defined = file.defined;
+    if (level === 0 || !trailingDefinition(defined, content, idAt)) return change;
+    id = defined.id;
+    offset = defined.offset;
+    title = defined.title;
+  }
+  if (open !== undefined) finishPlain(open, filled, filledLength);
+  const start = file.src.indexOf(content, s) - s + offset;
+  const item = file.item;
+  item.def = newDefinition(file.path, id, title, line, start, noEntries, noEntries);
+  item.level = level;
+  item.indent = indent;
+  item.text = '';
+  item.gap = false;
+  file.requirements[file.requirements.length] = item.def;
+  return opened;
+}
+
+/** A heading that ends with its ID in brackets: `## Title [REQ-5]`, `## Title (REQ-5)`. */
+function trailingDefinition(out: Definition, content: string, idAt: RegExp): boolean {
   const trailing = /[([]\s*([^()[\]\s]+)\s*[)\]]\s*$/.exec(content);
-  if (trailing) {
-    idRegex.lastIndex = 0;
-    const id = idRegex.exec(trailing[1]);
-    if (id && id[0] === trailing[1]) {
-      return { id: id[0], offset: content.lastIndexOf(trailing[1]), title: content.slice(0, trailing.index).trim() };
-    }
-  }
-  return undefined;
+  if (!trailing || idEndAt(idAt, trailing[1], 0) !== trailing[1].length) return false;
+  out.id = trailing[1];
+  out.offset = content.lastIndexOf(trailing[1]);
+  out.title = content.slice(0, trailing.index).trim();
+  return true;
 }
 
 /** A table row that starts with an ID cell: the ID, its offset, the next cell as title, the rest as text. */
@@ -282,73 +705,186 @@ function tableDefinition(content: string, idRegex: RegExp): { id: string; offset
   };
 }
 
-function openPlain(path: string, defined: { id: string; title: string }, span: RequirementDef['span'], level: number, indent: number): OpenPlainItem {
-  return {
-    def: {
-      id: defined.id,
-      format: 'markdown',
-      artifactType: 'req',
-      title: defined.title,
-      text: '',
-      acceptanceCriteria: [],
-      path,
-      span,
-      fullSpan: { start: { line: span.start.line, character: 0 }, end: span.end },
-      needs: [],
-      covers: [],
-      depends: [],
-      tags: [],
-    },
-    level,
-    indent,
-    text: [],
-  };
+/**
+ * A Markdown requirement whose ID is at [start, start + id.length) of `line`. Its parts are made
+ * one by one: object literals that nest others are copied by the runtime until the function is
+ * optimized, flat ones are not.
+ */
+function newDefinition(path: string, id: string, title: string, line: number, start: number, acceptanceCriteria: string[], needs: string[]): RequirementDef {
+  const idStart = { line, character: start };
+  const end = { line, character: start + id.length };
+  const span = { start: idStart, end };
+  const lineStart = { line, character: 0 };
+  const fullSpan = { start: lineStart, end };
+  const covers: RequirementLink[] = [];
+  const depends: RequirementLink[] = [];
+  const tags: string[] = [];
+  return { id, format: 'markdown', artifactType: 'req', title, text: '', acceptanceCriteria, path, span, fullSpan, needs, covers, depends, tags };
 }
 
-function readPlainLine(item: OpenPlainItem, content: string, line: number, idRegex: RegExp): void {
-  const trimmed = content.trim();
-  if (trimmed.length === 0) {
-    if (item.text.length > 0 && item.text[item.text.length - 1] !== '') item.text.push('');
-    return;
-  }
-  // Dispatch on the first character, so a plain text line costs one test.
-  const first = trimmed.charCodeAt(0);
+/**
+ * One non-blank line of a plain item, the line [s, e) of `src` whose first non-blank character is
+ * at `f`. `bulletText`, when set, is the text of the line's bullet (which ends where the line ends).
+ */
+function readPlainLine(
+  item: OpenPlainItem,
+  src: string,
+  s: number,
+  e: number,
+  f: number,
+  first: number,
+  line: number,
+  idRegex: RegExp,
+  hasColon: boolean,
+  bulletText: string | undefined,
+  needsSeen: NeedsLine,
+): void {
+  // The line trimmed is [f, t).
+  let t = e;
+  const last = src.charCodeAt(t - 1);
+  if (last <= 32 || last >= 160) while (isSpace(src.charCodeAt(t - 1))) t--;
+  // Dispatch on the first character, so a plain text line costs few tests.
   const isBullet = first === 45 || first === 42 || first === 43 || (first >= 48 && first <= 57);
-  if (!isBullet && /^[GWTAB]/.test(trimmed) && givenWhenThen.test(content)) {
-    item.def.acceptanceCriteria.push(trimmed);
+  if (!isBullet && (first === 71 || first === 87 || first === 84 || first === 65 || first === 66) && criterionWordAt(src, f, e)) {
+    addCriterion(item.def, src.slice(f, t));
     return;
   }
-  if (trimmed.includes(':')) {
-    const needs = plainNeedsLine.exec(trimmed);
-    if (needs) {
-      item.def.needs.push(...needs[1].split(',').map((t) => t.trim()).filter((t) => t.length > 0));
-      return;
-    }
-    const link = plainLinkLine.exec(content);
-    if (link) {
-      const offset = content.length - link[2].length;
-      idRegex.lastIndex = 0;
-      for (let match = idRegex.exec(link[2]); match; match = idRegex.exec(link[2])) {
-        const start = offset + match.index;
-        item.def.covers.push({ target: match[0], span: lineSpan(line, start, start + match[0].length) });
+  if (hasColon) {
+    if (first === 78 || first === 42) {
+      // A line like the last `Needs:` line read is not read again: such lines tend to repeat.
+      if (needsSeen.text.length === t - f && src.startsWith(needsSeen.text, f)) {
+        addNeeds(item.def, needsSeen.names);
+        return;
       }
+      if (readNeeds(item.def, src, f, t, needsSeen)) return;
+    }
+    // Covers|Derives from|Parent|Parents|Refines|Depends on, in any case, maybe bold.
+    if (first === 42 || first === 67 || first === 99 || first === 68 || first === 100 || first === 80 || first === 112 || first === 82 || first === 114) {
+      const content = src.slice(s, e);
+      const link = plainLinkLine.exec(content);
+      if (link) {
+        const offset = content.length - link[2].length;
+        idRegex.lastIndex = 0;
+        for (let match = idRegex.exec(link[2]); match; match = idRegex.exec(link[2])) {
+          const start = offset + match.index;
+          item.def.covers.push({ target: match[0], span: lineSpan(line, start, start + match[0].length) });
+        }
+        return;
+      }
+    }
+  }
+  if (isBullet) {
+    // The end of a bullet marker at `f` ([-*+] or \d+[.)]), or -1.
+    let m = -1;
+    if (first <= 45) m = f + 1;
+    else {
+      let d = f + 1;
+      while (d < e && isDigit(src.charCodeAt(d))) d++;
+      const c = d < e ? src.charCodeAt(d) : -1;
+      if (c === 46 || c === 41) m = d + 1;
+    }
+    // A marker followed by white space, or a bold Given/When/Then.
+    const marked = m !== -1 && m < e && isSpace(src.charCodeAt(m));
+    if (marked || (first === 42 && f + 1 < e && src.charCodeAt(f + 1) === 42 && criterionWordAt(src, f + 2, e))) {
+      // The trimmed line without the marker and its space, and without a check box: [ ], [x].
+      let c = f;
+      if (m !== -1 && m < t && isSpace(src.charCodeAt(m))) {
+        c = m + 1;
+        while (isSpace(src.charCodeAt(c))) c++;
+      }
+      if (c + 3 < t && src.charCodeAt(c) === 91 && src.charCodeAt(c + 2) === 93 && isSpace(src.charCodeAt(c + 3))) {
+        const mark = src.charCodeAt(c + 1);
+        if (mark === 32 || mark === 120 || mark === 88) {
+          c += 4;
+          while (isSpace(src.charCodeAt(c))) c++;
+        }
+      }
+      // The bullet's text runs to the end of the line: it is the criterion when no space or box is cut.
+      const criterion = bulletText !== undefined && t === e && e - c === bulletText.length ? bulletText : src.slice(c, t);
+      const lead = criterion.charCodeAt(0);
+      if (!((lead === 97 || lead === 65) && criteriaLabel.test(criterion))) addCriterion(item.def, criterion);
       return;
     }
   }
-  if (isBullet && (givenWhenThen.test(content) || /^\s*[-*+]\s+|^\s*\d+[.)]\s+/.test(content))) {
-    const criterion = trimmed.replace(/^(?:[-*+]|\d+[.)])\s+/, '').replace(/^\[[ xX]\]\s+/, '');
-    if (!/^acceptance criteria:?$/i.test(criterion)) item.def.acceptanceCriteria.push(criterion);
-    return;
-  }
-  if ((first === 65 || first === 97 || first === 42 || first === 95) && /^(?:\*\*|__)?acceptance criteria(?:\*\*|__)?:?(?:\*\*|__)?$/i.test(trimmed)) return;
-  item.text.push(trimmed);
+  const trimmed = src.slice(f, t);
+  if ((first === 65 || first === 97 || first === 42 || first === 95) && criteriaHeading.test(trimmed)) return;
+  item.text = item.text.length === 0 ? trimmed : item.gap ? `${item.text}\n\n${trimmed}` : `${item.text} ${trimmed}`;
+  item.gap = false;
 }
 
-function finishPlain(item: OpenPlainItem, lines: LineIndex, endLine: number): void {
-  const last = lastNonBlank(lines, item.def.span.start.line, endLine);
-  item.def.fullSpan = { start: item.def.fullSpan.start, end: { line: last, character: lines.lineText(last).length } };
-  item.def.text = joinParagraphs(item.text);
-  if (!item.def.title) item.def.title = firstSentence(item.def.text);
+/** The last `Needs:` line read, and the artifact types it names. */
+interface NeedsLine {
+  text: string;
+  names: string[];
+}
+
+/**
+ * `Needs: impl, utest` on the trimmed line [f, t), maybe bold; adds the artifact types and says
+ * whether the line was one. As ^(?:\*\*)?Needs(?:\*\*)?:(?:\*\*)?\s*([A-Za-z]+(?:\s*,\s*[A-Za-z]+)*)\s*$
+ * The line becomes `seen`, the last one read.
+ */
+function readNeeds(def: RequirementDef, src: string, f: number, t: number, seen: NeedsLine): boolean {
+  let p = skipBold(src, f, t);
+  if (!src.startsWith('Needs', p)) return false;
+  p = skipBold(src, p + 5, t);
+  if (p >= t || src.charCodeAt(p) !== 58) return false;
+  p = skipBold(src, p + 1, t);
+  while (p < t && isSpace(src.charCodeAt(p))) p++;
+  // Check the whole list before taking any of it.
+  const from = p;
+  for (;;) {
+    const word = p;
+    while (p < t && isAsciiLetter(src.charCodeAt(p))) p++;
+    if (p === word) return false;
+    while (p < t && isSpace(src.charCodeAt(p))) p++;
+    if (p === t) break;
+    if (src.charCodeAt(p) !== 44) return false;
+    p++;
+    while (p < t && isSpace(src.charCodeAt(p))) p++;
+  }
+  const names: string[] = [];
+  for (p = from; p < t; ) {
+    const word = p;
+    while (p < t && isAsciiLetter(src.charCodeAt(p))) p++;
+    names.push(src.slice(word, p));
+    while (p < t && !isAsciiLetter(src.charCodeAt(p))) p++;
+  }
+  addNeeds(def, names);
+  seen.text = src.slice(f, t);
+  seen.names = names;
+  return true;
+}
+
+/**
+ * Most items have one criterion and one `Needs:` line: their lists are made to size rather than
+ * grown, which would leave room for 16 more in each of thousands of kept items.
+ */
+function addCriterion(def: RequirementDef, criterion: string): void {
+  if (def.acceptanceCriteria.length === 0) def.acceptanceCriteria = [criterion];
+  else def.acceptanceCriteria.push(criterion);
+}
+
+function addNeeds(def: RequirementDef, names: string[]): void {
+  if (def.needs.length === 0) def.needs = names.slice();
+  else for (let i = 0; i < names.length; i++) def.needs.push(names[i]);
+}
+
+/** Past `**` at `at`, if it is there before `end`. */
+function skipBold(src: string, at: number, end: number): number {
+  return at + 1 < end && src.charCodeAt(at) === 42 && src.charCodeAt(at + 1) === 42 ? at + 2 : at;
+}
+
+/**
+ * Ends a plain item whose last non-blank line is `last`, `lastLength` long: its full span runs
+ * there, its text is complete, and a missing title is taken from the text.
+ */
+function finishPlain(item: OpenPlainItem, last: number, lastLength: number): void {
+  const def = item.def;
+  if (def.acceptanceCriteria === noEntries) def.acceptanceCriteria = [];
+  if (def.needs === noEntries) def.needs = [];
+  def.fullSpan.end = { line: last, character: lastLength };
+  def.text = item.text;
+  if (!def.title) def.title = firstSentence(def.text);
 }
 
 function readOftLine(item: OpenOftItem, content: string, line: number, problems: Problem[]): void {
@@ -429,27 +965,11 @@ function bulletReference(content: string, line: number): RequirementLink | undef
   return { target: last[0], span: lineSpan(line, last.index, last.index + last[0].length) };
 }
 
-function finishOft(item: OpenOftItem, lines: LineIndex, endLine: number): void {
-  const last = lastNonBlank(lines, item.def.span.start.line, endLine);
-  item.def.fullSpan = { start: item.def.fullSpan.start, end: { line: last, character: lines.lineText(last).length } };
+function finishOft(item: OpenOftItem, last: number, lastLength: number): void {
+  item.def.fullSpan.end = { line: last, character: lastLength };
   const description = joinParagraphs(item.description);
   item.def.text = description;
   item.def.acceptanceCriteria = item.description.filter((l) => givenWhenThen.test(l) || /^[-*+]\s+/.test(l)).map((l) => l.replace(/^[-*+]\s+/, ''));
-}
-
-function lastNonBlank(lines: LineIndex, from: number, to: number): number {
-  for (let line = Math.min(to, lines.lineCount() - 1); line > from; line--) {
-    if (lines.lineText(line).trim().length > 0) return line;
-  }
-  return from;
-}
-
-function onlyBlankBetween(lines: LineIndex, from: number, to: number): boolean {
-  for (let line = from + 1; line < to; line++) {
-    const content = lines.lineText(line);
-    if (content.trim().length > 0 && !underline.test(content)) return false;
-  }
-  return true;
 }
 
 /** Lines joined into paragraphs: lines of one paragraph by a space, paragraphs by a blank line. */
