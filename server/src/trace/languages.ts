@@ -3,7 +3,7 @@
  * line looks like (to bind a tag to the symbol that follows it), and how tests are written.
  * Languages are grouped by family; a family shares comment and string rules.
  */
-import { isSpace } from './tags-lines';
+import { isSpace } from './text';
 
 /** How strings are written, which decides how the scanner skips them. */
 export type StringStyle =

@@ -15,7 +15,7 @@
 import { oftIdSource, parseOftId } from './ids';
 import type { Problem, RequirementDef, RequirementLink } from './model';
 import type { LineIndex } from './text';
-import { lineSpan } from './text';
+import { isSpace, lineSpan } from './text';
 
 const oftIdLine = new RegExp(`^\`?(${oftIdSource})\`?`);
 const oftIdAnywhere = new RegExp(`(?<![\\w~])${oftIdSource}(?![\\w~])`, 'g');
@@ -509,12 +509,6 @@ function unclosedFence(path: string, line: number, length: number): Problem {
   };
 }
 
-/** True for the characters `trim` removes and `\s` matches. */
-function isSpace(c: number): boolean {
-  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
-  if (c < 160) return false;
-  return c === 160 || c === 5760 || (c >= 8192 && c <= 8202) || c === 8232 || c === 8233 || c === 8239 || c === 8287 || c === 12288 || c === 65279;
-}
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;

@@ -7,6 +7,7 @@
  * end of the file, as a compiler would read it.
  */
 import type { LanguageSyntax, StringStyle } from './languages';
+import { isSpace } from './text';
 
 /** A call that declares a test, with its title (the first argument, a string literal). */
 export interface TestCall {
@@ -493,33 +494,17 @@ function atLineStartOnlyWhitespace(text: string, at: number): boolean {
 
 /** True when `text` between `from` and `to` is white space only (as `trim` sees it). */
 function onlySpaceBetween(text: string, from: number, to: number): boolean {
-  for (let j = to - 1; j >= from; j--) if (!isTrimmable(text.charCodeAt(j))) return false;
+  for (let j = to - 1; j >= from; j--) if (!isSpace(text.charCodeAt(j))) return false;
   return true;
 }
 
 /** `text.trimEnd().endsWith('(')`. */
 function endsWithParen(text: string): boolean {
   let j = text.length - 1;
-  while (j >= 0 && isTrimmable(text.charCodeAt(j))) j--;
+  while (j >= 0 && isSpace(text.charCodeAt(j))) j--;
   return j >= 0 && text.charCodeAt(j) === Ch.OpenParen;
 }
 
-/** The characters `String.prototype.trim` removes: ECMAScript white space and line terminators. */
-function isTrimmable(code: number): boolean {
-  if (code <= 32) return code === 32 || (code >= 9 && code <= 13);
-  if (code < 160) return false;
-  return (
-    code === 160 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000 ||
-    code === 0xfeff
-  );
-}
 
 const jumpCache = new Map<string, RegExp>();
 

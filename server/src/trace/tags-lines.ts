@@ -90,22 +90,3 @@ export function textLineLength(text: string, start: number, end: number): number
   return end > start && text.charCodeAt(end - 1) === 13 ? end - start - 1 : end - start;
 }
 
-/**
- * True for the characters that `\s` matches and `String.prototype.trim` removes: ECMAScript white
- * space and line terminators.
- */
-export function isSpace(code: number): boolean {
-  if (code <= 32) return code === 32 || (code >= 9 && code <= 13);
-  if (code < 160) return false;
-  return (
-    code === 160 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000 ||
-    code === 0xfeff
-  );
-}

@@ -14,9 +14,9 @@ import { oftIdSource, parseOftId } from './ids';
 import { isKeyword, languageOf, type LanguageSyntax } from './languages';
 import type { FileRole, Problem, Span, TraceTag } from './model';
 import { scanCode, type CodeScan, type TestCall } from './scan';
-import { isSpace, LineCursor, lineEndAt, textLineLength } from './tags-lines';
+import { LineCursor, lineEndAt, textLineLength } from './tags-lines';
 import { CommentTag, OftTag, PlainOftItem, PlainPosition, PlainSpan, PlainSymbol, TitleTag } from './tags-objects';
-import type { LineIndex } from './text';
+import { isSpace, type LineIndex } from './text';
 
 /** A cheap test for anything that could be a tag; files without it are not scanned. */
 const tagHint = /@(?:implements|verifies|req)\b|->/;

@@ -78,6 +78,26 @@ export function spanContains(span: Span, position: Position): boolean {
   return true;
 }
 
+/**
+ * True for the characters that `\s` matches and `String.prototype.trim` removes: ECMAScript white
+ * space and line terminators. The readers test character codes with it instead of running `trim`.
+ */
+export function isSpace(code: number): boolean {
+  if (code <= 32) return code === 32 || (code >= 9 && code <= 13);
+  if (code < 160) return false;
+  return (
+    code === 160 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
+
 /** A span from line/character pairs; used where a whole line is meant. */
 export function lineSpan(line: number, startCharacter: number, endCharacter: number): Span {
   return { start: { line, character: startCharacter }, end: { line, character: endCharacter } };
