@@ -258,7 +258,7 @@ export function createServer(connection: Connection): void {
   }
 
   /** Indexes everything again, with progress; a run already going is cancelled first. */
-  function reindex(): Promise<void> {
+  function reindex(alsoAwait?: Promise<void>): Promise<void> {
     indexCancel?.();
     const previous = indexRun;
     indexRun = (async () => {
@@ -271,6 +271,8 @@ export function createServer(connection: Connection): void {
           report: (message, percentage) => progress.report(message, percentage),
           cancelled: () => cancelled || progress.token.isCancellationRequested,
         });
+        // The index counts as done once the watcher is ready too, so no change on disk after it is missed.
+        await alsoAwait;
         progress.done(result.cancelled ? 'cancelled' : `${result.files} files in ${Math.round(result.ms)} ms`);
         client.log('info', `Indexed ${result.files} files in ${Math.round(result.ms)} ms${result.cancelled ? ' (cancelled)' : ''}.`);
       } catch (error) {
@@ -383,10 +385,12 @@ export function createServer(connection: Connection): void {
         watcherKind = 'none';
         void startServerWatcher();
       });
+      await reindex();
     } else {
-      await startServerWatcher();
+      // chokidar's first walk of the tree and the index run side by side: the index yields between
+      // chunks, so the watcher is ready about when the index is, instead of the index waiting for it.
+      await reindex(startServerWatcher());
     }
-    await reindex();
   });
 
   connection.onDidChangeConfiguration(async (change) => {
