@@ -554,30 +554,15 @@ function isUnderline(src: string, s: number, e: number): boolean {
   return i === e;
 }
 
+/** The criterion keywords by their first character's code. */
+const criterionWords: Record<number, string | undefined> = { 71: 'Given', 87: 'When', 84: 'Then', 65: 'And', 66: 'But' };
+
 /** `Given`, `When`, `Then`, `And` or `But` at `at`, as a whole word ending by `end`. */
 function criterionWordAt(src: string, at: number, end: number): boolean {
   if (at >= end) return false;
-  let length: number;
-  switch (src.charCodeAt(at)) {
-    case 71:
-      length = src.startsWith('Given', at) ? 5 : 0;
-      break;
-    case 87:
-      length = src.startsWith('When', at) ? 4 : 0;
-      break;
-    case 84:
-      length = src.startsWith('Then', at) ? 4 : 0;
-      break;
-    case 65:
-      length = src.startsWith('And', at) ? 3 : 0;
-      break;
-    case 66:
-      length = src.startsWith('But', at) ? 3 : 0;
-      break;
-    default:
-      return false;
-  }
-  return length > 0 && (at + length >= end || !isWordChar(src.charCodeAt(at + length)));
+  const word = criterionWords[src.charCodeAt(at)];
+  if (word === undefined || !src.startsWith(word, at)) return false;
+  return at + word.length >= end || !isWordChar(src.charCodeAt(at + word.length));
 }
 
 const stickyCopies = new WeakMap<RegExp, RegExp>();
