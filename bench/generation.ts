@@ -170,12 +170,12 @@ async function runScenario(ts: TypeScriptModule, scenario: Scenario): Promise<Be
     { name: 'loop overhead per round, max', value: Math.round(Math.max(...perRound)), unit: 'ms', note: 'the first run loads TypeScript and parses its libraries' },
     { name: 'of which checks, median', value: Math.round(percentile(checks, 50)), unit: 'ms', note: 'type check, testability, scratch copy and 2 test runs' },
     ...[...stages].map(([stage, values]) => ({ name: `  stage ${stage}, median`, value: Math.round(percentile(values, 50)), unit: 'ms', note: stage === 'tests' ? 'scratch copy and both runs' : '' })),
-    ...promptRows(ts, last!.task!, workspaceTokens),
+    ...promptRows(last!.task!, workspaceTokens),
   ].map((row) => ({ ...row, name: `${scenario.label}: ${row.name}` }));
 }
 
 /** The prompt against the same instructions with whole files pasted in, and against the whole workspace. */
-function promptRows(ts: TypeScriptModule, task: GenerationTask, workspaceTokens: number): BenchRow[] {
+function promptRows(task: GenerationTask, workspaceTokens: number): BenchRow[] {
   const built = buildPrompt(task, generationSettingsDefaults.promptTokenBudget);
   const instructions = built.tokens - built.contextTokens;
   const wholeFiles = instructions + Math.ceil(task.wholeFileChars / 4);
@@ -207,7 +207,7 @@ function largeModuleRows(ts: TypeScriptModule): BenchRow[] {
   const workspaceTokens = files.reduce((sum, f) => sum + estimateTokens(fs.readFileSync(f, 'utf8')), 0);
   return [
     { name: 'gathering the context', value: Math.round(gatherMs), unit: 'ms', note: `${files.length} files, ${task.existingTestTitles.length} existing tests read for duplicates` },
-    ...promptRows(ts, task, workspaceTokens),
+    ...promptRows(task, workspaceTokens),
   ].map((row) => ({ ...row, name: `zod v4 sources, tests for getEnumValues: ${row.name}` }));
 }
 

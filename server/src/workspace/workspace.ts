@@ -386,7 +386,7 @@ export class Workspace {
     const latest = new Map<string, FileChangeType>();
     for (const change of changes) latest.set(path.resolve(change.path), change.type);
     let reindex = false;
-    for (const [file, type] of latest) {
+    for (const file of latest.keys()) {
       const base = path.basename(file);
       const folder = this.folderOf(file);
       if (!folder) continue;
