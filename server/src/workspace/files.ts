@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { looksBinary } from '../trace/text';
 import { matchesAny } from './glob';
 
 /** Extensions that are never text worth reading: skipped before any I/O. */
@@ -160,14 +161,6 @@ export function readTextFile(filePath: string, maxBytes: number): ReadResult {
     return { ok: false, reason: 'unreadable', detail: `${filePath} could not be read: ${(error as Error).message}` };
   }
   // NUL decodes to U+0000, so the text answers "a NUL near the start?" as the bytes would.
-  const nul = text.indexOf('\u0000');
-  if (nul !== -1 && nul < 8192) return { ok: false, reason: 'binary', detail: `${filePath} looks binary (it has NUL bytes)` };
+  if (looksBinary(text)) return { ok: false, reason: 'binary', detail: `${filePath} looks binary (it has NUL bytes)` };
   return { ok: true, text };
-}
-
-/** A NUL byte in the first 8 KiB marks a binary file, as git decides. */
-export function looksBinary(buffer: Uint8Array): boolean {
-  const end = Math.min(buffer.length, 8192);
-  for (let i = 0; i < end; i++) if (buffer[i] === 0) return true;
-  return false;
 }
