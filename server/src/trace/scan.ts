@@ -624,23 +624,3 @@ function endsWithKeyword(text: string, at: number): boolean {
   const from = Math.max(0, at - 10);
   return /(?:^|[^\w$])(?:return|typeof|case|do|else|in|of|void|yield|await)$/.test(text.slice(from, at + 1));
 }
-
-/** True when `offset` lies inside one of the flat `[start, end)` regions, searched by bisection. */
-export function inRegions(regions: number[], offset: number): boolean {
-  return regionAt(regions, offset) !== undefined;
-}
-
-/** The region `[start, end)` holding `offset`, or undefined. */
-export function regionAt(regions: number[], offset: number): [number, number] | undefined {
-  let low = 0;
-  let high = regions.length / 2 - 1;
-  while (low <= high) {
-    const mid = (low + high) >> 1;
-    const start = regions[mid * 2];
-    const end = regions[mid * 2 + 1];
-    if (offset < start) high = mid - 1;
-    else if (offset >= end) low = mid + 1;
-    else return [start, end];
-  }
-  return undefined;
-}

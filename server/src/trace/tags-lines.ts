@@ -89,4 +89,3 @@ export function lineEndAt(text: string, from: number): number {
 export function textLineLength(text: string, start: number, end: number): number {
   return end > start && text.charCodeAt(end - 1) === 13 ? end - start - 1 : end - start;
 }
-
