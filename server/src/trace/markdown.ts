@@ -687,14 +687,11 @@ function tableDefinition(content: string, idRegex: RegExp): { id: string; offset
 /**
  * A Markdown requirement whose ID is at [start, start + id.length) of `line`. Its parts are made
  * one by one: object literals that nest others are copied by the runtime until the function is
- * optimized, flat ones are not.
+ * optimized, flat ones are not. The full span ends where the ID does until the item's end is known.
  */
 function newDefinition(path: string, id: string, title: string, line: number, start: number, acceptanceCriteria: string[], needs: string[]): RequirementDef {
-  const idStart = { line, character: start };
-  const end = { line, character: start + id.length };
-  const span = { start: idStart, end };
-  const lineStart = { line, character: 0 };
-  const fullSpan = { start: lineStart, end };
+  const span = lineSpan(line, start, start + id.length);
+  const fullSpan = lineSpan(line, 0, start + id.length);
   const covers: RequirementLink[] = [];
   const depends: RequirementLink[] = [];
   const tags: string[] = [];

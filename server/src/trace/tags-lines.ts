@@ -6,7 +6,8 @@
  * Lines are split at `\n` only and characters are UTF-16 code units, as `LineIndex` counts them.
  */
 import type { Position, Span } from './model';
-import { PlainPosition, PlainSpan } from './tags-objects';
+import { PlainPosition } from './tags-objects';
+import { PackedSpan } from './text';
 
 export class LineCursor {
   /** The line the cursor stands on, zero-based. */
@@ -53,9 +54,10 @@ export class LineCursor {
 
   span(start: number, end: number): Span {
     if (start < this.start || start > this.end) this.seek(start);
-    const from = new PlainPosition(this.line, start - this.start);
+    const startLine = this.line;
+    const startCharacter = start - this.start;
     if (end < this.start || end > this.end) this.seek(end);
-    return new PlainSpan(from, new PlainPosition(this.line, end - this.start));
+    return new PackedSpan(startLine, startCharacter, this.line, end - this.start);
   }
 
   /** The length of the cursor's line as `LineIndex.lineText` gives it (without `\r\n` / `\n`). */

@@ -1,5 +1,6 @@
 /**
- * Constructors for the objects the tag reader keeps: positions, spans, symbols and tags.
+ * Constructors for the objects the tag reader keeps: positions, symbols and tags (spans are
+ * `PackedSpan`s, from `text.ts`).
  *
  * Why not object literals: the engine keeps an allocation site for each object literal, and once it
  * sees that the objects made at a site live long (these do: the trace keeps every tag), it switches
@@ -26,11 +27,6 @@ function plain<T, A extends unknown[]>(init: (this: T, ...args: A) => void): Pla
 export const PlainPosition = plain(function (this: Position, line: number, character: number) {
   this.line = line;
   this.character = character;
-});
-
-export const PlainSpan = plain(function (this: Span, start: Position, end: Position) {
-  this.start = start;
-  this.end = end;
 });
 
 type TagSymbol = NonNullable<TraceTag['symbol']>;

@@ -15,8 +15,8 @@ import { isKeyword, languageOf, type LanguageSyntax } from './languages';
 import type { FileRole, Problem, Span, TraceTag } from './model';
 import { scanCode, type CodeScan, type TestCall } from './scan';
 import { LineCursor, lineEndAt, textLineLength } from './tags-lines';
-import { CommentTag, OftTag, PlainOftItem, PlainPosition, PlainSpan, PlainSymbol, TitleTag } from './tags-objects';
-import { isSpace, type LineIndex } from './text';
+import { CommentTag, OftTag, PlainOftItem, PlainSymbol, TitleTag } from './tags-objects';
+import { isSpace, lineSpan, PackedSpan, type LineIndex } from './text';
 
 /** A cheap test for anything that could be a tag; files without it are not scanned. */
 const tagHint = /@(?:implements|verifies|req)\b|->/;
@@ -439,7 +439,7 @@ class TagReader {
   private extent(line: number, lineStart: number, from: number): Span {
     const start = this.cursor.position(from);
     const last = this.extentEnd(this.cursor, line, lineStart);
-    return new PlainSpan(start, new PlainPosition(last, this.extentLength));
+    return new PackedSpan(start.line, start.character, last, this.extentLength);
   }
 
   /**
@@ -617,7 +617,7 @@ class TagReader {
     if (syntax.family === 'python') qualified = this.qualifyByIndentation(start, content, name);
     else if (bracedTypes.has(syntax.family) && this.typeLinesOf().length > 0 && !typeDeclaration.test(content)) qualified = this.qualifyByBraces(line, name);
     this.foundLineStart = start;
-    return new PlainSymbol(qualified, new PlainSpan(new PlainPosition(line, character), new PlainPosition(line, character + name.length)));
+    return new PlainSymbol(qualified, lineSpan(line, character, character + name.length));
   }
 
   /**
