@@ -58,8 +58,25 @@ export const defaultIdPattern = '[A-Z][A-Z0-9]*-\\d+';
 
 /** The prefix of a plain ID (`REQ` of `REQ-12`): used to tell a mistyped ID from an unrelated token. */
 export function idPrefix(id: string): string {
-  const match = /^[^\d]*?(?=[-_.:]?\d)/.exec(id);
-  return match ? match[0].replace(/[-_.:]$/, '') : id;
+  // What comes before the first digit, less up to two separators right before it (`A--1` → `A`);
+  // the whole ID when it holds no digit. Without a regular expression: the graph asks once per ID.
+  for (let at = 0; at < id.length; at++) {
+    if (!isDigit(id.charCodeAt(at))) continue;
+    let end = at;
+    if (end > 0 && isSeparator(id.charCodeAt(end - 1))) end--;
+    if (end > 0 && isSeparator(id.charCodeAt(end - 1))) end--;
+    return id.slice(0, end);
+  }
+  return id;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** `-`, `_`, `.` or `:`. */
+function isSeparator(code: number): boolean {
+  return code === 45 || code === 95 || code === 46 || code === 58;
 }
 
 /** True when the text of a test's title or a tag is likely an artifact-type name for tests. */
