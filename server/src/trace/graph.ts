@@ -69,15 +69,16 @@ interface RawDefect {
   relatedId?: string;
 }
 
-/** A link from a tag or a covering item to a requirement, as counted for its status. */
-interface RawLink {
-  kind: TraceLink['kind'];
-  path: string;
-  span: Span;
-  artifactType: string;
-  tag?: TraceTag;
-  item?: Item;
-  testName?: string;
+/**
+ * A link to a requirement, as counted for its status: the tag that names it, or the item that
+ * covers it (an OpenFastTrace item, for which its own tag stands when it has one). The graph keeps
+ * the tags and items themselves rather than copies: a large workspace has one link per tag.
+ */
+type RawLink = TraceTag | Item;
+
+/** The tag behind a link; none for an item written in a requirement file. */
+function tagOfLink(link: RawLink): TraceTag | undefined {
+  return 'id' in link ? undefined : link;
 }
 
 type Deep = 'covered' | 'uncovered' | 'cycle';
@@ -85,9 +86,9 @@ type Deep = 'covered' | 'uncovered' | 'cycle';
 /** Everything computed about one ID; cached until a change touches the ID. */
 interface Computed {
   status: RequirementStatus;
-  defects: RawDefect[];
-  implementations: RawLink[];
-  tests: RawLink[];
+  defects: readonly RawDefect[];
+  implementations: readonly RawLink[];
+  tests: readonly RawLink[];
   deep: Deep;
   /** OpenFastTrace: every needed implementation type is covered, deeply. */
   implemented: boolean;
@@ -442,10 +443,8 @@ export class TraceGraph {
     let seenTests: Set<string> | undefined;
     if (tags) {
       for (const tag of tags) {
-        const link: RawLink = { kind: tag.kind, path: tag.path, span: tag.span, artifactType: tag.artifactType, tag };
-        if (tag.testName !== undefined) link.testName = tag.testName;
         if (tag.kind === 'implements') {
-          implementations.push(link);
+          implementations.push(tag);
           continue;
         }
         if (tag.testName !== undefined) {
@@ -455,9 +454,11 @@ export class TraceGraph {
             if (seenTests.has(key)) continue;
             seenTests.add(key);
           } else if (hasTest(tests, tag.path, tag.testName)) continue;
-          else if (tests.length >= 32) seenTests = new Set(tests.filter((t) => t.testName !== undefined).map((t) => `${t.path}\u0000${t.testName}`).concat(`${tag.path}\u0000${tag.testName}`));
+          else if (tests.length >= 32) {
+            seenTests = new Set([...tests, tag].filter((t) => tagOfLink(t)?.testName !== undefined).map((t) => `${t.path}\u0000${tagOfLink(t)!.testName}`));
+          }
         }
-        tests.push(link);
+        tests.push(tag);
       }
     }
 
@@ -531,7 +532,7 @@ export class TraceGraph {
       }
       let status: RequirementStatus = !implemented ? 'unimplemented' : deep === 'covered' ? 'covered' : 'untested';
       status = applyResults(status, results);
-      return { status, defects, implementations, tests, deep, implemented, results };
+      return computedOf(status, defects, implementations, tests, deep, implemented, results);
     }
 
     // Markdown and Doorstop requirements (and IDs nobody defines).
@@ -575,7 +576,7 @@ export class TraceGraph {
       if (weakest !== undefined) status = weakest;
     }
     deep = status === 'covered' || status === 'verified' ? 'covered' : 'uncovered';
-    return { status, defects, implementations, tests, deep, implemented, results };
+    return computedOf(status, defects, implementations, tests, deep, implemented, results);
   }
 
   /** Defects of the links an item writes: orphaned, outdated, predated, ambiguous, unwanted, suspect. */
@@ -646,10 +647,7 @@ export class TraceGraph {
   }
 
   private linkOfItem(item: Item): RawLink {
-    const link: RawLink = { kind: 'oft', path: item.path, span: item.span, artifactType: item.artifactType, item };
-    if (item.tag) link.tag = item.tag;
-    if (item.tag?.testName) link.testName = item.tag.testName;
-    return link;
+    return item.tag ?? item;
   }
 
   private resultOf(path: string, testName: string | undefined): TestResultSummary | undefined {
@@ -666,7 +664,7 @@ export class TraceGraph {
 
   private addLinkResult(link: RawLink, results: ResultAggregate): void {
     results.tests++;
-    const result = this.resultOf(link.path, link.testName);
+    const result = this.resultOf(link.path, tagOfLink(link)?.testName);
     if (!result) return;
     if (result.outcome === 'failed' || result.outcome === 'errored') results.failed++;
     else if (result.outcome === 'passed' && !result.stale) results.passed++;
@@ -674,7 +672,7 @@ export class TraceGraph {
 
   private addTagResult(tag: TraceTag, results: ResultAggregate): void {
     if (tag.role !== 'test' && !isTestArtifactType(tag.artifactType)) return;
-    this.addLinkResult({ kind: 'oft', path: tag.path, span: tag.span, artifactType: tag.artifactType, ...(tag.testName ? { testName: tag.testName } : {}) }, results);
+    this.addLinkResult(tag, results);
   }
 
   // ---- answers ---------------------------------------------------------------------------------
@@ -781,12 +779,14 @@ export class TraceGraph {
   }
 
   private traceLink(link: RawLink): TraceLink {
-    const out: TraceLink = { location: this.location(link.path, link.span), kind: link.kind, artifactType: link.artifactType };
-    const binding = link.tag ? this.bindingOf(link.tag) : undefined;
+    const tag = tagOfLink(link);
+    const kind = tag ? tag.kind : 'oft';
+    const out: TraceLink = { location: this.location(link.path, link.span), kind, artifactType: link.artifactType };
+    const binding = tag ? this.bindingOf(tag) : undefined;
     if (binding?.symbol) out.symbol = binding.symbol.name;
-    if (link.testName) out.testName = link.testName;
-    if (link.kind !== 'implements' && (link.tag?.role === 'test' || isTestArtifactType(link.artifactType))) {
-      const result = this.resultOf(link.path, link.testName);
+    if (tag?.testName) out.testName = tag.testName;
+    if (kind !== 'implements' && (tag?.role === 'test' || isTestArtifactType(link.artifactType))) {
+      const result = this.resultOf(link.path, tag?.testName);
       if (result) out.result = result;
     }
     return out;
@@ -1021,6 +1021,34 @@ export class TraceGraph {
 }
 
 const cycleMarker: Computed = { status: 'unimplemented', defects: [], implementations: [], tests: [], deep: 'cycle', implemented: false, results: { tests: 0, passed: 0, failed: 0 } };
+
+const none: readonly never[] = Object.freeze([]);
+const noResults: ResultAggregate = Object.freeze({ tests: 0, passed: 0, failed: 0 });
+
+/**
+ * What `compute` keeps for an ID, with one shared empty list for each list that is empty and one
+ * shared aggregate when no test has a result: every ID of the workspace is kept, and most have no
+ * defects and no results.
+ */
+function computedOf(
+  status: RequirementStatus,
+  defects: RawDefect[],
+  implementations: RawLink[],
+  tests: RawLink[],
+  deep: Deep,
+  implemented: boolean,
+  results: ResultAggregate,
+): Computed {
+  return {
+    status,
+    defects: defects.length > 0 ? defects : none,
+    implementations: implementations.length > 0 ? implementations : none,
+    tests: tests.length > 0 ? tests : none,
+    deep,
+    implemented,
+    results: results.tests === 0 && results.passed === 0 && results.failed === 0 ? noResults : results,
+  };
+}
 const zeroSpan: Span = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 function itemOfDef(def: RequirementDef): Item {
@@ -1118,7 +1146,7 @@ function defectCode(kind: Defect['kind']): string {
 
 /** Whether a test of that file and name is among the links already (a few per ID, so a scan). */
 function hasTest(tests: RawLink[], path: string, testName: string): boolean {
-  for (const link of tests) if (link.testName === testName && link.path === path) return true;
+  for (const link of tests) if (tagOfLink(link)?.testName === testName && link.path === path) return true;
   return false;
 }
 
@@ -1140,7 +1168,7 @@ function remove<K, V>(map: Map<K, V[]>, key: K, match: (value: V) => boolean): v
 }
 
 /** Links in a stable order (file, then position), whatever order the files were indexed in. */
-function sortLinks(links: RawLink[]): RawLink[] {
+function sortLinks(links: readonly RawLink[]): RawLink[] {
   return [...links].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.span.start.line - b.span.start.line || a.span.start.character - b.span.start.character));
 }
 
