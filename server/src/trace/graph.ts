@@ -27,6 +27,7 @@ import type {
 } from '../../../protocol/trace';
 import { idPrefix, isTestArtifactType, oftNameKey, parseOftId } from './ids';
 import type { FileFacts, FileSpan, Position, Problem, RequirementDef, Span, TestResultRecord, TestResultSummary, TraceTag } from './model';
+import type { TagBinding } from './extract';
 import { refineBindings } from './symbols';
 import { spanContains } from './text';
 
@@ -42,6 +43,11 @@ export interface TraceGraphOptions {
    * JavaScript tags to their exact symbol (`OrderService.submit`) for `trace` and `traceAt`.
    */
   readText?(path: string): string | undefined;
+  /**
+   * The bindings of the tags of a file whose facts defer them (`bindingsDeferred`), from the file's
+   * current text (`bindTags` of `extract.ts`, with the options the file was read with).
+   */
+  bindTags?(path: string, tags: readonly TraceTag[]): Map<TraceTag, TagBinding> | undefined;
 }
 
 /** One traced thing: a requirement defined in a file, or an item an OpenFastTrace tag defines. */
@@ -125,7 +131,9 @@ export class TraceGraph {
   private results = new Map<string, TestResultRecord[]>();
   private readonly cache = new Map<string, Computed>();
   private readonly problemCache = new Map<string, Problem[]>();
-  private readonly refined = new WeakMap<FileFacts, Map<TraceTag, Pick<TraceTag, 'symbol' | 'scope' | 'testName'>>>();
+  private readonly refined = new WeakMap<FileFacts, Map<TraceTag, TagBinding>>();
+  /** The bindings of files whose facts defer them, computed on first use. */
+  private readonly bound = new WeakMap<FileFacts, Map<TraceTag, TagBinding>>();
   private changedIds = new Set<string>();
   private allChanged = false;
   private changedFiles = new Set<string>();
@@ -157,7 +165,12 @@ export class TraceGraph {
   /** Replaces everything the file contributed. */
   setFile(facts: FileFacts): void {
     const old = this.factsByFile.get(facts.path);
-    if (old && sameFacts(old, facts)) return;
+    if (old && sameFacts(old, facts)) {
+      // The text changed all the same: bindings found in the old text are found again on next use.
+      this.refined.delete(old);
+      this.bound.delete(old);
+      return;
+    }
     this.settleUnknownTargets();
     if (!this.answered && !old) {
       // A cold build: nothing is cached yet, so there is nothing to find out about what changed.
@@ -793,16 +806,27 @@ export class TraceGraph {
   }
 
   /** A tag's binding, refined by the TypeScript parser when the file's text is at hand. */
-  private bindingOf(tag: TraceTag): Pick<TraceTag, 'symbol' | 'scope' | 'testName'> {
+  private bindingOf(tag: TraceTag): TagBinding {
     const facts = this.factsByFile.get(tag.path);
-    if (!facts || !this.options.readText || !/\.(?:[cm]?[jt]sx?)$/i.test(tag.path)) return tag;
+    if (!facts || !this.options.readText || !/\.(?:[cm]?[jt]sx?)$/i.test(tag.path)) return this.cheapBindingOf(tag, facts);
     let refined = this.refined.get(facts);
     if (!refined) {
       const text = this.options.readText(tag.path);
       refined = text === undefined ? new Map() : refineBindings(tag.path, text, facts.tags);
       this.refined.set(facts, refined);
     }
-    return refined.get(tag) ?? tag;
+    return refined.get(tag) ?? this.cheapBindingOf(tag, facts);
+  }
+
+  /** A tag's binding by the per-language rules: its own, or found on first use when its file's were deferred. */
+  private cheapBindingOf(tag: TraceTag, facts: FileFacts | undefined): TagBinding {
+    if (!facts?.bindingsDeferred || !this.options.bindTags) return tag;
+    let bound = this.bound.get(facts);
+    if (!bound) {
+      bound = this.options.bindTags(facts.path, facts.tags) ?? new Map();
+      this.bound.set(facts, bound);
+    }
+    return bound.get(tag) ?? tag;
   }
 
   private defect(raw: RawDefect): Defect {
@@ -989,7 +1013,8 @@ export class TraceGraph {
     if (!facts) return out;
     for (const def of facts.requirements) out.push({ name: def.id, detail: def.title, kind: 'requirement', span: def.span, fullSpan: def.fullSpan });
     for (const tag of facts.tags) {
-      const detail = tag.kind === 'oft' ? `${tag.artifactType} → ${tag.target}` : tag.kind === 'title' ? `test: ${tag.testName ?? ''}` : `${tag.kind}${tag.symbol ? ` by ${tag.symbol.name}` : ''}`;
+      const symbol = tag.kind === 'implements' || tag.kind === 'verifies' ? this.cheapBindingOf(tag, facts).symbol : undefined;
+      const detail = tag.kind === 'oft' ? `${tag.artifactType} → ${tag.target}` : tag.kind === 'title' ? `test: ${tag.testName ?? ''}` : `${tag.kind}${symbol ? ` by ${symbol.name}` : ''}`;
       out.push({ name: tag.target, detail, kind: 'tag', span: tag.span, fullSpan: tag.span });
     }
     return out;

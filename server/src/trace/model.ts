@@ -119,6 +119,11 @@ export interface FileFacts {
   requirements: RequirementDef[];
   tags: TraceTag[];
   problems: Problem[];
+  /**
+   * Set when the file was read with `deferBindings`: its tags (outside test files) carry no
+   * `symbol` or `scope` yet, and `bindTags` gives them on first use.
+   */
+  bindingsDeferred?: true;
 }
 
 /** A test result as the test runner layer reports it, matched to tags by file and test name. */

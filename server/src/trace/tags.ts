@@ -70,6 +70,12 @@ export interface TagScanOptions {
   lines: LineIndex;
   /** Read only OpenFastTrace tags, anywhere in the text (data and markup files). */
   oftOnly?: boolean;
+  /**
+   * Leave out the bindings of tags outside test files (their symbol and scope, which only a
+   * question about the file needs). A test file's tags are always bound: the test a tag names is
+   * what counts it.
+   */
+  deferBindings?: boolean;
 }
 
 /** The tags of one code or test file, and the problems of malformed tags. */
@@ -113,6 +119,9 @@ export function fullTitle(tests: TestCall[], index: number): string {
 }
 
 type Binding = Pick<TraceTag, 'symbol' | 'testName' | 'scope'>;
+
+/** The binding of a tag whose binding is deferred. */
+const unbound: Binding = Object.freeze({});
 
 /** Test functions by name: `test_…`, `Test…`, `testSomething`. */
 function isTestName(name: string): boolean {
@@ -177,6 +186,8 @@ class TagReader {
   private foundLineStart = 0;
   /** The length of the last line of the extent `extentEnd` last measured. */
   private extentLength = 0;
+  /** Whether tags are bound as they are read (see `TagScanOptions.deferBindings`). */
+  private readonly binds: boolean;
 
   constructor(
     private readonly options: TagScanOptions,
@@ -185,6 +196,7 @@ class TagReader {
   ) {
     this.text = options.text;
     this.cursor = new LineCursor(options.text, options.lines.lineStarts());
+    this.binds = !options.deferBindings || options.role === 'test';
   }
 
   private push(tags: TraceTag[], tag: TraceTag, start: number): void {
@@ -265,7 +277,7 @@ class TagReader {
       if (end > regionEnd) break;
       if (count > 0 && start === at) break;
       const tag: TraceTag = new CommentTag(kind, text.slice(start, end), path, this.cursor.span(start, end), role, artifactType);
-      binding ??= this.bindingOf(index, region);
+      binding ??= this.binds ? this.bindingOf(index, region) : unbound;
       if (binding.symbol) tag.symbol = binding.symbol;
       if (binding.testName) tag.testName = binding.testName;
       if (binding.scope) tag.scope = binding.scope;
@@ -306,7 +318,7 @@ class TagReader {
       const targetStart = match.index + match[0].indexOf(covered, match[0].indexOf('->'));
       const span = this.cursor.span(targetStart, targetStart + covered.length);
       const tag: TraceTag = new OftTag(covered, path, span, role, coveringType, new PlainOftItem(name, revision, needs));
-      this.push(tags, this.bind(tag, match.index, region), targetStart);
+      this.push(tags, this.binds ? this.bind(tag, match.index, region) : tag, targetStart);
     }
   }
 

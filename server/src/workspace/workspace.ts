@@ -10,7 +10,7 @@
 import * as path from 'node:path';
 import type { FileRole } from '../trace/model';
 import { TraceGraph } from '../trace/graph';
-import { extractFacts, isDoorstopItemPath, parseDoorstopConfig, type DoorstopDocument } from '../trace/extract';
+import { bindTags, extractFacts, isDoorstopItemPath, parseDoorstopConfig, type DoorstopDocument, type ExtractOptions } from '../trace/extract';
 import {
   applySettings,
   defaultSettings,
@@ -86,7 +86,16 @@ export class Workspace {
 
   constructor(private readonly options: WorkspaceOptions) {
     // readText lets the graph bind TypeScript/JavaScript tags to exact symbols, lazily, over unsaved text.
-    this.graph = new TraceGraph({ toUri: options.toUri, uncoveredSeverity: 'warning', readText: (file) => this.readText(file) });
+    // bindTags binds, on first use, the tags of files indexed from disk with their bindings deferred.
+    this.graph = new TraceGraph({
+      toUri: options.toUri,
+      uncoveredSeverity: 'warning',
+      readText: (file) => this.readText(file),
+      bindTags: (file, tags) => {
+        const text = this.readText(file);
+        return text === undefined ? undefined : bindTags(file, text, this.extractOptions(file), tags);
+      },
+    });
     this.firstIndex = new Promise((resolve) => (this.markFirstIndexDone = resolve));
   }
 
@@ -250,13 +259,12 @@ export class Workspace {
       }
       content = read.text;
     }
-    const role = this.roleOf(filePath, folder);
+    const options = this.extractOptions(filePath, folder);
+    const role = options.role;
     try {
-      const facts = extractFacts(filePath, content, {
-        idPattern: this.idPattern(settings.trace.idPattern),
-        role,
-        doorstop: this.doorstopDocumentOf(filePath),
-      });
+      // An open document is bound now: it is the file being asked about. Files from disk are
+      // bound on first use, most of them never.
+      const facts = extractFacts(filePath, content, { ...options, deferBindings: text === undefined });
       this.graph.setFile(facts);
     } catch (error) {
       // Extraction is written never to throw; if it does, the file is left out and the server goes on.
@@ -271,6 +279,12 @@ export class Workspace {
         this.options.log('error', `An index of ${filePath} failed: ${(error as Error).stack ?? error}`);
       }
     }
+  }
+
+  /** How a file is read for the trace: its role, the ID pattern of its folder, its Doorstop document. */
+  private extractOptions(filePath: string, folder = this.folderOf(filePath)): ExtractOptions {
+    const settings = folder?.settings ?? this.settings();
+    return { idPattern: this.idPattern(settings.trace.idPattern), role: this.roleOf(filePath, folder), doorstop: this.doorstopDocumentOf(filePath) };
   }
 
   private removeFile(filePath: string): void {
