@@ -94,6 +94,10 @@ export type CommandHandler = (
 
 /** Keeps a per-file index current: called for every workspace file at the full index and on every change. */
 export interface FileIndexer {
-  setFile(ctx: ServerContext, path: string, text: string, role: FileRole): void;
+  /**
+   * `bulk`: the file is read by a full index, after which the diagnostics of every file are
+   * recomputed; an indexer need not find which other files the change affects.
+   */
+  setFile(ctx: ServerContext, path: string, text: string, role: FileRole, bulk: boolean): void;
   removeFile(ctx: ServerContext, path: string): void;
 }

@@ -175,7 +175,7 @@ export function createServer(connection: Connection): void {
 
   for (const indexer of fileIndexers) {
     workspace.addListener({
-      setFile: (file, text, role) => indexer.setFile(ctx, file, text, role),
+      setFile: (file, text, role, bulk) => indexer.setFile(ctx, file, text, role, bulk),
       removeFile: (file) => indexer.removeFile(ctx, file),
     });
   }

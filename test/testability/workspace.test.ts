@@ -97,6 +97,19 @@ describe('testability workspace rules', () => {
     assert.ok(index.factsFor(file('src/late.ts')).testedNames.has('later'));
   });
 
+  it('builds the same facts when a full index spares finding what each file affects', () => {
+    const index = new TestReferenceIndex();
+    // Tests first: their imports name files the index does not know yet, as in a full index.
+    for (const relative of tests) assert.deepEqual(index.setTestFile(file(relative), read(relative), false), []);
+    for (const relative of sources) assert.deepEqual(index.setSourceFile(file(relative), read(relative), false), []);
+    for (const relative of sources) {
+      assert.deepEqual(show(workspaceFindings(index, relative)), show(expectedFindings(read(relative))), relative);
+    }
+    // Afterwards it is as incremental as an index built file by file.
+    const affected = index.setTestFile(file('test/orders.test.ts'), "it('does nothing', () => undefined);\n");
+    assert.deepEqual([...affected].sort(), [file('src/index.ts'), file('src/orders.ts'), file('src/pricing.ts')].sort());
+  });
+
   it('an unchanged source file affects nothing', () => {
     const index = buildIndex();
     assert.deepEqual(index.setSourceFile(file('src/pricing.ts'), read('src/pricing.ts')), []);

@@ -331,10 +331,11 @@ export function isTestabilityDiagnostic(diagnostic: Diagnostic): boolean {
 
 /** Keeps the index of what test files use current, and re-checks the source files a change affects. */
 export const testabilityIndexer: FileIndexer = {
-  setFile(ctx, file, text, role) {
+  setFile(ctx, file, text, role, bulk) {
     if (!isAnalyzablePath(file)) return;
     const index = stateOf(ctx).index;
-    const affected = role === 'test' ? index.setTestFile(file, text) : index.setSourceFile(file, text);
+    // In a full index every file's diagnostics are recomputed after: what a file affects is not needed.
+    const affected = role === 'test' ? index.setTestFile(file, text, !bulk) : index.setSourceFile(file, text, !bulk);
     const others = affected.filter((other) => other !== file);
     if (others.length > 0) ctx.invalidateDiagnostics(others);
   },

@@ -79,9 +79,12 @@ export class TestReferenceIndex {
     return this.tests.size;
   }
 
-  /** Records a test file; returns the source files whose facts may have changed. */
-  setTestFile(filePath: string, text: string): string[] {
-    const before = this.affectedBy(filePath);
+  /**
+   * Records a test file; returns the source files whose facts may have changed. With `affected`
+   * false it returns nothing and spares finding them: for a caller that recomputes everything after.
+   */
+  setTestFile(filePath: string, text: string, affected = true): string[] {
+    const before = affected ? this.affectedBy(filePath) : [];
     if (this.sources.delete(filePath)) {
       this.reexports.delete(filePath);
       this.invalidateResolution();
@@ -90,11 +93,14 @@ export class TestReferenceIndex {
     this.tests.set(filePath, { specifiers: scanImports(text), words: new Set(text.match(wordPattern) ?? []) });
     // A test's own imports resolve on their own: adding or changing one never needs a rebuild.
     this.reindexTest(filePath);
-    return [...new Set([...before, ...this.affectedBy(filePath)])];
+    return affected ? [...new Set([...before, ...this.affectedBy(filePath)])] : [];
   }
 
-  /** Records a JavaScript/TypeScript source file; returns the source files whose facts may have changed. */
-  setSourceFile(filePath: string, text: string): string[] {
+  /**
+   * Records a JavaScript/TypeScript source file; returns the source files whose facts may have
+   * changed, unless `affected` is false (see `setTestFile`).
+   */
+  setSourceFile(filePath: string, text: string, affected = true): string[] {
     const wasTest = this.tests.delete(filePath);
     const known = this.sources.has(filePath);
     const previousReexports = this.reexports.get(filePath) ?? [];
@@ -106,6 +112,10 @@ export class TestReferenceIndex {
     else this.reexports.delete(filePath);
     const changed = previous !== JSON.stringify(reexports, mapReplacer);
     if (!known || wasTest || changed) {
+      if (!affected) {
+        this.invalidateResolution();
+        return [];
+      }
       const before = this.reexportTargets(filePath, previousReexports);
       this.invalidateResolution();
       // A new module, or new re-exports, changes what tests reach of the modules it re-exports.

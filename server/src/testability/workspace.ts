@@ -30,9 +30,10 @@ export function analyzeWorkspace(input: WorkspaceAnalysisInput): Map<string, Tes
   const ts = input.ts ?? loadTypeScript();
   const index = new TestReferenceIndex();
   const scripts = input.files.filter((file) => isAnalyzablePath(file.path));
+  // Every file is analysed after: what each one affects is not needed.
   for (const file of scripts) {
-    if (file.role === 'test') index.setTestFile(file.path, file.text);
-    else index.setSourceFile(file.path, file.text);
+    if (file.role === 'test') index.setTestFile(file.path, file.text, false);
+    else index.setSourceFile(file.path, file.text, false);
   }
   const results = new Map<string, TestabilityFinding[]>();
   for (const file of scripts) {

@@ -33,7 +33,8 @@ export interface WorkspaceFolder {
 
 /** Something that keeps its own per-file index, told about every file the workspace reads. */
 export interface IndexListener {
-  setFile(path: string, text: string, role: FileRole): void;
+  /** `bulk`: part of a full index (see `FileIndexer.setFile`). */
+  setFile(path: string, text: string, role: FileRole, bulk: boolean): void;
   removeFile(path: string): void;
 }
 
@@ -274,7 +275,7 @@ export class Workspace {
     this.indexed.set(filePath, role);
     for (const listener of this.listeners) {
       try {
-        listener.setFile(filePath, content, role);
+        listener.setFile(filePath, content, role, this.indexing);
       } catch (error) {
         this.options.log('error', `An index of ${filePath} failed: ${(error as Error).stack ?? error}`);
       }
