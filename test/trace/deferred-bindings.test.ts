@@ -92,6 +92,20 @@ describe('trace: bindings deferred to first use', () => {
       assert.deepEqual(workspace.graph.trace('REQ-1')?.implementations.map((l) => l.symbol), ['Orders.read']);
     });
 
+    it('follows a rename on disk in a TypeScript file, whose bindings the parser refines', async () => {
+      const file = path.join(root, 'src', 'orders.ts');
+      const before = 'export class Orders {\n  /** @implements REQ-1 */\n  parse(text: string): string[] {\n    return text.split(" ");\n  }\n}\n';
+      fs.writeFileSync(file, before);
+      const workspace = new Workspace({ toUri: (p) => `file://${p}`, log: () => undefined });
+      workspace.setFolders([root]);
+      await workspace.fullIndex();
+      assert.equal(workspace.graph.traceAt(file, positionOf(before, 'text.split')).symbol, 'Orders.parse');
+      const after = before.replace('parse(', 'read(');
+      fs.writeFileSync(file, after);
+      workspace.applyChanges([{ path: file, type: 'changed' }]);
+      assert.equal(workspace.graph.traceAt(file, positionOf(after, 'text.split')).symbol, 'Orders.read');
+    });
+
     it('binds an open document at once, from its unsaved text', async () => {
       const file = path.join(root, 'src', 'price.py');
       fs.writeFileSync(file, '# @implements REQ-2\ndef price(order):\n    return 0\n');

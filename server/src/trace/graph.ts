@@ -166,9 +166,12 @@ export class TraceGraph {
   setFile(facts: FileFacts): void {
     const old = this.factsByFile.get(facts.path);
     if (old && sameFacts(old, facts)) {
-      // The text changed all the same: bindings found in the old text are found again on next use.
-      this.refined.delete(old);
-      this.bound.delete(old);
+      // Deferred bindings are not part of the facts compared, so the text may bind the same tags
+      // differently now (a renamed function): they are found again on next use.
+      if (old.bindingsDeferred) {
+        this.refined.delete(old);
+        this.bound.delete(old);
+      }
       return;
     }
     this.settleUnknownTargets();
