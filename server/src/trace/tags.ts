@@ -72,8 +72,8 @@ export interface TagScanOptions {
   oftOnly?: boolean;
   /**
    * Leave out the bindings of tags outside test files (their symbol and scope, which only a
-   * question about the file needs). A test file's tags are always bound: the test a tag names is
-   * what counts it.
+   * question about the file needs). A test file's tags are always bound: the test that holds a
+   * tag decides how it counts.
    */
   deferBindings?: boolean;
 }
