@@ -71,13 +71,19 @@ describe('trace: bindings deferred to first use', () => {
     });
     afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
+    /** A workspace over `root` after its full index, which reads every file from disk. */
+    async function indexed(): Promise<Workspace> {
+      const workspace = new Workspace({ toUri: (p) => `file://${p}`, log: () => undefined });
+      workspace.setFolders([root]);
+      await workspace.fullIndex();
+      return workspace;
+    }
+
     it('answers traceAt, trace and the outline with the binding, and follows a rename on disk', async () => {
       const file = path.join(root, 'src', 'orders.py');
       const before = 'class Orders:\n    # @implements REQ-1\n    def parse(self, text):\n        return text.split()\n';
       fs.writeFileSync(file, before);
-      const workspace = new Workspace({ toUri: (p) => `file://${p}`, log: () => undefined });
-      workspace.setFolders([root]);
-      await workspace.fullIndex();
+      const workspace = await indexed();
 
       const inside = workspace.graph.traceAt(file, positionOf(before, 'text.split'));
       assert.deepEqual([inside.symbol, inside.requirements.map((r) => r.id)], ['Orders.parse', ['REQ-1']]);
@@ -96,9 +102,7 @@ describe('trace: bindings deferred to first use', () => {
       const file = path.join(root, 'src', 'orders.ts');
       const before = 'export class Orders {\n  /** @implements REQ-1 */\n  parse(text: string): string[] {\n    return text.split(" ");\n  }\n}\n';
       fs.writeFileSync(file, before);
-      const workspace = new Workspace({ toUri: (p) => `file://${p}`, log: () => undefined });
-      workspace.setFolders([root]);
-      await workspace.fullIndex();
+      const workspace = await indexed();
       assert.equal(workspace.graph.traceAt(file, positionOf(before, 'text.split')).symbol, 'Orders.parse');
       const after = before.replace('parse(', 'read(');
       fs.writeFileSync(file, after);
@@ -109,9 +113,7 @@ describe('trace: bindings deferred to first use', () => {
     it('binds an open document at once, from its unsaved text', async () => {
       const file = path.join(root, 'src', 'price.py');
       fs.writeFileSync(file, '# @implements REQ-2\ndef price(order):\n    return 0\n');
-      const workspace = new Workspace({ toUri: (p) => `file://${p}`, log: () => undefined });
-      workspace.setFolders([root]);
-      await workspace.fullIndex();
+      const workspace = await indexed();
       const unsaved = '# @implements REQ-2\ndef total_price(order):\n    return 0\n';
       workspace.setOverlay(file, unsaved, 2);
       assert.equal(workspace.graph.traceAt(file, positionOf(unsaved, 'return 0')).symbol, 'total_price');
