@@ -5,21 +5,12 @@
  * shows how much of the ratio to ripgrep is the runtime's rather than the index's.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { walkFiles } from './walk';
 
 function main(): void {
   const dir = process.argv[2];
   const started = performance.now();
-  const files: string[] = [];
-  const pending = [dir];
-  while (pending.length > 0) {
-    const folder = pending.pop()!;
-    for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
-      const full = path.join(folder, entry.name);
-      if (entry.isDirectory()) pending.push(full);
-      else if (entry.isFile()) files.push(full);
-    }
-  }
+  const files = walkFiles(dir);
   // The expressions of bench/trace.ts's rg command, as one.
   const tags = /@(?:implements|verifies|req)\s+[A-Z][A-Z0-9]*-[0-9]+|\[[a-z]+(?:~[^\]]*)?->[^\]]+\]|^#+\s*[A-Z][A-Z0-9]*-[0-9]+/gm;
   let matches = 0;

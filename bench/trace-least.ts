@@ -11,10 +11,10 @@
  * files are shared between the main thread and one worker, which hands its IDs back as strings.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { languageOf } from '../server/src/trace/languages';
 import { scanCode } from '../server/src/trace/scan';
+import { walkFiles } from './walk';
 
 /**
  * What one thread found, each list joined by newlines: the requirements defined and what each
@@ -73,21 +73,6 @@ function readAll(files: string[]): Found {
   return { defined: defined.join('\n'), needs: needs.join('\n'), implemented: implemented.join('\n'), tested: tested.join('\n') };
 }
 
-function walk(dir: string): string[] {
-  const files: string[] = [];
-  const pending = [dir];
-  while (pending.length > 0) {
-    const folder = pending.pop()!;
-    for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
-      const full = path.join(folder, entry.name);
-      if (entry.isDirectory()) {
-        if (entry.name !== 'node_modules' && entry.name !== '.git') pending.push(full);
-      } else if (entry.isFile()) files.push(full);
-    }
-  }
-  return files;
-}
-
 function ids(joined: string): string[] {
   return joined === '' ? [] : joined.split('\n');
 }
@@ -98,7 +83,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   // The worker starts first, so that its start-up overlaps the walk.
   const worker = threads > 1 ? new Worker(__filename) : undefined;
-  const files = walk(dir);
+  const files = walkFiles(dir);
   let found: Found[];
   if (worker) {
     const theirs = new Promise<Found>((resolve, reject) => {
