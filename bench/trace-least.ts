@@ -3,9 +3,9 @@
  * folder, read every file, find the comment regions and test calls of code files with Tandem's own
  * scanner (a tag inside a string is not a tag; a test counts by its title), take the comment tags,
  * OpenFastTrace tags and IDs in test titles, the requirement headings of Markdown files with their
- * `Needs:` lines, and count each requirement as covered, untested or unimplemented. It keeps no spans, no texts, no symbols, no
- * problems and no OpenFastTrace semantics: everything the full index keeps beyond this is
- * measured by `full index / least index`.
+ * `Needs:` lines, and count each requirement as covered, untested or unimplemented. It keeps no
+ * spans, no texts, no symbols, no problems and no OpenFastTrace semantics: everything the full
+ * index keeps beyond this is measured by `full index / least index`.
  *
  * Run in a fresh process by bench/trace.ts as `trace-least.js DIR THREADS`. With two threads the
  * files are shared between the main thread and one worker, which hands its IDs back as strings.

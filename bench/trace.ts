@@ -135,7 +135,7 @@ export async function benchTrace(): Promise<BenchRow[]> {
   const floor = nodeFloor(dir);
   const leastOne = leastIndex(dir, 1, corpus.requirements);
   const leastTwo = leastIndex(dir, 2, corpus.requirements);
-  // The floor is the better of the two: a second thread barely pays on two cores.
+  // The floor is the better of the two: on two cores a second thread seldom pays.
   const least = Math.min(leastOne, leastTwo);
   const cold = coldIndex(dir);
   const latency = await editLatency(dir);
