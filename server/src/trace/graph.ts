@@ -1048,10 +1048,10 @@ export class TraceGraph {
   }
 }
 
-const cycleMarker: Computed = { status: 'unimplemented', defects: [], implementations: [], tests: [], deep: 'cycle', implemented: false, results: { tests: 0, passed: 0, failed: 0 } };
-
 const none: readonly never[] = Object.freeze([]);
 const noResults: ResultAggregate = Object.freeze({ tests: 0, passed: 0, failed: 0 });
+
+const cycleMarker: Computed = { status: 'unimplemented', defects: none, implementations: none, tests: none, deep: 'cycle', implemented: false, results: noResults };
 
 /**
  * What `compute` keeps for an ID, with one shared empty list for each list that is empty and one
@@ -1077,6 +1077,7 @@ function computedOf(
     results: results.tests === 0 && results.passed === 0 && results.failed === 0 ? noResults : results,
   };
 }
+
 const zeroSpan: Span = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 function itemOfDef(def: RequirementDef): Item {
