@@ -145,7 +145,7 @@ describe('trace over LSP', () => {
     const uri = uriOf(file('docs/requirements.md'));
     const lenses = (await client.request('textDocument/codeLens', { textDocument: { uri } })).filter((lens: any) => lens.command.command === 'tandem.showTrace');
     const titles = lenses.map((lens: any) => lens.command.title);
-    assert.deepEqual(titles, ['1 impl · 1 tests · covered', '1 impl · 0 tests · untested', '0 impl · 0 tests · unimplemented']);
+    assert.deepEqual(titles, ['1 impl · 1 test · covered', '1 impl · 0 tests · untested', '0 impl · 0 tests · unimplemented']);
     assert.equal(lenses[0].command.command, 'tandem.showTrace');
     const symbols = await client.request('textDocument/documentSymbol', { textDocument: { uri } });
     assert.deepEqual(symbols.map((s: any) => s.name), ['REQ-1', 'REQ-2', 'REQ-3']);

@@ -90,7 +90,7 @@ export function hover(ctx: ServerContext, params: TextDocumentPositionParams): H
   } else {
     const r = result.requirement;
     lines.push(`**${r.id}** ${r.title ? `— ${r.title}` : ''}`.trim(), '');
-    lines.push(`\`${r.status}\` · ${r.implementations} impl · ${r.tests} tests · ${r.artifactType} (${r.format})`);
+    lines.push(`\`${r.status}\` · ${r.implementations} impl · ${testCount(r.tests)} · ${r.artifactType} (${r.format})`);
     if (result.needs.length > 0) lines.push('', `Needs: ${result.needs.join(', ')}`);
     if (result.text) lines.push('', result.text.length > 1200 ? `${result.text.slice(0, 1200)}…` : result.text);
     if (result.acceptanceCriteria.length > 0) {
@@ -163,6 +163,11 @@ export function completion(ctx: ServerContext, params: CompletionParams): Comple
     }));
 }
 
+/** `1 test`, `3 tests`: what hovers and lenses show of a requirement's tests. */
+function testCount(tests: number): string {
+  return `${tests} ${tests === 1 ? 'test' : 'tests'}`;
+}
+
 /** Code lens over each requirement: `2 impl · 3 tests · covered`; choosing it shows the trace. */
 export const traceCodeLenses: CodeLensProvider = (ctx, path) => {
   const lenses: CodeLens[] = [];
@@ -170,7 +175,7 @@ export const traceCodeLenses: CodeLensProvider = (ctx, path) => {
     if (symbol.kind !== 'requirement') continue;
     const summary = ctx.graph.trace(symbol.name)?.requirement;
     if (!summary) continue;
-    const title = `${summary.implementations} impl · ${summary.tests} tests · ${summary.status}${summary.defects.length ? ` · ${summary.defects.join(', ')}` : ''}`;
+    const title = `${summary.implementations} impl · ${testCount(summary.tests)} · ${summary.status}${summary.defects.length ? ` · ${summary.defects.join(', ')}` : ''}`;
     lenses.push({ range: toRange(symbol.span), command: { title, command: 'tandem.showTrace', arguments: [summary.id] } });
   }
   return lenses;
