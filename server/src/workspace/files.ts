@@ -107,7 +107,11 @@ export class IgnoreRules {
  * Lists every file of a folder that is not ignored. Folders are pruned as soon as they are
  * ignored, so a large ignored `node_modules` costs nothing. Symbolic links are not followed.
  */
-export function discoverFiles(rules: IgnoreRules, shouldStop: () => boolean = () => false): string[] {
+export function discoverFiles(
+  rules: IgnoreRules,
+  shouldStop: () => boolean = () => false,
+  unreadable: (dir: string, error: Error) => void = () => undefined,
+): string[] {
   const files: string[] = [];
   // Folders to visit, with their path relative to the workspace folder ('' for the folder itself).
   const pending: [string, string][] = [[rules.folder, '']];
@@ -117,7 +121,8 @@ export function discoverFiles(rules: IgnoreRules, shouldStop: () => boolean = ()
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
+    } catch (error) {
+      unreadable(dir, error as Error);
       continue;
     }
     for (const entry of entries) {
