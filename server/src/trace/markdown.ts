@@ -19,11 +19,11 @@ import { isSpace, lineSpan } from './text';
 
 const oftIdLine = new RegExp(`^\`?(${oftIdSource})\`?`);
 const oftIdAnywhere = new RegExp(`(?<![\\w~])${oftIdSource}(?![\\w~])`, 'g');
-const headingLine = /^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$/;
+const headingLine = /^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$/s;
 const oftOff = /(?:^|\W)oft:off(?:\W|$)/u;
 const oftOn = /(?:^|\W)oft:on(?:\W|$)/u;
-const bulletLine = /^(\s{0,3})[+*-]\s+(.*)$/;
-const numberedLine = /^(\s{0,3})\d+[.)]\s+(.*)$/;
+const bulletLine = /^(\s{0,3})[+*-]\s+(.*)$/s;
+const numberedLine = /^(\s{0,3})\d+[.)]\s+(.*)$/s;
 const statusLine = /^Status:\s*(approved|proposed|draft|rejected)\s*$/;
 const needsInline = /^Needs:(\s*\w+\s*(?:,\s*\w+\s*)*)$/;
 const tagsInline = /^Tags:(\s*\w+\s*(?:,\s*\w+\s*)*)$/;
@@ -33,7 +33,7 @@ const afterId = /(?:\*\*|__|`|\])?\s*(?:[:.)\u2013\u2014-]|\s|$)\s*(?:\*\*|__)?\
 const closingEmphasis = /\s*(?:\*\*|__)\s*$/;
 const criteriaLabel = /^acceptance criteria:?$/i;
 const criteriaHeading = /^(?:\*\*|__)?acceptance criteria(?:\*\*|__)?:?(?:\*\*|__)?$/i;
-const plainLinkLine = /^\s*(?:\*\*)?(Covers|Derives from|Parent|Parents|Refines|Depends on)(?:\*\*)?\s*:(?:\*\*)?\s*(.*)$/i;
+const plainLinkLine = /^\s*(?:\*\*)?(Covers|Derives from|Parent|Parents|Refines|Depends on)(?:\*\*)?\s*:(?:\*\*)?\s*(.*)$/is;
 
 type OftSection = 'spec' | 'description' | 'rationale' | 'comment' | 'covers' | 'depends' | 'needs' | 'tags';
 
@@ -907,13 +907,13 @@ function readOftLine(item: OpenOftItem, content: string, line: number, problems:
       return;
     }
     case 'needs': {
-      const bullet = /^\s{0,3}[+*-](?:.*\W)?([A-Za-z]+)(?:\W.*)?$/.exec(content);
+      const bullet = /^\s{0,3}[+*-](?:.*\W)?([A-Za-z]+)(?:\W.*)?$/s.exec(content);
       if (bullet) def.needs.push(bullet[1]);
       else if (trimmed.length === 0) item.section = 'description';
       return;
     }
     case 'tags': {
-      const bullet = /^\s{0,3}[+*-]\s*(.*)$/.exec(content);
+      const bullet = /^\s{0,3}[+*-]\s*(.*)$/s.exec(content);
       if (bullet) def.tags.push(bullet[1].trim());
       else if (trimmed.length === 0) item.section = 'spec';
       return;
