@@ -693,7 +693,8 @@ export class TraceGraph {
 
   // ---- answers ---------------------------------------------------------------------------------
 
-  private summary(id: string): RequirementSummary {
+  /** One requirement's summary, without the lists a trace holds (cheap also for an ID defined thousands of times). */
+  summary(id: string): RequirementSummary {
     const items = this.items.get(id) ?? [];
     const first = items[0];
     const computed = this.computed(id);
@@ -892,7 +893,7 @@ export class TraceGraph {
   /** Every tag and link that names the ID, and its definitions when asked. */
   references(id: string, includeDeclaration: boolean): FileSpan[] {
     const out: FileSpan[] = [];
-    if (includeDeclaration) out.push(...this.definitions(id));
+    if (includeDeclaration) for (const definition of this.definitions(id)) out.push(definition);
     for (const tag of this.tagsByTarget.get(id) ?? []) out.push({ path: tag.path, span: tag.span });
     for (const item of this.coveredBy.get(id) ?? []) {
       if (item.tag) out.push({ path: item.tag.path, span: item.tag.span });
