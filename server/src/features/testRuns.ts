@@ -128,8 +128,7 @@ class TestingState {
   }
 
   publish(): void {
-    this.ctx.graph.setTestResults(this.store.records());
-    const changes = this.ctx.graph.takeChanges();
+    this.ctx.setTestResults(this.store.records());
     const failureFiles = new Set<string>();
     for (const result of this.store.all()) {
       if (result.outcome.outcome !== 'failed' && result.outcome.outcome !== 'errored') continue;
@@ -137,7 +136,7 @@ class TestingState {
       if (result.outcome.failedAt) failureFiles.add(result.outcome.failedAt.file);
     }
     for (const file of this.fileProblems.keys()) failureFiles.add(file);
-    const touched = new Set([...changes.files, ...failureFiles, ...this.failureFiles]);
+    const touched = new Set([...failureFiles, ...this.failureFiles]);
     this.failureFiles = failureFiles;
     this.ctx.invalidateDiagnostics([...touched]);
     this.ctx.traceChanged();

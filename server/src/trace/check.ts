@@ -4,7 +4,7 @@
  * OpenFastTrace the defects are the ones `oft trace` reports, item for item.
  */
 import type { Defect, RequirementSummary } from '../../../protocol/trace';
-import type { TraceGraph } from './graph';
+import type { TraceQuery } from './graph';
 
 export interface CheckOptions {
   require: 'covered' | 'verified';
@@ -18,7 +18,7 @@ export interface CheckResult {
   gaps: RequirementSummary[];
 }
 
-export function checkTrace(graph: TraceGraph, options: CheckOptions): CheckResult {
+export function checkTrace(graph: TraceQuery, options: CheckOptions): CheckResult {
   const defects = [...graph.allDefects(), ...graph.unknownIdDefects()];
   // Rejected OpenFastTrace items need no coverage, as `oft trace` sees it.
   const gaps = graph.requirements({}).filter((summary) => !meets(summary, options.require) && !graph.isRejected(summary.id));
