@@ -155,7 +155,7 @@ export class TraceAnswers {
       requirement: this.summary(id),
       text: first.def?.text ?? '',
       acceptanceCriteria: first.def?.acceptanceCriteria ?? [],
-      needs: first.needs,
+      needs: [...first.needs],
       definitions: items.map((item) => this.location(item.path, item.span)),
       implementations: sortLinks(computed.implementations).map((link) => this.traceLink(link)),
       tests: sortLinks(computed.tests).map((link) => this.traceLink(link)),

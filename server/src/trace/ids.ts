@@ -28,8 +28,9 @@ export function formatOftId(id: OftId): string {
 
 /** The revision-less key of an OpenFastTrace ID (`dsn~login`), under which other revisions are found. */
 export function oftNameKey(id: string): string | undefined {
-  const parsed = parseOftId(id);
-  return parsed ? `${parsed.artifactType}~${parsed.name}` : undefined;
+  // The graph asks once per item and link: a test and a slice, without the parsed parts.
+  if (!id.includes('~') || !oftIdExact.test(id)) return undefined;
+  return id.slice(0, id.lastIndexOf('~'));
 }
 
 const compiled = new Map<string, RegExp | Error>();
