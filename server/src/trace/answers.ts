@@ -42,6 +42,13 @@ export interface AnswerOptions {
   bindTags?(path: string, tags: readonly TraceTag[]): Map<TraceTag, TagBinding> | undefined;
 }
 
+/** A place an ID is written, and the ID written there. */
+export interface RenameSite extends FileSpan {
+  id: string;
+  /** For definitions: the format of the requirement defined there. */
+  format?: RequirementDef['format'];
+}
+
 const statusOrder: RequirementStatus[] = ['unimplemented', 'untested', 'failing', 'covered', 'verified'];
 
 const zeroSpan: Span = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
@@ -283,6 +290,30 @@ export class TraceAnswers {
       else for (const link of item.covers) if (link.target === id) out.push({ path: item.path, span: link.span });
     }
     return out;
+  }
+
+  /**
+   * Every place the ID is written, for a rename: its definitions (with their format), tags, test
+   * titles, `Covers:`/`Depends:` entries and Doorstop links; with `allRevisions`, the places of the
+   * other revisions of an OpenFastTrace ID too. Each place says the ID written there.
+   */
+  renameSites(id: string, allRevisions: boolean): { definitions: RenameSite[]; references: RenameSite[] } {
+    const ids = new Set([id]);
+    if (allRevisions) {
+      for (const other of this.index.otherRevisions(id)) ids.add(other);
+      for (const other of this.index.otherLinkTargets(id)) ids.add(other);
+    }
+    const definitions: RenameSite[] = [];
+    const references: RenameSite[] = [];
+    for (const each of ids) {
+      for (const item of this.index.items.get(each) ?? []) if (item.def) definitions.push({ id: each, path: item.path, span: item.span, format: item.def.format });
+      for (const place of this.references(each, false)) references.push({ id: each, ...place });
+    }
+    // `Depends:` entries are not links the status counts, so no index holds them: a rename reads every definition's.
+    for (const [path, items] of this.index.itemsByFile) {
+      for (const item of items) for (const link of item.def?.depends ?? []) if (ids.has(link.target)) references.push({ id: link.target, path, span: link.span });
+    }
+    return { definitions, references };
   }
 
   /** The file's parse problems and the defects located in it, as diagnostics are made of them. */

@@ -54,6 +54,15 @@ export function idRegExp(source: string): RegExp | Error {
   return regex;
 }
 
+/** True when the whole text is one plain ID by the pattern (false for an invalid pattern). */
+export function isWholePlainId(text: string, source: string): boolean {
+  const regex = idRegExp(source);
+  if (regex instanceof Error) return false;
+  regex.lastIndex = 0;
+  const match = regex.exec(text);
+  return match !== null && match.index === 0 && match[0].length === text.length;
+}
+
 /** The default plain ID pattern. */
 export const defaultIdPattern = '[A-Z][A-Z0-9]*-\\d+';
 
