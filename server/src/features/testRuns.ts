@@ -29,6 +29,7 @@ import {
   isCodeFile,
   isMissing,
   loadJUnitResults,
+  readSavedResults,
   runTests,
   savedResultsFile as resultsFile,
   scrubbedEnv,
@@ -107,7 +108,7 @@ class TestingState {
       if (reports.length > 0) loadJUnitReports(this.ctx, reports);
       if (!testingSettings(this.ctx, folder).persistResults) continue;
       try {
-        const loaded = this.store.load(JSON.parse(fs.readFileSync(path.join(folder, resultsFile), 'utf8')));
+        const loaded = this.store.load(readSavedResults(path.join(folder, resultsFile)));
         if (loaded > 0) {
           this.ctx.client.log('info', `Loaded ${loaded} saved test results from ${path.join(folder, resultsFile)}.`);
           this.schedulePublish();
