@@ -196,6 +196,7 @@ function readLines(
   const needsSeen: NeedsLine = { text: '', names: [] };
   const heading: Heading = { level: 0, title: '' };
   let inCode = false;
+  let inComment = false;
   let fenceLine = -1;
   let fenceLength = 0;
   let disabled = false;
@@ -223,7 +224,7 @@ function readLines(
     const stop = nl === -1 ? length : nl;
     if (stop === s) {
       // An empty line only separates paragraphs (and ends some OpenFastTrace sections).
-      if (disabled || inCode) continue;
+      if (disabled || inCode || inComment) continue;
       if (oft !== undefined) readOftLine(oft, '', line, problems);
       else if (plain !== undefined && plain.text.length > 0) plain.gap = true;
       continue;
@@ -258,12 +259,25 @@ function readLines(
     if (disabled) continue;
     if (f === e) {
       // A blank line only separates paragraphs (and ends some OpenFastTrace sections).
-      if (inCode) continue;
+      if (inCode || inComment) continue;
       if (oft !== undefined) readOftLine(oft, src.slice(s, e), line, problems);
       else if (plain !== undefined && plain.text.length > 0) plain.gap = true;
       continue;
     }
     const first = f === s ? lead : src.charCodeAt(f);
+    // An HTML comment `<!-- … -->` over several lines renders nothing, so nothing in it is read.
+    if (inComment) {
+      const close = src.indexOf('-->', f);
+      if (close !== -1 && close < e) inComment = false;
+      continue;
+    }
+    if (first === 60 && !inCode && src.startsWith('<!--', f)) {
+      const close = src.indexOf('-->', f + 4);
+      if (close === -1 || close >= e) {
+        inComment = true;
+        continue;
+      }
+    }
     if (oft === undefined && (first === 96 || first === 126) && isFence(src, s, e)) {
       inCode = !inCode;
       fenceLine = line;
