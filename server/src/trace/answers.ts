@@ -163,6 +163,9 @@ export class TraceAnswers {
       text: first.def?.text ?? '',
       acceptanceCriteria: first.def?.acceptanceCriteria ?? [],
       needs: [...first.needs],
+      ...(first.def?.itemStatus !== undefined ? { itemStatus: first.def.itemStatus } : {}),
+      tags: [...(first.def?.tags ?? [])],
+      depends: (first.def?.depends ?? []).map((link) => this.linked(link.target, undefined)),
       definitions: items.map((item) => this.location(item.path, item.span)),
       implementations: sortLinks(computed.implementations).map((link) => this.traceLink(link)),
       tests: sortLinks(computed.tests).map((link) => this.traceLink(link)),
@@ -223,8 +226,15 @@ export class TraceAnswers {
     return bound.get(tag) ?? tag;
   }
 
+  /** How diagnostics show a defect of this kind (`problems` below reports them so). */
+  private severityOf(kind: Defect['kind']): Severity {
+    if (kind === 'duplicate') return 'error';
+    if (kind === 'uncovered') return this.options.uncoveredSeverity ?? 'warning';
+    return 'warning';
+  }
+
   private defect(raw: RawDefect): Defect {
-    const defect: Defect = { kind: raw.kind, message: raw.message };
+    const defect: Defect = { kind: raw.kind, severity: this.severityOf(raw.kind), message: raw.message };
     if (raw.path !== undefined && raw.span) defect.location = this.location(raw.path, raw.span);
     if (raw.relatedId !== undefined) defect.relatedId = raw.relatedId;
     return defect;
@@ -337,7 +347,7 @@ export class TraceAnswers {
           problems.push({ path, span: defect.span, severity, code: 'uncovered', message: defect.message, data: { id: item.id } });
           continue;
         }
-        problems.push({ path, span: defect.span, severity: defect.kind === 'duplicate' ? 'error' : 'warning', code: defectCode(defect.kind), message: defect.message, data: { id: item.id, ...(defect.relatedId ? { relatedId: defect.relatedId } : {}) } });
+        problems.push({ path, span: defect.span, severity: this.severityOf(defect.kind) as Problem['severity'], code: defectCode(defect.kind), message: defect.message, data: { id: item.id, ...(defect.relatedId ? { relatedId: defect.relatedId } : {}) } });
       }
       if (!item.oft && item.listed && severity !== 'off' && (computed.status === 'unimplemented' || computed.status === 'untested') && item === this.index.items.get(item.id)?.[0]) {
         const message = computed.status === 'unimplemented' ? `${item.id} has no implementation: add \`@implements ${item.id}\` where it is built.` : `${item.id} is implemented but no test verifies it: add \`@verifies ${item.id}\` to a test, or name it in a test title.`;
@@ -359,7 +369,7 @@ export class TraceAnswers {
     for (const target of this.index.unknownTargets()) {
       for (const tag of this.index.tagsByTarget.get(target) ?? []) {
         if (!this.countsAsUnknown(tag)) continue;
-        out.push({ kind: 'unknownId', message: `No requirement has the ID ${target}.`, location: this.location(tag.path, tag.span), relatedId: target });
+        out.push({ kind: 'unknownId', severity: 'warning', message: `No requirement has the ID ${target}.`, location: this.location(tag.path, tag.span), relatedId: target });
       }
     }
     return out;
