@@ -10,6 +10,7 @@ import { detectFramework, isMissing } from './detect';
 import { TestResultStore } from './results';
 import type { FrameworkName, RunOutcome } from './model';
 import { runTests, scrubbedEnv } from './runner';
+import { savedResultsFile } from './session';
 
 export * from './model';
 export { chooseFramework, detectFramework, findPackageDir, isMissing } from './detect';
@@ -71,8 +72,7 @@ export async function runTestFiles(dir: string, files: string[], options: RunTes
   });
 }
 
-/** Where the server keeps results across restarts, relative to a workspace folder. */
-export const savedResultsFile = path.join('.tandem', 'test-results.json');
+export { savedResultsFile };
 
 /**
  * Reads the results the server saved in each folder's `.tandem/test-results.json` (for `tandem
