@@ -15,6 +15,7 @@ import {
   type RunTestsParams,
   type RunTestsResult,
   type TestRunCounts,
+  type TestRunCoverage,
   type TestRunProblem,
   type TestRunResult,
   type TestRunState,
@@ -23,6 +24,7 @@ import type { CodeLensProvider, CommandHandler, DiagnosticSource, FileIndexer, S
 import { pathToUri, uriToPath } from '../lsp/uri';
 import { isCodeFile, scrubbedEnv, testingSettingsDefaults, type RunPlan, type RunProblem, type StoredResult, type TestOutcome, type TestingSettings } from '../testing';
 import { findTests, matchDeclared, type DeclaredTest } from '../testing/locate';
+import { CoverageJoin, loadCoverageReports } from '../testing/coverage';
 import { findReports, isNamedReport, loadJUnitReportsInto } from '../testing/reports';
 import { plansOf, targetsOf, type PlainScope, type ScopeHost } from '../testing/scope';
 import { executePlans, TestSession } from '../testing/session';
@@ -44,10 +46,14 @@ function stateOf(ctx: ServerContext): TestSession {
       loadReports: (folder) => {
         const reports = configuredReports(ctx, folder);
         if (reports.length > 0) loadJUnitReports(ctx, reports);
+        const coverage = configuredCoverageReports(ctx, folder);
+        if (coverage.length > 0) loadCoverage(ctx, coverage);
       },
     });
     session = created;
     sessions.set(ctx, session);
+    // Requirement summaries carry the coverage of their implementation from here on.
+    ctx.graph.setOptions({ codeCoverage: new CoverageJoin(session.coverage, pathToUri).hook });
   }
   return session;
 }
@@ -170,6 +176,7 @@ async function runScope(
   const at = new Date().toISOString();
   const collected: TestRunResult[] = [];
   const problems: TestRunProblem[] = [];
+  const coverage: TestRunCoverage[] = [];
   let pending: TestRunResult[] = [];
   let notifyTimer: NodeJS.Timeout | undefined;
   const flush = () => {
@@ -182,6 +189,7 @@ async function runScope(
   const finish = (stateName: TestRunState): RunTestsResult => {
     flush();
     const summary: RunTestsResult = { runId, state: stateName, counts: countsOf(collected), results: collected, problems, durationMs: Math.round(performance.now() - started) };
+    if (coverage.length > 0) summary.coverage = coverage;
     ctx.client.sendNotification(TestResultsNotification.method, { runId, kind: 'finished', results: [], summary });
     return summary;
   };
@@ -234,6 +242,14 @@ async function runScope(
     timedOut = executed.timedOut;
     cancelled = executed.cancelled;
     problems.push(...executed.problems.map(toProtocolProblem));
+    for (const measured of executed.coverage) {
+      const entry: TestRunCoverage = { framework: measured.framework, scope: measured.scope, files: measured.lines.size, tests: measured.tests.length };
+      if (measured.note) entry.note = measured.note;
+      coverage.push(entry);
+      for (const problem of measured.problems) ctx.client.log('warning', `Coverage: ${problem}`);
+      if (measured.note) ctx.client.log('info', `Coverage of the ${measured.framework} run: ${measured.note}.`);
+      if (settings.showUncovered) ctx.invalidateDiagnostics([...measured.lines.keys()]);
+    }
   } catch (error) {
     problems.push({ message: `the run failed: ${(error as Error).message}` });
   } finally {
@@ -301,9 +317,35 @@ export const testRunsCommands: Record<string, CommandHandler> = {
   'tandem.showTestResult': (ctx, args) => showTestResult(ctx, String(args[0] ?? ''), String(args[1] ?? '')),
   'tandem.loadTestResults': (ctx, args) => {
     const named = args.filter((arg): arg is string => typeof arg === 'string').map((arg) => (arg.startsWith('file:') ? uriToPath(arg) ?? arg : path.resolve(ctx.folders()[0] ?? '.', arg)));
-    return loadJUnitReports(ctx, named.length > 0 ? named : ctx.folders().flatMap((folder) => configuredReports(ctx, folder)));
+    if (named.length > 0) return loadJUnitReports(ctx, named);
+    const coverage = ctx.folders().flatMap((folder) => configuredCoverageReports(ctx, folder));
+    if (coverage.length > 0) loadCoverage(ctx, coverage);
+    return loadJUnitReports(ctx, ctx.folders().flatMap((folder) => configuredReports(ctx, folder)));
+  },
+  'tandem.loadCoverage': (ctx, args) => {
+    const named = args.filter((arg): arg is string => typeof arg === 'string').map((arg) => (arg.startsWith('file:') ? uriToPath(arg) ?? arg : path.resolve(ctx.folders()[0] ?? '.', arg)));
+    return loadCoverage(ctx, named.length > 0 ? named : ctx.folders().flatMap((folder) => configuredCoverageReports(ctx, folder)));
   },
 };
+
+/**
+ * Reads coverage reports (LCOV, Cobertura, JaCoCo, coverage.py JSON) into the session's coverage:
+ * the `testing.coverageReports` setting and the `tandem.loadCoverage` command. Each report replaces
+ * what it gave before.
+ */
+export function loadCoverage(ctx: ServerContext, files: string[]): { measured: number; problems: string[] } {
+  const state = stateOf(ctx);
+  const read = loadCoverageReports(state.coverage, files, { roots: ctx.folders(), workspaceFiles: ctx.workspaceFiles() });
+  for (const problem of read.problems) ctx.client.log('warning', `Coverage report: ${problem}`);
+  if (ctx.folders().some((folder) => testingSettings(ctx, folder).showUncovered)) ctx.invalidateDiagnostics('all');
+  state.schedulePublish();
+  return read;
+}
+
+/** The files under `folder` that `testing.coverageReports` names. */
+function configuredCoverageReports(ctx: ServerContext, folder: string): string[] {
+  return findReports(folder, testingSettings(ctx, folder).coverageReports, () => true);
+}
 
 /** Shows a test's last result as a message: outcome, when, the failure with expected and actual. */
 function showTestResult(ctx: ServerContext, uri: string, testName: string): TestRunResult | null {
@@ -356,12 +398,14 @@ export const testRunsIndexer: FileIndexer = {
     if (isCodeFile(file)) state.imports.setFile(file, text);
     if (state.store.fileChanged(file, text)) state.schedulePublish();
     if (isJUnitReport(ctx, file)) loadJUnitReports(ctx, [file]);
+    if (isNamedReport(ctx.folderOf(file), file, testingSettings(ctx, file).coverageReports)) loadCoverage(ctx, [file]);
   },
   removeFile(ctx, file) {
     const state = stateOf(ctx);
     state.imports.removeFile(file);
     if (state.store.fileChanged(file, undefined)) state.schedulePublish();
     if (state.forgetReport(file)) state.schedulePublish();
+    if (state.coverage.removeReport(file)) state.schedulePublish();
   },
 };
 
@@ -494,9 +538,40 @@ export const testFailureDiagnostics: DiagnosticSource = {
     if (fileProblem && !diagnostics.some((diagnostic) => diagnostic.code === 'test-errored')) {
       diagnostics.push({ range: lineRange(ctx, file, 0, 0), severity: DiagnosticSeverity.Error, source: 'tandem', code: 'test-file-failed', message: `The test file did not run to its end: ${fileProblem.split('\n')[0]}` });
     }
+    diagnostics.push(...uncoveredDiagnostics(ctx, state, file));
     return diagnostics;
   },
 };
+
+/**
+ * With `testing.showUncovered`: one information diagnostic per block of lines of an implementing
+ * symbol in this file that its requirement's tests did not run.
+ */
+function uncoveredDiagnostics(ctx: ServerContext, state: TestSession, file: string): Diagnostic[] {
+  if (!testingSettings(ctx, file).showUncovered || state.coverage.isEmpty || !state.coverage.linesOf(file)) return [];
+  const uri = pathToUri(file);
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const symbol of ctx.graph.documentSymbols(file)) {
+    if (symbol.kind !== 'tag' || seen.has(symbol.name)) continue;
+    seen.add(symbol.name);
+    const coverage = ctx.graph.trace(symbol.name)?.requirement.codeCoverage;
+    for (const block of coverage?.uncovered ?? []) {
+      if (block.uri !== uri) continue;
+      const lines = block.range.end.line - block.range.start.line;
+      const by = coverage!.scope === 'tests' ? `${symbol.name}'s tests` : 'the tests';
+      diagnostics.push({
+        range: block.range,
+        severity: DiagnosticSeverity.Information,
+        source: 'tandem',
+        code: 'not-covered',
+        message: `${lines === 1 ? 'This line' : `These ${lines} lines`} of code implementing ${symbol.name} did not run in ${by}.`,
+        data: { id: symbol.name },
+      });
+    }
+  }
+  return diagnostics;
+}
 
 /** Ends timers and running test processes when the server shuts down. */
 export function disposeTestRuns(ctx: ServerContext): void {

@@ -39,6 +39,8 @@ export interface RunTestFilesOptions {
    */
   resolvePaths?: string[];
   onResult?: RunOutcomeListener;
+  /** Measure code coverage (see `coverage/collect.ts`). */
+  coverage?: boolean;
 }
 
 type RunOutcomeListener = (result: RunOutcome['results'][number]) => void;
@@ -69,6 +71,7 @@ export async function runTestFiles(dir: string, files: string[], options: RunTes
     signal: options.signal,
     onResult: options.onResult,
     concurrency: 1,
+    coverage: options.coverage,
   });
 }
 

@@ -9,6 +9,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { RunCoverage } from './coverage/collect';
+import { CoverageStore } from './coverage/store';
 import { ImportGraph } from './importGraph';
 import type { DeclaredTest } from './locate';
 import type { RunPlan, RunProblem, TestOutcome } from './model';
@@ -43,6 +45,7 @@ const persistDelayMs = 500;
 export class TestSession {
   readonly store = new TestResultStore();
   readonly imports = new ImportGraph();
+  readonly coverage = new CoverageStore();
   readonly runs = new Map<string, ActiveRun>();
   /** The tests each JUnit report gave results for (file and full title), by report file. */
   readonly junit = new Map<string, { file: string; testName: string }[]>();
@@ -177,6 +180,8 @@ export interface ExecuteOutcome {
   problems: RunProblem[];
   timedOut: boolean;
   cancelled: boolean;
+  /** What each process measured (with `testing.coverage`), already kept in the session's coverage store. */
+  coverage: RunCoverage[];
 }
 
 /**
@@ -185,6 +190,7 @@ export interface ExecuteOutcome {
  */
 export async function executePlans(session: TestSession, plans: RunPlan[], options: ExecuteOptions): Promise<ExecuteOutcome> {
   const problems: RunProblem[] = [];
+  const coverage: RunCoverage[] = [];
   let timedOut = false;
   let cancelled = false;
   const { at, onDisk } = options;
@@ -202,6 +208,7 @@ export async function executePlans(session: TestSession, plans: RunPlan[], optio
           signal: options.signal,
           concurrency: 1,
           maxOutputBytes: options.settings.maxOutputBytes,
+          coverage: options.settings.coverage,
           onResult: (result) => {
             if (result.file) session.store.put({ outcome: result, at, source: 'run', fingerprints: printsOf(result.file) }, onDisk);
             options.onResult(result);
@@ -216,6 +223,11 @@ export async function executePlans(session: TestSession, plans: RunPlan[], optio
     const { plan, outcome, printsOf } = entry;
     timedOut ||= outcome.timedOut;
     cancelled ||= outcome.cancelled;
+    for (const measured of outcome.coverage ?? []) {
+      coverage.push(measured);
+      if (measured.lines.size > 0) session.coverage.setRunLines(measured.lines);
+      for (const test of measured.tests) session.coverage.setTestLines(test.file, test.testName, test.lines);
+    }
     const reported = new Set(outcome.results.map((result) => result.file));
     for (const file of plan.files) if (reported.has(file)) session.fileProblems.delete(file);
     for (const problem of outcome.problems) {
@@ -233,5 +245,5 @@ export async function executePlans(session: TestSession, plans: RunPlan[], optio
       }
     }
   }
-  return { problems, timedOut, cancelled };
+  return { problems, timedOut, cancelled, coverage };
 }
