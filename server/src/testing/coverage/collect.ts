@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadCoverageReport, PathResolver } from './read';
 import type { CoverageMap } from './model';
-import { readV8Coverage, TextCache, withinPackage } from './v8';
+import { originalSourceOf, readV8Coverage, TextCache, withinPackage } from './v8';
 import type { FrameworkName, RunPlan } from '../model';
 
 export interface RunCoverage {
@@ -103,7 +103,7 @@ export function coverageSetup(plan: RunPlan): CoverageSetup | { note: string } {
           for (const entry of reported) {
             const read = readV8Coverage(entry.coverageFiles, keep, texts);
             problems.push(...read.problems);
-            tests.push({ file: path.resolve(packageDir, entry.file), testName: entry.titles.join(' '), lines: read.lines });
+            tests.push({ file: originalSourceOf(path.resolve(packageDir, entry.file)), testName: entry.titles.join(' '), lines: read.lines });
           }
           const scope = perTest && tests.length > 0 ? 'tests' : 'run';
           return { framework, scope, lines: all.lines, tests, problems };

@@ -205,3 +205,26 @@ function mapThrough(generatedFile: string, hits: LineHits, payload: SourceMapPay
   }
   return out;
 }
+
+/**
+ * The source a compiled file was written from, when its source map names exactly one (a test
+ * compiled by tsc: `out/test/x.test.js` → `test/x.test.ts`); else the file itself.
+ */
+export function originalSourceOf(file: string): string {
+  try {
+    const text = fs.readFileSync(file, 'utf8');
+    const reference = /\/\/[#@] sourceMappingURL=(\S+)\s*$/.exec(text.slice(-4096))?.[1];
+    if (!reference) return file;
+    let json: string;
+    const inline = /^data:application\/json[^,]*?(;base64)?,(.*)$/.exec(reference);
+    if (inline) json = inline[1] ? Buffer.from(inline[2], 'base64').toString('utf8') : decodeURIComponent(inline[2]);
+    else json = fs.readFileSync(path.resolve(path.dirname(file), reference), 'utf8');
+    const map = JSON.parse(json) as { sources?: unknown; sourceRoot?: unknown };
+    if (!Array.isArray(map.sources) || map.sources.length !== 1 || typeof map.sources[0] !== 'string') return file;
+    const source = map.sources[0];
+    const original = source.startsWith('file:') ? fileURLToPath(source) : path.resolve(path.dirname(file), typeof map.sourceRoot === 'string' ? map.sourceRoot : '', source);
+    return fs.existsSync(original) ? original : file;
+  } catch {
+    return file;
+  }
+}
