@@ -25,6 +25,7 @@ import { pathToUri, uriToPath } from '../lsp/uri';
 import { isCodeFile, scrubbedEnv, testingSettingsDefaults, type RunPlan, type RunProblem, type StoredResult, type TestOutcome, type TestingSettings } from '../testing';
 import { findTests, matchDeclared, type DeclaredTest } from '../testing/locate';
 import { CoverageJoin, loadCoverageReports } from '../testing/coverage';
+import type { TraceGraphOptions } from '../trace/graph';
 import { findReports, isNamedReport, loadJUnitReportsInto } from '../testing/reports';
 import { plansOf, targetsOf, type PlainScope, type ScopeHost } from '../testing/scope';
 import { executePlans, TestSession } from '../testing/session';
@@ -52,18 +53,23 @@ function stateOf(ctx: ServerContext): TestSession {
     });
     session = created;
     sessions.set(ctx, session);
-    // Requirement summaries carry the coverage of their implementation from here on.
-    ctx.graph.setOptions({ codeCoverage: new CoverageJoin(session.coverage, pathToUri).hook });
   }
   return session;
 }
 
+/**
+ * The trace graph's `codeCoverage` option for this server (set by the wiring): requirement
+ * summaries carry the coverage of their implementation from the session's coverage.
+ */
+export function testRunsCodeCoverage(ctx: ServerContext): NonNullable<TraceGraphOptions['codeCoverage']> {
+  return new CoverageJoin(stateOf(ctx).coverage, pathToUri).hook;
+}
+
 /** Hands every result to the trace graph and refreshes what shows results. */
 function publish(ctx: ServerContext, session: TestSession): void {
-  ctx.graph.setTestResults(session.store.records());
-  const changes = ctx.graph.takeChanges();
+  ctx.setTestResults(session.store.records());
   const failureFiles = session.currentFailureFiles();
-  const touched = new Set([...changes.files, ...failureFiles, ...session.failureFiles]);
+  const touched = new Set([...failureFiles, ...session.failureFiles]);
   session.failureFiles = failureFiles;
   ctx.invalidateDiagnostics([...touched]);
   ctx.traceChanged();

@@ -14,7 +14,7 @@ import { CoverageStore } from './coverage/store';
 import { ImportGraph } from './importGraph';
 import type { DeclaredTest } from './locate';
 import type { RunPlan, RunProblem, TestOutcome } from './model';
-import { diskFingerprints, TestResultStore } from './results';
+import { diskFingerprints, readSavedResults, TestResultStore } from './results';
 import { runTests } from './runner';
 import type { TestingSettings } from './settings';
 
@@ -89,7 +89,7 @@ export class TestSession {
       this.host.loadReports?.(folder);
       if (!this.host.settings(folder).persistResults) continue;
       try {
-        const loaded = this.store.load(JSON.parse(fs.readFileSync(path.join(folder, savedResultsFile), 'utf8')));
+        const loaded = this.store.load(readSavedResults(path.join(folder, savedResultsFile)));
         if (loaded > 0) {
           this.host.log('info', `Loaded ${loaded} saved test results from ${path.join(folder, savedResultsFile)}.`);
           this.schedulePublish();
