@@ -27,9 +27,9 @@ const keyShapes: RegExp[] = [
   /\bAIza[0-9A-Za-z_-]{35}\b/g,
 ];
 
-/** A literal of at least 20 characters with the spread of random text: letters, digits, and many distinct ones. */
+/** A literal of at least 16 characters with the spread of random text: letters, digits, and many distinct ones. */
 function looksRandom(value: string): boolean {
-  if (value.length < 20 || /\s/.test(value)) return false;
+  if (value.length < 16 || /\s/.test(value)) return false;
   if (!/[0-9]/.test(value) || !/[A-Za-z]/.test(value)) return false;
   const counts = new Map<string, number>();
   for (const ch of value) counts.set(ch, (counts.get(ch) ?? 0) + 1);
@@ -51,12 +51,17 @@ export function holdsKeyLikeString(text: string): boolean {
   return false;
 }
 
-/** Values of `NAME=value` lines (and the whole of other lines) of a secret-looking file. */
+/** Values of `NAME=value` lines and `"name": "value"` pairs (and the whole of other lines) of a secret-looking file. */
 function valuesOfSecretFile(text: string): string[] {
   const values: string[] = [];
   for (const raw of text.split(/\r?\n/).slice(0, 2000)) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
+    const quotedPairs = [...line.matchAll(/"[^"]*"\s*:\s*"([^"]{6,})"/g)].map((m) => m[1]);
+    if (quotedPairs.length > 0) {
+      values.push(...quotedPairs);
+      continue;
+    }
     const assignment = /^(?:export\s+)?[\w.-]+\s*[=:]\s*(.*)$/.exec(line);
     const value = (assignment ? assignment[1] : line).trim().replace(/^(['"])(.*)\1$/, '$2');
     // A plain word (`production`, `localhost`) would blank that word everywhere; anything else goes.
