@@ -93,6 +93,16 @@ export function workspacePaths(text: string, scratch: Pick<ScratchCopy, 'dir' | 
   return out;
 }
 
+/**
+ * Whether the new tests must fail against the code before the change: when there is no code yet
+ * (a new module) or only a stub. Tests of existing code ("Generate tests", a requirement that real
+ * code implements, a refactoring) pass before and after by design.
+ */
+function provesByFailure(task: GenerationTask): boolean {
+  if (task.kind === 'stub') return true;
+  return task.kind === 'requirement' && (!task.target || task.target.isStub);
+}
+
 /** The provider the settings ask for: a model when one is named, the offline skeleton writer otherwise. */
 export function chooseProvider(settings: GenerationSettings, task: GenerationTask, env: NodeJS.ProcessEnv, log: EngineInput['log']): ModelProvider {
   const useModel = settings.provider === 'openai' || (settings.provider === 'auto' && settings.model.trim() !== '');
@@ -182,6 +192,10 @@ export async function runGeneration(input: EngineInput): Promise<EngineResult> {
         return results;
       });
     },
+    runAgainstOld: provesByFailure(task) && !offline ? (planned, signal) => inScratch(planned.filter((f) => f.isTest), [], async (scratch, env, back) => {
+      const result = await runner({ dir: scratch.dir, files: scratch.testFiles, framework: task.framework, timeoutMs: settings.testTimeoutMs, env, signal, workspace: view.folder, sandbox: settings.sandbox });
+      return { ...result, verdicts: result.verdicts.map((v) => ({ ...v, path: back(v.path) })) };
+    }) : undefined,
     progress: input.progress,
   };
   const loop = await runGenerationLoop(
