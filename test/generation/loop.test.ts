@@ -362,6 +362,37 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
     assert.equal(run.progress.filter((p) => /before the change/.test(p)).length, 1, 'the baseline runs once per generation, not per round');
   });
 
+  it('catches a refactoring that breaks a test already in the test file it appends to', async () => {
+    const placed = path.join(root, 'test', 'placed.test.ts');
+    fs.writeFileSync(placed, "import { strict as assert } from 'node:assert';\nimport { placedToday } from '../src/orders';\n\ndescribe('placedToday today', () => {\n  it('is true for an order placed a moment ago', () => {\n    assert.equal(placedToday(Date.now() - 1000), true);\n  });\n});\n");
+    const appending = [
+      'FILE src/orders.ts REPLACE placedToday',
+      '```ts',
+      'export function placedToday(placedAt: number, now: number = Date.now()): boolean {',
+      '  return placedAt > now;',
+      '}',
+      '```',
+      '',
+      'FILE test/placed.test.ts APPEND',
+      '```ts',
+      "describe('placedToday with a given time', () => {",
+      "  it('is true for a later order', () => {",
+      '    assert.equal(placedToday(2, 1), true);',
+      '  });',
+      '});',
+      '```',
+    ].join('\n');
+    const request: GatherRequest = { kind: 'refactor', path: path.join(root, 'src', 'orders.ts'), symbol: 'placedToday', finding: { code: 'hidden-clock', message: 'reads the clock' } };
+    const run = await generate(root, request, [{ answer: appending }], { rounds: 1 });
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'failed', `the broken existing test must fail the round: ${loop.message} ${issuesOf(run)}`);
+    const regression = loop.rounds[0].issues.find((i) => i.check === 'tests' && i.blocking && /project's test/.test(i.message));
+    assert.ok(regression, `the existing test of the appended file should be reported, got ${issuesOf(run)}`);
+    assert.equal(regression.path, 'test/placed.test.ts');
+    assert.match(regression.message, /"placedToday today is true for an order placed a moment ago" passed before the change and fails with it/);
+    assert.equal(fs.readFileSync(placed, 'utf8').includes('given time'), false, 'nothing is written to the workspace');
+  });
+
   it('reports a caller that a refactoring breaks', async () => {
     fs.writeFileSync(path.join(root, 'src', 'report.ts'), "import { placedToday } from './orders';\n\nexport const todayOnly = (times: number[]) => times.filter((t) => placedToday(t));\n");
     const request: GatherRequest = { kind: 'refactor', path: path.join(root, 'src', 'orders.ts'), symbol: 'placedToday', finding: { code: 'hidden-clock', message: 'reads the clock' } };

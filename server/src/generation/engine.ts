@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isScriptPath, type TypeScriptModule } from './declarations';
+import { isScriptPath, listTests, parseSource, type TypeScriptModule } from './declarations';
 import { gatherTask, type GatherRequest, type WorkspaceView } from './gather';
 import { runGenerationLoop, type LoopPorts, type LoopResult } from './loop';
 import type { PlannedFile, TestFramework, TestRunResult, TestVerdict } from './model';
@@ -151,19 +151,27 @@ export async function runGeneration(input: EngineInput): Promise<EngineResult> {
       scratch.dispose();
     }
   };
-  // A refactoring must keep the project's own tests of the module passing: those that pass before
-  // the change (one run, on the unchanged code) must pass with it.
+  // A refactoring must keep the project's own tests of the module passing, and no answer may break
+  // the tests already in a test file it appends to: those that pass before the change (one run, on
+  // the unchanged files) must pass with it.
   const regressionFiles = input.request.kind === 'refactor' && input.request.path ? testsImporting(view, input.request.path).slice(0, maxRegressionFiles) : [];
-  let baseline: Set<string> | undefined;
-  const baselineOf = async (signal: AbortSignal): Promise<Set<string>> => {
-    if (baseline) return baseline;
-    input.progress(`running the project's tests of ${path.relative(view.folder, input.request.path!)} before the change`);
-    baseline = await inScratch([], regressionFiles, async (scratch, env, back) => {
+  const baselined = new Set<string>();
+  const passedBefore = new Set<string>();
+  const baselineOf = async (files: string[], signal: AbortSignal): Promise<Set<string>> => {
+    const missing = files.filter((file) => !baselined.has(file));
+    if (missing.length === 0) return passedBefore;
+    missing.forEach((file) => baselined.add(file));
+    const subject = input.request.kind === 'refactor' && input.request.path ? path.relative(view.folder, input.request.path) : missing.map((file) => path.relative(view.folder, file)).join(', ');
+    input.progress(`running the project's tests of ${subject} before the change`);
+    await inScratch([], missing, async (scratch, env, back) => {
       const result = await runner({ dir: scratch.dir, files: scratch.extraTestFiles, framework: task.framework, timeoutMs: settings.testTimeoutMs, env, signal, workspace: view.folder, sandbox: settings.sandbox });
-      return new Set(result.verdicts.filter((v) => v.outcome === 'passed').map((v) => `${back(v.path)}\u0000${v.fullTitle}`));
+      for (const v of result.verdicts) if (v.outcome === 'passed') passedBefore.add(`${back(v.path)}\u0000${v.fullTitle}`);
     });
-    return baseline;
+    return passedBefore;
   };
+  /** The titles of the tests a planned test file held before the change, by path. */
+  const existingTestsOf = (planned: PlannedFile[]) =>
+    new Map(planned.filter((f) => f.isTest && f.before !== undefined).map((f) => [f.path, new Set(listTests(ts, parseSource(ts, f.path, f.before!)).map((t) => t.fullTitle))]));
   const ports: LoopPorts = {
     provider,
     ts,
@@ -171,7 +179,9 @@ export async function runGeneration(input: EngineInput): Promise<EngineResult> {
     typeCheck: input.typeCheck ?? ((planned) => typeCheckPlanned({ ts, folder: view.folder, planned, overlay: input.overlay })),
     checkTestability: (planned) => checkTestabilityOf(ts, planned, input.testabilitySettings, task),
     runTests: async (planned: PlannedFile[], runs: number, signal: AbortSignal, beforeRun: (run: number) => void) => {
-      const passedBefore = regressionFiles.length > 0 ? await baselineOf(signal) : new Set<string>();
+      const appendedTo = existingTestsOf(planned);
+      const baselineFiles = [...new Set([...regressionFiles, ...[...appendedTo].filter(([, titles]) => titles.size > 0).map(([file]) => file)])].slice(0, maxRegressionFiles);
+      const passed = baselineFiles.length > 0 ? await baselineOf(baselineFiles, signal) : new Set<string>();
       const plannedPaths = new Set(planned.map((f) => f.path));
       const extraTests = regressionFiles.filter((file) => !plannedPaths.has(file));
       return inScratch(planned, extraTests, async (scratch, env, back) => {
@@ -182,11 +192,11 @@ export async function runGeneration(input: EngineInput): Promise<EngineResult> {
           const toWorkspace = (text: string | undefined) => (text === undefined ? undefined : workspacePaths(text, scratch, view.folder));
           const verdicts = result.verdicts.map((v) => ({ ...v, path: back(v.path), message: toWorkspace(v.message) }));
           result.error = toWorkspace(result.error);
-          const isExisting = (v: TestVerdict) => extraTests.includes(v.path);
+          const isExisting = (v: TestVerdict) => extraTests.includes(v.path) || appendedTo.get(v.path)?.has(v.fullTitle) === true;
           results.push({
             ...result,
             verdicts: verdicts.filter((v) => !isExisting(v)),
-            regressions: verdicts.filter((v) => isExisting(v) && v.outcome === 'failed' && passedBefore.has(`${v.path}\u0000${v.fullTitle}`)),
+            regressions: verdicts.filter((v) => isExisting(v) && v.outcome !== 'passed' && v.outcome !== 'skipped' && passed.has(`${v.path}\u0000${v.fullTitle}`)),
           });
         }
         return results;
