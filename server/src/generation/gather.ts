@@ -213,6 +213,7 @@ export function gatherTask(ts: TypeScriptModule, view: WorkspaceView, request: G
       exported: declaration.exported,
       code: text.slice(declaration.start, declaration.end),
     };
+    if (request.kind === 'tests' && declaration.isStub) return { error: `${declaration.name} is a stub: tests of it would pin "not implemented". Implement ${declaration.name} with tests instead.` };
     if (!view.maySend(request.path)) return { error: `${target.path} may not be sent to a model (generation.neverSend, .gitignore or a secret-looking name).` };
     const around = neighbourhood(text, declaration.start, declaration.end);
     addSection({ title: 'the file being changed', path: target.path, text: around, priority: 0 }, request.path);
