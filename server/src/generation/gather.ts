@@ -14,6 +14,7 @@ import { createProgramOver } from './program';
 import { holdsKeyLikeString } from './redact';
 import type { ContextSection, GenerationTask, RequirementContext, TargetContext } from './task';
 import { typesTouched } from './touchedTypes';
+import { parseJson } from '../trace/nesting';
 
 /** The workspace as generation reads it: one folder, its files, and the trace's requirements. */
 export interface WorkspaceView {
@@ -43,7 +44,7 @@ function readJson(view: WorkspaceView, file: string): Record<string, any> | unde
   const text = view.readText(file);
   if (text === undefined) return undefined;
   try {
-    return JSON.parse(text);
+    return parseJson(text) as Record<string, any>;
   } catch {
     return undefined;
   }

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { throughLauncher } from '../testing/env';
+import { parseJson } from '../trace/nesting';
 import type { TestFramework, TestRunResult, TestVerdict } from './model';
 
 export interface RunTestFilesInput {
@@ -207,7 +208,7 @@ async function runMocha(input: RunTestFilesInput, output: string): Promise<TestR
   if (stopped) return { verdicts: [], error: stopped };
   let report: { tests?: { title: string; fullTitle: string; file?: string; err?: { message?: string; expected?: unknown; actual?: unknown } }[]; pending?: { fullTitle: string }[] };
   try {
-    report = JSON.parse(fs.readFileSync(output, 'utf8'));
+    report = parseJson(fs.readFileSync(output, 'utf8')) as typeof report;
   } catch {
     return { verdicts: [], error: `a test file did not load (mocha exited with code ${outcome.code}):\n${loaderMessage(outcome.stderr)}` };
   }
@@ -249,7 +250,7 @@ function readNodeTestReport(input: RunTestFilesInput, output: string, loadErrors
   if (fs.existsSync(loadErrorsFile)) {
     for (const line of fs.readFileSync(loadErrorsFile, 'utf8').split('\n').filter(Boolean).slice(0, 50)) {
       try {
-        const { file, message } = JSON.parse(line) as { file: string; message: string };
+        const { file, message } = parseJson(line) as { file: string; message: string };
         loadErrors.push(`${path.relative(input.dir, file)} did not load:\n${loaderMessage(message)}`);
       } catch {
         // A torn line; the others still say what happened.
@@ -267,7 +268,7 @@ function readNodeTestReport(input: RunTestFilesInput, output: string, loadErrors
   for (const line of lines) {
     let event: { type: string; name: string; nesting: number; file?: string; kind?: string; skip: boolean; todo: boolean; message?: string };
     try {
-      event = JSON.parse(line);
+      event = parseJson(line) as typeof event;
     } catch {
       continue;
     }

@@ -10,6 +10,7 @@
 import { generationSettingsDefaults, validateGenerationSettings, type GenerationSettings } from '../generation/settings';
 import { testabilitySettingsDefaults, validateTestabilitySettings, type TestabilitySettings } from '../testability/settings';
 import { testingSettingsDefaults, validateTestingSettings, type TestingSettings } from '../testing/settings';
+import { validateCoreSettings } from './limits';
 
 /** How strongly a kind of finding is reported; `off` hides it. */
 export type Severity = 'error' | 'warning' | 'information' | 'hint' | 'off';
@@ -187,6 +188,11 @@ export function applySettings(settings: TandemSettings, source: unknown): Settin
       problems.push({ key: key.startsWith(`${name}.`) ? key : name, message });
     }
     candidate[name] = structuredClone((settings as unknown as Record<string, unknown>)[name]);
+  }
+  for (const problem of validateCoreSettings(candidate as unknown as TandemSettings)) {
+    if (!(problem.key in source)) continue;
+    problems.push(problem);
+    candidate[problem.key] = structuredClone((settings as unknown as Record<string, unknown>)[problem.key]);
   }
   Object.assign(settings, candidate);
   return problems;
