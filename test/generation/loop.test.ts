@@ -332,6 +332,62 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
     assert.match(lastUserMessage(run, 1), /\[proof\].*no new test fails without the change: "slugify totals one line" passes against the stub slugify too/);
   });
 
+  it('reads an answer shaped the way chat models write it: reasoning, list markers, quotes, info strings, indented fences, a bold path, a repeated doc comment', async () => {
+    const chatty = [
+      'Let me think about the slug rules first. FILE src/wrong.ts CREATE would be wrong.',
+      '</think>',
+      'Here is the change:',
+      '',
+      '1. FILE "src/slugify.ts" REPLACE `slugify`',
+      '   ```ts title="src/slugify.ts"',
+      '   /**',
+      '    * The URL slug of a product title.',
+      '    * @implements REQ-1',
+      '    */',
+      '   export function slugify(title: string): string {',
+      "     return (title.toLowerCase().match(/[a-z0-9]+/g) ?? []).join('-');",
+      '   }',
+      '   ```',
+      '',
+      '2. And the tests, in **test/slugify.test.ts**:',
+      '',
+      '**test/slugify.test.ts**',
+      '```typescript {1-3}',
+      "import { strict as assert } from 'node:assert';",
+      "import { slugify } from '../src/slugify';",
+      '',
+      "describe('slugify', () => {",
+      "  it('lower-cases and joins words with hyphens', () => {",
+      "    assert.equal(slugify('Red  Wool Socks'), 'red-wool-socks');",
+      '  });',
+      "  it('drops characters that are not letters or digits', () => {",
+      "    assert.equal(slugify('Socks! (2-pack)'), 'socks-2-pack');",
+      '  });',
+      '});',
+      '```',
+    ].join('\n');
+    const run = await generate(root, implementSlugify(root), [{ answer: chatty }]);
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'passed', `${loop.message} ${issuesOf(run)}`);
+    assert.deepEqual(loop.planned!.map((f) => f.relative).sort(), ['src/slugify.ts', 'test/slugify.test.ts']);
+    const source = loop.planned!.find((f) => f.relative === 'src/slugify.ts')!.after;
+    assert.equal(source.match(/The URL slug of a product title/g)?.length, 1, `one doc comment is kept:\n${source}`);
+    assert.match(source, /^export function slugify\(title: string\): string \{\n  return/m, `the indented block is dedented:\n${source}`);
+    assert.equal(loop.rounds[0].testsPassed, 2);
+  });
+
+  it('restates the expected headers after a format error, and refuses an APPEND that repeats the imports', async () => {
+    fs.writeFileSync(path.join(root, 'test', 'slugify.test.ts'), "import { strict as assert } from 'node:assert';\nimport { slugify } from '../src/slugify';\n\ndescribe('slugify exists', () => {\n  it('is a function', () => {\n    assert.equal(typeof slugify, 'function');\n  });\n});\n");
+    const headerless = 'Here is the fix:\n```ts\nexport function slugify(title: string): string {\n  return title;\n}\n```\n';
+    const repeating = answer('slugify-good').replace('FILE test/slugify.test.ts CREATE', 'FILE test/slugify.test.ts APPEND');
+    const run = await generate(root, implementSlugify(root), [{ answer: headerless }, { answer: repeating }, { answer: repeating }], { rounds: 3 });
+    const first = lastUserMessage(run, 1);
+    assert.match(first, /The headers this task expects:\nFILE src\/slugify\.ts REPLACE slugify\nFILE test\/slugify\.test\.ts APPEND \(the file exists: APPEND only the new tests; do not repeat its imports\)/, first);
+    const second = lastUserMessage(run, 2);
+    assert.match(second, /test\/slugify\.test\.ts APPEND redeclares assert, slugify, which the file already declares/, second);
+    assert.match(second, /The headers this task expects:/, 'a refused APPEND is a format error, so the headers are restated');
+  });
+
   it('refactors for testability: a finding left in place is fed back, its removal is accepted', async () => {
     const request: GatherRequest = { kind: 'refactor', path: path.join(root, 'src', 'orders.ts'), symbol: 'placedToday', finding: { code: 'hidden-clock', message: 'reads the clock inside the function' } };
     const run = await generate(root, request, [{ answer: answer('refactor-still-hidden') }, { answer: answer('refactor-injected') }]);

@@ -16,7 +16,7 @@ import { parseAnswer } from './format';
 import type { ChatMessage, GenerationCheckIssue, GenerationRound, PlannedFile, ProposedFile, TestRunResult, TestVerdict } from './model';
 import { applyChanges } from './plan';
 import type { Plan } from './plan';
-import { buildPrompt, repairPrompt } from './prompt';
+import { buildPrompt, expectedBlocks, repairPrompt } from './prompt';
 import { ModelError, type ModelProvider } from './providers/provider';
 import type { GenerationTask } from './task';
 
@@ -146,12 +146,12 @@ export async function runGenerationLoop(task: GenerationTask, ports: LoopPorts, 
       if (failure.kind === 'cancelled' || signal.aborted) return finish('cancelled', 'Generation was cancelled; the model request was aborted.');
       if (failure.kind !== 'tooLarge' && failure.kind !== 'empty') return finish('error', failure.message);
       record.issues.push({ check: failure.kind === 'tooLarge' ? 'size' : 'format', message: `${failure.message} Answer with only the file blocks, shorter.`, blocking: true });
-      messages = repairPrompt(first.messages, '(no usable answer)', record.issues, round, options.rounds);
+      messages = repairPrompt(first.messages, '(no usable answer)', record.issues, round, options.rounds, task);
       continue;
     }
     const checksStarted = Date.now();
     const issues = record.issues;
-    const parsed = parseAnswer(answerText);
+    const parsed = parseAnswer(answerText, expectedBlocks(task));
     for (const error of parsed.errors) issues.push({ check: 'format', line: error.line, message: error.message, blocking: true });
     let planned: PlannedFile[] = [];
     if (parsed.errors.length === 0) {
@@ -179,7 +179,7 @@ export async function runGenerationLoop(task: GenerationTask, ports: LoopPorts, 
     // Only a whole attempt may be offered: one with a refused or unreadable block would be half an edit.
     const whole = !issues.some((i) => i.blocking && wholeAttemptChecks.has(i.check));
     if (whole && planned.length > 0 && (!best || blockingCount(issues) <= blockingCount(best.issues))) best = { planned, issues: issues.filter((i) => i.blocking) };
-    if (round < options.rounds) messages = repairPrompt(first.messages, answerText, issues, round, options.rounds);
+    if (round < options.rounds) messages = repairPrompt(first.messages, answerText, issues, round, options.rounds, task);
   }
   const last = rounds[rounds.length - 1];
   const summary = best ? `${blockingCount(best.issues)} failing check(s) remain` : `no usable answer (${last.issues[0]?.message ?? 'unknown'})`;
