@@ -88,8 +88,11 @@ export function workspacePaths(text: string, scratch: Pick<ScratchCopy, 'dir' | 
     if (out.includes(url)) out = out.split(url).join(relative);
     if (out.includes(scratchPath)) out = out.split(scratchPath).join(relative);
   }
-  const dirUrl = pathToFileURL(scratch.dir).href;
-  out = out.split(`${dirUrl}/`).join('').split(`${scratch.dir}${path.sep}`).join('').split(scratch.dir).join('.');
+  // What is left: the scratch folder itself, and workspace paths a source map named.
+  for (const base of [scratch.dir, folder]) {
+    const url = pathToFileURL(base).href;
+    out = out.split(`${url}/`).join('').split(`${base}${path.sep}`).join('').split(url).join('.').split(base).join('.');
+  }
   return out;
 }
 

@@ -173,7 +173,7 @@ function failure(outcome: ChildOutcome, timeoutMs: number): string | undefined {
 export function loaderMessage(stderr: string, maxLines = 14): string {
   const lines = stderr
     .split('\n')
-    .filter((line) => !/^\s+at .*(?:node:internal|\(node:|node_modules[\\/]mocha[\\/])/.test(line) && !/^Node\.js v\d/.test(line) && !/ExperimentalWarning|--trace-warnings/.test(line));
+    .filter((line) => !/^\s+at .*(?:node:internal|\(node:|node_modules[\\/]mocha[\\/]|\.tandem-node-test-entry\.mjs)/.test(line) && !/^Node\.js v\d/.test(line) && !/ExperimentalWarning|--trace-warnings/.test(line));
   while (lines.length > 0 && lines[0].trim() === '') lines.shift();
   return lines.slice(0, maxLines).join('\n').trim();
 }
