@@ -17,7 +17,7 @@ const maxAverageLine = 110;
 const minSize = 2048;
 
 /** Markers code generators write near the top of their output. */
-const generatedMarker = /@generated\b|\bDO NOT EDIT\b|\bautomatically generated\b.{0,40}\bdo not (?:edit|modify)\b/i;
+const generatedMarker = /@generated\b|\bDO NOT EDIT\b|\bgenerated\b[^\n]{0,60}\bdo not (?:edit|modify)\b/i;
 
 /**
  * Why a file looks minified or generated, in a few words, or undefined when it does not. Linear in
