@@ -43,7 +43,7 @@ import {
 } from '../testing';
 import { findTests, matchDeclared, type DeclaredTest } from '../testing/locate';
 import { walkFiles } from '../testing/junit';
-import { matchesAny } from '../workspace/glob';
+import { matchesAny } from '../text/glob';
 
 const notifyDelayMs = 100;
 const publishDelayMs = 50;

@@ -4,8 +4,7 @@
  * framework generation told the model to use. When that module cannot be loaded, the small runner
  * in runner.ts (mocha and `node:test`) takes over.
  */
-import type { TestFilesRunner } from './engine';
-import type { TestFramework, TestRunResult, TestVerdict } from './model';
+import type { TestFilesRunner, TestFramework, TestRunResult, TestVerdict } from './model';
 import { runTestFiles as runWithOwnRunner } from './runner';
 
 const frameworkNames: Record<TestFramework, 'mocha' | 'node' | 'jest' | 'vitest'> = { mocha: 'mocha', 'node:test': 'node', jest: 'jest', vitest: 'vitest' };

@@ -10,10 +10,12 @@
 import { generationSettingsDefaults, validateGenerationSettings, type GenerationSettings } from '../generation/settings';
 import { testabilitySettingsDefaults, validateTestabilitySettings, type TestabilitySettings } from '../testability/settings';
 import { testingSettingsDefaults, validateTestingSettings, type TestingSettings } from '../testing/settings';
-import { validateCoreSettings } from './limits';
+import { validateCoreSettings } from '../limits';
 
 /** How strongly a kind of finding is reported; `off` hides it. */
-export type Severity = 'error' | 'warning' | 'information' | 'hint' | 'off';
+import type { Severity } from '../trace/model';
+
+export type { Severity };
 export const severities: readonly Severity[] = ['error', 'warning', 'information', 'hint', 'off'];
 
 export interface TraceSettings {
