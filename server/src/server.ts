@@ -70,6 +70,7 @@ import { pathToUri, uriToPath } from './lsp/uri';
 import { serverVersion } from './version';
 import { ChangeBatcher, watchFolders, type ServerWatcher } from './workspace/watcher';
 import { Workspace, type FileChange } from './workspace/workspace';
+import { errorDetail } from './errors';
 
 export { ProposedFeatures };
 
@@ -214,7 +215,7 @@ export function createServer(connection: Connection): void {
       try {
         all.push(...(await provider(ctx, params, token)));
       } catch (error) {
-        client.log('error', `A code action provider failed: ${(error as Error).stack ?? error}`);
+        client.log('error', `A code action provider failed: ${errorDetail(error)}`);
       }
     }
     const only = params.context.only;
@@ -229,7 +230,7 @@ export function createServer(connection: Connection): void {
       try {
         all.push(...(await provider(ctx, file, token)));
       } catch (error) {
-        client.log('error', `A code lens provider failed: ${(error as Error).stack ?? error}`);
+        client.log('error', `A code lens provider failed: ${errorDetail(error)}`);
       }
     }
     return all;
@@ -293,7 +294,7 @@ export function createServer(connection: Connection): void {
         client.log('info', `Indexed ${result.files} files in ${Math.round(result.ms)} ms${result.cancelled ? ' (cancelled)' : ''}.`);
       } catch (error) {
         progress.done('failed');
-        client.log('error', `Indexing failed: ${(error as Error).stack ?? error}`);
+        client.log('error', `Indexing failed: ${errorDetail(error)}`);
       }
       afterIndexChange(settingsFilesWithProblems(workspace));
       diagnostics.invalidate('all');
@@ -310,7 +311,7 @@ export function createServer(connection: Connection): void {
       if (again) void reindex();
       else afterIndexChange(settingsFilesWithProblems(workspace));
     } catch (error) {
-      client.log('error', `Applying file changes failed: ${(error as Error).stack ?? error}`);
+      client.log('error', `Applying file changes failed: ${errorDetail(error)}`);
     }
   });
 
@@ -454,7 +455,7 @@ export function createServer(connection: Connection): void {
       try {
         hook(ctx, file);
       } catch (error) {
-        client.log('error', `A save hook failed: ${(error as Error).stack ?? error}`);
+        client.log('error', `A save hook failed: ${errorDetail(error)}`);
       }
     }
   });

@@ -21,6 +21,7 @@ import {
 } from './config';
 import { discoverFiles, IgnoreRules, readTextFile, relativePath, type ReadResult } from './files';
 import { fileRole } from './roles';
+import { errorDetail } from '../errors';
 
 /** One workspace folder and what was read from its root. */
 export interface WorkspaceFolder {
@@ -276,7 +277,7 @@ export class Workspace {
       this.graph.setFile(facts);
     } catch (error) {
       // Extraction is written never to throw; if it does, the file is left out and the server goes on.
-      this.options.log('error', `Reading ${filePath} for the trace failed: ${(error as Error).stack ?? error}`);
+      this.options.log('error', `Reading ${filePath} for the trace failed: ${errorDetail(error)}`);
       this.graph.removeFile(filePath);
     }
     this.indexed.set(filePath, role);
@@ -284,7 +285,7 @@ export class Workspace {
       try {
         listener.setFile(filePath, content, role, this.indexing);
       } catch (error) {
-        this.options.log('error', `An index of ${filePath} failed: ${(error as Error).stack ?? error}`);
+        this.options.log('error', `An index of ${filePath} failed: ${errorDetail(error)}`);
       }
     }
   }
@@ -308,7 +309,7 @@ export class Workspace {
       try {
         listener.removeFile(filePath);
       } catch (error) {
-        this.options.log('error', `Removing ${filePath} from an index failed: ${(error as Error).stack ?? error}`);
+        this.options.log('error', `Removing ${filePath} from an index failed: ${errorDetail(error)}`);
       }
     }
   }
