@@ -38,6 +38,7 @@ import {
   disposeTestRuns,
   runTestsRequest,
   testFailureDiagnostics,
+  testRunsCodeCoverage,
   testRunsCodeLenses,
   testRunsCommands,
   testRunsIndexer,
@@ -144,6 +145,8 @@ export function createServer(connection: Connection): void {
   // ---- The wiring table ------------------------------------------------------------------------
   // Every diagnostic source, code action and code lens provider, command, per-file index and
   // request, in one place.
+  // Requirement summaries carry the coverage of their implementation from the test session.
+  workspace.graph.setOptions({ codeCoverage: testRunsCodeCoverage(ctx) });
   const diagnosticSources: DiagnosticSource[] = [settingsDiagnostics(workspace), traceDiagnostics, testabilityDiagnostics, testFailureDiagnostics];
   const codeActionProviders: CodeActionProvider[] = [traceCodeActions, testabilityCodeActions, generationCodeActions];
   const codeLensProviders: CodeLensProvider[] = [traceCodeLenses, testRunsCodeLenses];

@@ -37,6 +37,7 @@ import {
 import type {
   CoverageParams,
   CoverageResult,
+  RequirementSummary,
   RequirementTrace,
   RequirementsParams,
   RequirementsResult,
@@ -51,6 +52,7 @@ import { incoming, outgoing, requirementNode, type HierarchyNode } from '../trac
 import { isWholePlainId } from '../trace/ids';
 import { planRename, RenameError, type RenamePlan } from '../trace/rename';
 import { relativePath } from '../workspace/files';
+import { percentOf } from '../trace/check';
 
 /** A filter "under this folder or file URI", for list requests. */
 function underUri(uri: string | undefined): ((path: string) => boolean) | undefined {
@@ -106,7 +108,7 @@ export function hover(ctx: ServerContext, params: TextDocumentPositionParams): H
   } else {
     const r = result.requirement;
     lines.push(`**${r.id}** ${r.title ? `— ${r.title}` : ''}`.trim(), '');
-    lines.push(`\`${r.status}\` · ${r.implementations} impl · ${testCount(r.tests)} · ${r.artifactType} (${r.format})`);
+    lines.push(`\`${r.status}\` · ${r.implementations} impl · ${testCount(r.tests)}${codePart(r)} · ${r.artifactType} (${r.format})`);
     if (result.needs.length > 0) lines.push('', `Needs: ${result.needs.join(', ')}`);
     if (result.text) lines.push('', result.text.length > 1200 ? `${result.text.slice(0, 1200)}…` : result.text);
     if (result.acceptanceCriteria.length > 0) {
@@ -184,14 +186,21 @@ function testCount(tests: number): string {
   return `${tests} ${tests === 1 ? 'test' : 'tests'}`;
 }
 
-/** Code lens over each requirement: `2 impl · 3 tests · covered`; choosing it shows the trace. */
+/** ` · 87% of its code` (` · 87% of its code (run)` when not measured per test); empty when no coverage is known. */
+function codePart(summary: RequirementSummary): string {
+  const coverage = summary.codeCoverage;
+  if (!coverage || coverage.total === 0) return '';
+  return ` · ${percentOf(coverage)} of its code${coverage.scope === 'run' ? ' (run)' : ''}`;
+}
+
+/** Code lens over each requirement: `2 impl · 3 tests · verified · 87% of its code`; choosing it shows the trace. */
 export const traceCodeLenses: CodeLensProvider = (ctx, path) => {
   const lenses: CodeLens[] = [];
   for (const symbol of ctx.graph.documentSymbols(path)) {
     if (symbol.kind !== 'requirement') continue;
     const summary = ctx.graph.trace(symbol.name)?.requirement;
     if (!summary) continue;
-    const title = `${summary.implementations} impl · ${testCount(summary.tests)} · ${summary.status}${summary.defects.length ? ` · ${summary.defects.join(', ')}` : ''}`;
+    const title = `${summary.implementations} impl · ${testCount(summary.tests)} · ${summary.status}${codePart(summary)}${summary.defects.length ? ` · ${summary.defects.join(', ')}` : ''}`;
     lenses.push({ range: toRange(symbol.span), command: { title, command: 'tandem.showTrace', arguments: [summary.id] } });
   }
   return lenses;

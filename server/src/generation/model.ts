@@ -96,4 +96,4 @@ export interface TestRunResult {
 }
 
 /** Runs test files in a scratch folder with the framework the model was told to use (the workspace's runner by default). */
-export type TestFilesRunner = (input: { dir: string; files: string[]; framework: TestFramework; timeoutMs: number; env: NodeJS.ProcessEnv; signal: AbortSignal; workspace: string }) => Promise<TestRunResult>;
+export type TestFilesRunner = (input: { dir: string; files: string[]; framework: TestFramework; timeoutMs: number; env: NodeJS.ProcessEnv; signal: AbortSignal; workspace: string; sandbox: boolean }) => Promise<TestRunResult>;

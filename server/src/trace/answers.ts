@@ -5,6 +5,7 @@
  * when the index says so.
  */
 import type {
+  CodeCoverage,
   CoverageResult,
   Defect,
   LinkedRequirement,
@@ -40,6 +41,15 @@ export interface AnswerOptions {
    * current text (`bindTags` of `extract.ts`, with the options the file was read with).
    */
   bindTags?(path: string, tags: readonly TraceTag[]): Map<TraceTag, TagBinding> | undefined;
+  /** The coverage of a requirement's implementation (`testing/coverage/join.ts`); absent: none is known. */
+  codeCoverage?(id: string, targets: () => CoverageTargets, graphVersion: number): CodeCoverage | null;
+}
+
+/** What a requirement's code coverage is measured over: its implementing code and its tests. */
+export interface CoverageTargets {
+  /** The extent of each implementing symbol outside test files. */
+  implementations: FileSpan[];
+  tests: { path: string; testName?: string }[];
 }
 
 /** A place an ID is written, and the ID written there. */
@@ -95,7 +105,22 @@ export class TraceAnswers {
       implementations: computed.implementations.length,
       tests: computed.tests.length,
       location: this.location(first?.path ?? '', first?.span ?? zeroSpan),
+      codeCoverage: this.options.codeCoverage?.(id, () => this.coverageTargets(id), this.index.version) ?? null,
     };
+  }
+
+  /** The code a requirement's coverage is measured over, with the cheap per-language bindings. */
+  private coverageTargets(id: string): CoverageTargets {
+    const computed = this.rules.computed(id);
+    const implementations: FileSpan[] = [];
+    for (const link of computed.implementations) {
+      const tag = tagOfLink(link);
+      if (!tag || tag.role === 'test') continue;
+      const scope = this.cheapBindingOf(tag, this.index.factsByFile.get(tag.path)).scope;
+      if (scope) implementations.push({ path: tag.path, span: scope });
+    }
+    const tests = computed.tests.map((link) => ({ path: link.path, testName: tagOfLink(link)?.testName }));
+    return { implementations, tests };
   }
 
   private location(path: string, span: Span): Location {

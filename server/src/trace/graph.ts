@@ -24,6 +24,7 @@ export type { TraceChanges } from './graphIndex';
 export type { RenameSite } from './answers';
 
 export type TraceGraphOptions = AnswerOptions;
+export type { CoverageTargets } from './answers';
 
 /** What features may ask the graph: reads only. */
 export interface TraceQuery {
