@@ -8,11 +8,12 @@
  *   requirement's `codeCoverage` (target ≤ 300 ms).
  * Runs standalone too: `node out/bench/coverage.js`.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToUri } from '../server/src/lsp/uri';
-import { runTestFiles } from '../server/src/testing';
+import { detectFramework, isMissing, runTestFiles } from '../server/src/testing';
 import { CoverageJoin, CoverageStore, loadCoverageReports } from '../server/src/testing/coverage';
 import { Workspace } from '../server/src/workspace/workspace';
 import { copyRunFixture, frameworkOf } from '../test/testing/coverageSupport';
@@ -22,6 +23,45 @@ import { percentile, type BenchRow } from './types';
 
 const rounds = 7;
 const median = (values: number[]) => percentile(values, 50);
+
+/**
+ * The framework's own command line for one file, without and with its own coverage (V8's
+ * environment variable for mocha and node:test, the V8 provider for jest and vitest): the floor
+ * under any tool that measures coverage through the same machinery.
+ */
+function ownCommand(framework: string, entry: string | undefined, file: string, coverageDir: string | undefined): { argv: string[]; env: NodeJS.ProcessEnv } {
+  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
+  switch (framework) {
+    case 'mocha':
+      if (coverageDir) env.NODE_V8_COVERAGE = coverageDir;
+      return { argv: [entry!, '--no-config', '--no-package', file], env };
+    case 'jest':
+      return { argv: [entry!, '--ci', '--watchman=false', ...(coverageDir ? ['--coverage', '--coverageProvider=v8', '--coverageReporters=lcovonly', `--coverageDirectory=${coverageDir}`] : []), '--runTestsByPath', file], env };
+    case 'vitest':
+      return { argv: [entry!, 'run', ...(coverageDir ? ['--coverage.enabled=true', '--coverage.provider=v8', '--coverage.reporter=lcovonly', `--coverage.reportsDirectory=${coverageDir}`] : []), file], env };
+    default:
+      if (coverageDir) env.NODE_V8_COVERAGE = coverageDir;
+      return { argv: ['--test', file], env };
+  }
+}
+
+function floorRatio(framework: string, root: string, file: string): { ratio: number; plainMs: number; coverageMs: number } {
+  const detected = detectFramework(root);
+  if (!detected || isMissing(detected)) throw new Error(`${framework} not detected in ${root}`);
+  const plain: number[] = [];
+  const measured: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const withCoverage of [false, true]) {
+      const coverageDir = withCoverage ? fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-own-coverage-')) : undefined;
+      const { argv, env } = ownCommand(framework, detected.entry, file, coverageDir);
+      const started = performance.now();
+      spawnSync(process.execPath, argv, { cwd: root, stdio: 'ignore', env });
+      (withCoverage ? measured : plain).push(performance.now() - started);
+      if (coverageDir) fs.rmSync(coverageDir, { recursive: true, force: true });
+    }
+  }
+  return { ratio: median(measured) / median(plain), plainMs: median(plain), coverageMs: median(measured) };
+}
 
 async function overheadRows(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
@@ -56,6 +96,15 @@ async function overheadRows(): Promise<BenchRow[]> {
         unit: '×',
         note: `with coverage (scope ${scope}) ${Math.round(median(measured))} ms vs without ${Math.round(median(plain))} ms (median of ${rounds}; target ≤ 1.3×)`,
       });
+      if (language === 'js') {
+        const floor = floorRatio(framework, root, file);
+        rows.push({
+          name: `${name}: the framework's own coverage`,
+          value: floor.ratio,
+          unit: '×',
+          note: `its own CLI with ${framework === 'jest' || framework === 'vitest' ? 'its V8 provider' : 'NODE_V8_COVERAGE'} ${Math.round(floor.coverageMs)} ms vs without ${Math.round(floor.plainMs)} ms: the floor under the row above`,
+        });
+      }
     } finally {
       removeProject(root);
     }

@@ -235,3 +235,41 @@ for (const name of runFixtures) {
     });
   });
 }
+
+describe('coverage switched off', function () {
+  this.timeout(60000);
+  let root: string;
+  let client: LspClient;
+
+  before(async function () {
+    const missing = missingInstall('mocha', 'mocha');
+    if (missing) {
+      console.log(`      skipped: ${missing}`);
+      this.skip();
+    }
+    root = copyRunFixture('mocha-js');
+    client = await startServer(root, { configuration: { testing: { coverage: false } } });
+  });
+  after(async () => {
+    await client?.shutdown();
+    if (root) removeProject(root);
+  });
+
+  it('measures nothing with testing.coverage false, and shows no uncovered hints by default', async () => {
+    const result = await client.request('tandem/runTests', { scope: 'all' }, 45000);
+    assert.strictEqual(result.state, 'passed', JSON.stringify(result.problems));
+    assert.strictEqual(result.coverage, undefined);
+    const { requirements } = await client.request('tandem/requirements', {});
+    assert.deepStrictEqual(requirements.map((r: any) => r.codeCoverage), [null, null]);
+    // A report read on the command counts even so; the hints stay off (testing.showUncovered).
+    fs.writeFileSync(path.join(root, 'lcov.info'), `SF:${path.join(root, 'src', 'pricing.js')}\nDA:10,1\nDA:11,1\nDA:12,1\nDA:14,0\nend_of_record\n`);
+    const loaded = await client.request('workspace/executeCommand', { command: 'tandem.loadCoverage', arguments: ['lcov.info'] });
+    assert.deepStrictEqual(loaded, { measured: 1, problems: [] });
+    const after = await client.request('tandem/trace', { id: 'PRC-2' });
+    assert.deepStrictEqual([after.requirement.codeCoverage.covered, after.requirement.codeCoverage.total, after.requirement.codeCoverage.scope], [3, 4, 'run']);
+    const source = path.join(root, 'src', 'pricing.js');
+    client.open(source);
+    const diagnostics = await client.request('textDocument/diagnostic', { textDocument: { uri: uriOf(source) } });
+    assert.ok(!(diagnostics.items ?? []).some((d: any) => d.code === 'not-covered'), JSON.stringify(diagnostics));
+  });
+});
