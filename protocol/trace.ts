@@ -60,8 +60,15 @@ export type DefectKind =
   | 'suspect'
   | 'unknownId';
 
+/**
+ * How the server reports a defect among an editor's diagnostics: `error` for a duplicate ID,
+ * the `trace.uncoveredSeverity` setting for `uncovered` (`off`: not shown), `warning` otherwise.
+ */
+export type DefectSeverity = 'error' | 'warning' | 'information' | 'hint' | 'off';
+
 export interface Defect {
   kind: DefectKind;
+  severity: DefectSeverity;
   /** One sentence a person can act on. */
   message: string;
   /** Where to fix it, when there is such a place (the tag, the `Covers:` line, the link). */
@@ -174,6 +181,12 @@ export interface RequirementTrace {
   acceptanceCriteria: string[];
   /** OpenFastTrace `Needs:` (artifact types that must cover it); empty for other formats. */
   needs: string[];
+  /** OpenFastTrace `Status:` (`approved`, `proposed`, `draft`, `rejected`); absent means approved or not OpenFastTrace. */
+  itemStatus?: string;
+  /** OpenFastTrace `Tags:`; empty for other formats. */
+  tags: string[];
+  /** OpenFastTrace `Depends:`: the items this one depends on, with their status. */
+  depends: LinkedRequirement[];
   /** Every definition: more than one means a duplicate. */
   definitions: Location[];
   implementations: TraceLink[];

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { commandLine } from './commands';
 import { coverageSetup, type RunCoverage } from './coverage/collect';
+import { throughLauncher } from './env';
 import type { ChannelMessage } from './reporters/channel';
 import type { ProcessEnd, RunOptions, RunOutcome, RunPlan, RunProblem, TestOutcome } from './model';
 import { failingFrame } from './stack';
@@ -20,19 +21,8 @@ const defaultMaxOutputBytes = 1024 * 1024;
 /** Result-channel bytes kept before giving up on a child that floods it. */
 const maxChannelBytes = 64 * 1024 * 1024;
 
-/** Returns a copy of `base` without the named variables (compared case-insensitively on Windows) and with colour off. */
-export function scrubbedEnv(base: NodeJS.ProcessEnv, secretNames: readonly string[]): NodeJS.ProcessEnv {
-  const secrets = new Set(secretNames.map((name) => (process.platform === 'win32' ? name.toUpperCase() : name)));
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(base)) {
-    if (secrets.has(process.platform === 'win32' ? name.toUpperCase() : name)) continue;
-    if (name === 'NODE_CHANNEL_FD' || name === 'NODE_UNIQUE_ID') continue;
-    env[name] = value;
-  }
-  env.FORCE_COLOR = '0';
-  env.NO_COLOR = '1';
-  return env;
-}
+/** The one environment policy for child processes lives in env.ts; re-exported for the callers of this module. */
+export { scrubbedEnv } from './env';
 
 /** Keeps the last `limit` bytes written to it. */
 class OutputTail {
@@ -116,7 +106,9 @@ function runPlan(plan: RunPlan, options: RunOptions): Promise<PlanRun> {
     let channelText = '';
     let channelBytes = 0;
     let settled = false;
-    const child = spawn(process.execPath, argv, {
+    // Started through the launcher, so the test process's parent holds only the scrubbed environment.
+    const launched = throughLauncher(process.execPath, argv);
+    const child = spawn(launched.command, launched.args, {
       cwd,
       env: measuring ? { ...options.env, ...measuring.env } : options.env,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
