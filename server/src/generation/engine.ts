@@ -175,11 +175,13 @@ export async function runGeneration(input: EngineInput): Promise<EngineResult> {
   /** The titles of the tests a planned test file held before the change, by path. */
   const existingTestsOf = (planned: PlannedFile[]) =>
     new Map(planned.filter((f) => f.isTest && f.before !== undefined).map((f) => [f.path, new Set(listTests(ts, parseSource(ts, f.path, f.before!)).map((t) => t.fullTitle))]));
+  // The baseline of the type check: a few of the project's own test files and the target, unchanged.
+  const baselineFiles = [...view.files().filter((file) => view.isTest(file) && /\.[mc]?tsx?$/.test(file)).slice(0, 3), ...(input.request.path ? [input.request.path] : [])];
   const ports: LoopPorts = {
     provider,
     ts,
     plan: (files) => planAnswer({ folder: view.folder, files, readText, isTestPath: (relative) => view.isTest(path.join(view.folder, relative)), ts, replaceable, requirementId: task.requirement?.id }),
-    typeCheck: input.typeCheck ?? ((planned) => typeCheckPlanned({ ts, folder: view.folder, planned, overlay: input.overlay })),
+    typeCheck: input.typeCheck ?? ((planned) => typeCheckPlanned({ ts, folder: view.folder, planned, overlay: input.overlay, baselineFiles })),
     checkTestability: (planned) => checkTestabilityOf(ts, planned, input.testabilitySettings, task),
     runTests: async (planned: PlannedFile[], runs: number, signal: AbortSignal, beforeRun: (run: number) => void) => {
       const appendedTo = existingTestsOf(planned);

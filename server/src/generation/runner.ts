@@ -265,6 +265,9 @@ function readNodeTestReport(input: RunTestFilesInput, output: string, loadErrors
   }
   const verdicts: TestVerdict[] = [];
   const stack: string[] = [];
+  // Source maps make node:test name the TypeScript file a test came from; the run knows the JavaScript one.
+  const stem = (file: string) => file.replace(/\.[^./\\]+$/, '');
+  const fileOf = (file: string | undefined) => (file === undefined ? input.files[0] : input.files.includes(file) ? file : (input.files.find((f) => stem(f) === stem(file)) ?? file));
   for (const line of lines) {
     let event: { type: string; name: string; nesting: number; file?: string; kind?: string; skip: boolean; todo: boolean; message?: string };
     try {
@@ -280,7 +283,7 @@ function readNodeTestReport(input: RunTestFilesInput, output: string, loadErrors
     }
     if (event.kind === 'suite') continue;
     const titles = [...stack.slice(0, event.nesting), event.name];
-    const file = event.file ?? input.files[0];
+    const file = fileOf(event.file);
     if (event.type === 'test:fail' && /^\d+ subtests? failed$/.test(event.message ?? '')) continue;
     verdicts.push({
       path: file,
