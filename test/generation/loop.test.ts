@@ -401,6 +401,22 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
     assert.match(lastUserMessage(run, 0), /Refactor placedToday in src\/orders\.ts \(REPLACE it\) so that it no longer triggers "reads the clock inside the function"/);
   });
 
+  it('lets a refactoring through when the only finding left was there before it', async () => {
+    const orders = path.join(root, 'src', 'orders.ts');
+    fs.writeFileSync(orders, fs.readFileSync(orders, 'utf8').replace('  const now = Date.now();\n', '  const now = Date.now();\n  const jitter = Math.random() * 0;\n').replace('Math.floor(placedAt / 86_400_000)', 'Math.floor((placedAt + jitter) / 86_400_000)'));
+    const keepsRandom = answer('refactor-injected').replace(
+      'export function placedToday(placedAt: number, now: number = Date.now()): boolean {\n  return Math.floor(placedAt / 86_400_000)',
+      'export function placedToday(placedAt: number, now: number = Date.now()): boolean {\n  const jitter = Math.random() * 0;\n  return Math.floor((placedAt + jitter) / 86_400_000)',
+    );
+    assert.match(keepsRandom, /Math\.random/);
+    const request: GatherRequest = { kind: 'refactor', path: orders, symbol: 'placedToday', finding: { code: 'hidden-clock', message: 'reads the clock' } };
+    const run = await generate(root, request, [{ answer: keepsRandom }], { rounds: 1, testRuns: 1 });
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'passed', `${loop.message} ${issuesOf(run)}`);
+    const inherited = loop.rounds[0].issues.filter((i) => i.check === 'testability');
+    assert.ok(inherited.some((i) => !i.blocking && /^hidden-random: .*not counted: the code had this before the change/.test(i.message)), issuesOf(run));
+  });
+
   it("refuses a refactoring that breaks the project's own tests of the module", async () => {
     fs.writeFileSync(
       path.join(root, 'test', 'placed.test.ts'),
