@@ -9,6 +9,7 @@ import { detectFramework, isMissing } from './detect';
 import { readSavedResults, TestResultStore } from './results';
 import type { FrameworkName, RunOutcome } from './model';
 import { runTests, scrubbedEnv } from './runner';
+import { savedResultsFile } from './session';
 
 export * from './model';
 export { chooseFramework, detectFramework, findPackageDir, isMissing } from './detect';
@@ -37,6 +38,8 @@ export interface RunTestFilesOptions {
    */
   resolvePaths?: string[];
   onResult?: RunOutcomeListener;
+  /** Measure code coverage (see `coverage/collect.ts`). */
+  coverage?: boolean;
 }
 
 type RunOutcomeListener = (result: RunOutcome['results'][number]) => void;
@@ -67,11 +70,11 @@ export async function runTestFiles(dir: string, files: string[], options: RunTes
     signal: options.signal,
     onResult: options.onResult,
     concurrency: 1,
+    coverage: options.coverage,
   });
 }
 
-/** Where the server keeps results across restarts, relative to a workspace folder. */
-export const savedResultsFile = path.join('.tandem', 'test-results.json');
+export { savedResultsFile };
 
 /**
  * Reads the results the server saved in each folder's `.tandem/test-results.json` (for `tandem

@@ -5,6 +5,7 @@
  * when the index says so.
  */
 import type {
+  CodeCoverage,
   CoverageResult,
   Defect,
   LinkedRequirement,
@@ -40,6 +41,22 @@ export interface AnswerOptions {
    * current text (`bindTags` of `extract.ts`, with the options the file was read with).
    */
   bindTags?(path: string, tags: readonly TraceTag[]): Map<TraceTag, TagBinding> | undefined;
+  /** The coverage of a requirement's implementation (`testing/coverage/join.ts`); absent: none is known. */
+  codeCoverage?(id: string, targets: () => CoverageTargets, graphVersion: number): CodeCoverage | null;
+}
+
+/** What a requirement's code coverage is measured over: its implementing code and its tests. */
+export interface CoverageTargets {
+  /** The extent of each implementing symbol outside test files. */
+  implementations: FileSpan[];
+  tests: { path: string; testName?: string }[];
+}
+
+/** A place an ID is written, and the ID written there. */
+export interface RenameSite extends FileSpan {
+  id: string;
+  /** For definitions: the format of the requirement defined there. */
+  format?: RequirementDef['format'];
 }
 
 const statusOrder: RequirementStatus[] = ['unimplemented', 'untested', 'failing', 'covered', 'verified'];
@@ -88,7 +105,22 @@ export class TraceAnswers {
       implementations: computed.implementations.length,
       tests: computed.tests.length,
       location: this.location(first?.path ?? '', first?.span ?? zeroSpan),
+      codeCoverage: this.options.codeCoverage?.(id, () => this.coverageTargets(id), this.index.version) ?? null,
     };
+  }
+
+  /** The code a requirement's coverage is measured over, with the cheap per-language bindings. */
+  private coverageTargets(id: string): CoverageTargets {
+    const computed = this.rules.computed(id);
+    const implementations: FileSpan[] = [];
+    for (const link of computed.implementations) {
+      const tag = tagOfLink(link);
+      if (!tag || tag.role === 'test') continue;
+      const scope = this.cheapBindingOf(tag, this.index.factsByFile.get(tag.path)).scope;
+      if (scope) implementations.push({ path: tag.path, span: scope });
+    }
+    const tests = computed.tests.map((link) => ({ path: link.path, testName: tagOfLink(link)?.testName }));
+    return { implementations, tests };
   }
 
   private location(path: string, span: Span): Location {
@@ -155,7 +187,10 @@ export class TraceAnswers {
       requirement: this.summary(id),
       text: first.def?.text ?? '',
       acceptanceCriteria: first.def?.acceptanceCriteria ?? [],
-      needs: first.needs,
+      needs: [...first.needs],
+      ...(first.def?.itemStatus !== undefined ? { itemStatus: first.def.itemStatus } : {}),
+      tags: [...(first.def?.tags ?? [])],
+      depends: (first.def?.depends ?? []).map((link) => this.linked(link.target, undefined)),
       definitions: items.map((item) => this.location(item.path, item.span)),
       implementations: sortLinks(computed.implementations).map((link) => this.traceLink(link)),
       tests: sortLinks(computed.tests).map((link) => this.traceLink(link)),
@@ -216,8 +251,15 @@ export class TraceAnswers {
     return bound.get(tag) ?? tag;
   }
 
+  /** How diagnostics show a defect of this kind (`problems` below reports them so). */
+  private severityOf(kind: Defect['kind']): Severity {
+    if (kind === 'duplicate') return 'error';
+    if (kind === 'uncovered') return this.options.uncoveredSeverity ?? 'warning';
+    return 'warning';
+  }
+
   private defect(raw: RawDefect): Defect {
-    const defect: Defect = { kind: raw.kind, message: raw.message };
+    const defect: Defect = { kind: raw.kind, severity: this.severityOf(raw.kind), message: raw.message };
     if (raw.path !== undefined && raw.span) defect.location = this.location(raw.path, raw.span);
     if (raw.relatedId !== undefined) defect.relatedId = raw.relatedId;
     return defect;
@@ -285,6 +327,30 @@ export class TraceAnswers {
     return out;
   }
 
+  /**
+   * Every place the ID is written, for a rename: its definitions (with their format), tags, test
+   * titles, `Covers:`/`Depends:` entries and Doorstop links; with `allRevisions`, the places of the
+   * other revisions of an OpenFastTrace ID too. Each place says the ID written there.
+   */
+  renameSites(id: string, allRevisions: boolean): { definitions: RenameSite[]; references: RenameSite[] } {
+    const ids = new Set([id]);
+    if (allRevisions) {
+      for (const other of this.index.otherRevisions(id)) ids.add(other);
+      for (const other of this.index.otherLinkTargets(id)) ids.add(other);
+    }
+    const definitions: RenameSite[] = [];
+    const references: RenameSite[] = [];
+    for (const each of ids) {
+      for (const item of this.index.items.get(each) ?? []) if (item.def) definitions.push({ id: each, path: item.path, span: item.span, format: item.def.format });
+      for (const place of this.references(each, false)) references.push({ id: each, ...place });
+    }
+    // `Depends:` entries are not links the status counts, so no index holds them: a rename reads every definition's.
+    for (const [path, items] of this.index.itemsByFile) {
+      for (const item of items) for (const link of item.def?.depends ?? []) if (ids.has(link.target)) references.push({ id: link.target, path, span: link.span });
+    }
+    return { definitions, references };
+  }
+
   /** The file's parse problems and the defects located in it, as diagnostics are made of them. */
   problems(path: string): Problem[] {
     const cached = this.problemCache.get(path);
@@ -306,7 +372,7 @@ export class TraceAnswers {
           problems.push({ path, span: defect.span, severity, code: 'uncovered', message: defect.message, data: { id: item.id } });
           continue;
         }
-        problems.push({ path, span: defect.span, severity: defect.kind === 'duplicate' ? 'error' : 'warning', code: defectCode(defect.kind), message: defect.message, data: { id: item.id, ...(defect.relatedId ? { relatedId: defect.relatedId } : {}) } });
+        problems.push({ path, span: defect.span, severity: this.severityOf(defect.kind) as Problem['severity'], code: defectCode(defect.kind), message: defect.message, data: { id: item.id, ...(defect.relatedId ? { relatedId: defect.relatedId } : {}) } });
       }
       if (!item.oft && item.listed && severity !== 'off' && (computed.status === 'unimplemented' || computed.status === 'untested') && item === this.index.items.get(item.id)?.[0]) {
         const message = computed.status === 'unimplemented' ? `${item.id} has no implementation: add \`@implements ${item.id}\` where it is built.` : `${item.id} is implemented but no test verifies it: add \`@verifies ${item.id}\` to a test, or name it in a test title.`;
@@ -328,7 +394,7 @@ export class TraceAnswers {
     for (const target of this.index.unknownTargets()) {
       for (const tag of this.index.tagsByTarget.get(target) ?? []) {
         if (!this.countsAsUnknown(tag)) continue;
-        out.push({ kind: 'unknownId', message: `No requirement has the ID ${target}.`, location: this.location(tag.path, tag.span), relatedId: target });
+        out.push({ kind: 'unknownId', severity: 'warning', message: `No requirement has the ID ${target}.`, location: this.location(tag.path, tag.span), relatedId: target });
       }
     }
     return out;

@@ -13,7 +13,7 @@
  * URIs are made by `toUri`.
  */
 import type { CoverageResult, Defect, RequirementsParams, RequirementStatus, RequirementSummary, RequirementTrace, TraceAtResult } from '../../../protocol/trace';
-import { TraceAnswers, type AnswerOptions } from './answers';
+import { TraceAnswers, type AnswerOptions, type RenameSite } from './answers';
 import { GraphIndex, type TraceChanges } from './graphIndex';
 import type { FileFacts, FileSpan, Position, Problem, Span, TestResultRecord } from './model';
 import { StatusRules } from './status';
@@ -21,8 +21,10 @@ import { StatusRules } from './status';
 export type { Severity } from './model';
 export { oftTagItemId } from './graphIndex';
 export type { TraceChanges } from './graphIndex';
+export type { RenameSite } from './answers';
 
 export type TraceGraphOptions = AnswerOptions;
+export type { CoverageTargets } from './answers';
 
 /** What features may ask the graph: reads only. */
 export interface TraceQuery {
@@ -33,6 +35,8 @@ export interface TraceQuery {
   idAt(path: string, position: Position): { id: string; span: Span } | null;
   definitions(id: string): FileSpan[];
   references(id: string, includeDeclaration: boolean): FileSpan[];
+  /** Every place the ID (with `allRevisions`, any revision of it) is written, for a rename. */
+  renameSites(id: string, allRevisions: boolean): { definitions: RenameSite[]; references: RenameSite[] };
   fingerprint(id: string): string | undefined;
   problems(path: string): Problem[];
   unknownIdDefects(): (Defect & { id?: string })[];
@@ -121,6 +125,10 @@ export class TraceGraph implements TraceQuery {
 
   references(id: string, includeDeclaration: boolean): FileSpan[] {
     return this.answers.references(id, includeDeclaration);
+  }
+
+  renameSites(id: string, allRevisions: boolean): { definitions: RenameSite[]; references: RenameSite[] } {
+    return this.answers.renameSites(id, allRevisions);
   }
 
   fingerprint(id: string): string | undefined {

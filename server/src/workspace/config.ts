@@ -27,6 +27,8 @@ export interface TraceSettings {
   uncoveredSeverity: Severity;
   /** What `tandem check` demands of every requirement. */
   checkRequire: 'covered' | 'verified';
+  /** The share (percent) of a requirement's implementation its tests must run for `tandem check`; 0: no bar. */
+  minCoverage: number;
 }
 
 export interface TandemSettings {
@@ -61,6 +63,7 @@ export const traceSettingsDefaults: TraceSettings = {
   ],
   uncoveredSeverity: 'warning',
   checkRequire: 'covered',
+  minCoverage: 0,
 };
 
 export const coreSettingsDefaults = {
@@ -90,6 +93,7 @@ export const settingsSections = new Map<string, SettingsSection>([
         }
         if (!severities.includes(value.uncoveredSeverity)) problems.push(`trace.uncoveredSeverity must be one of ${severities.join(', ')}`);
         if (!['covered', 'verified'].includes(value.checkRequire)) problems.push(`trace.checkRequire must be "covered" or "verified"`);
+        if (!(value.minCoverage >= 0 && value.minCoverage <= 100)) problems.push('trace.minCoverage must be a percentage from 0 to 100');
         return problems;
       },
     },

@@ -292,7 +292,12 @@ export class Workspace {
   /** How a file is read for the trace: its role, the ID pattern of its folder, its Doorstop document. */
   private extractOptions(filePath: string, folder = this.folderOf(filePath)): ExtractOptions {
     const settings = folder?.settings ?? this.settings();
-    return { idPattern: this.idPattern(settings.trace.idPattern), role: this.roleOf(filePath, folder), doorstop: this.doorstopDocumentOf(filePath) };
+    return {
+      idPattern: this.idPattern(settings.trace.idPattern),
+      role: this.roleOf(filePath, folder),
+      doorstop: this.doorstopDocumentOf(filePath),
+      relativePath: folder ? relativePath(folder.path, filePath) : path.basename(filePath),
+    };
   }
 
   private removeFile(filePath: string): void {
