@@ -598,7 +598,7 @@ export function loadJUnitReports(ctx: ServerContext, files: string[]): { loaded:
       if (record.result.message !== undefined) outcome.message = record.result.message;
       const failedAt = outcome.outcome === 'failed' || outcome.outcome === 'errored' ? junitFailurePlace(record.result.message, record.path, roots) : undefined;
       if (failedAt) outcome.failedAt = failedAt;
-      state.store.put({ outcome, at: record.result.at, source: 'junit', fingerprints: { [record.path]: print } });
+      state.store.put({ outcome, at: record.result.at, source: 'junit', fingerprints: { [record.path]: print }, ...(record.requirements ? { requirements: record.requirements } : {}) });
       given.push({ file: record.path, testName: record.testName });
     }
     state.junit.set(report, given);

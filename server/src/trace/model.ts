@@ -133,6 +133,11 @@ export interface TestResultRecord {
   /** The full title of the test (suite titles and test title joined by a space). */
   testName: string;
   result: TestResultSummary;
+  /**
+   * Requirements the result itself names (JUnit `<properties>`: `verifies`, `requirement`, …): the
+   * test verifies them even when its source holds no tag.
+   */
+  requirements?: string[];
 }
 
 /**
