@@ -10,6 +10,7 @@
 import { extractDoorstopItem, isDoorstopItemPath, parseDoorstopConfig } from './doorstop';
 import { defaultIdPattern, idRegExp } from './ids';
 import { extractMarkdown } from './markdown';
+import { extractReqif, isReqifPath } from './reqif';
 import type { DoorstopDocument, FileFacts, FileRole, Problem, TraceTag } from './model';
 import { extractTags } from './tags';
 import { LineIndex, looksBinary } from './text';
@@ -29,6 +30,8 @@ export interface ExtractOptions {
    * index of a large workspace is faster by a tenth, and few files are ever asked about.
    */
   deferBindings?: boolean;
+  /** ReqIF: the attribute whose value is a requirement's ID (setting `trace.reqif.idAttribute`). */
+  reqifIdAttribute?: string;
 }
 
 /**
@@ -56,6 +59,12 @@ export function extractFacts(path: string, text: string, options: ExtractOptions
       const item = extractDoorstopItem(path, text, lines, options.doorstop);
       facts.requirements = item.requirements;
       facts.problems.push(...item.problems);
+      return facts;
+    }
+    if (options.role === 'requirements' && isReqifPath(path)) {
+      const reqif = extractReqif(path, text, { idAttribute: options.reqifIdAttribute });
+      facts.requirements = reqif.requirements;
+      facts.problems.push(...reqif.problems);
       return facts;
     }
     if (options.role === 'requirements') {

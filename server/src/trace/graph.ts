@@ -610,8 +610,10 @@ export class TraceGraph {
     implemented = implementations.length > 0;
     // A Doorstop item that code does not name directly is realised through its child items (the
     // items of lower documents that link to it): it stands as well as its weakest child.
-    if (first?.def?.format === 'doorstop' && implementations.length === 0 && tests.length === 0) {
-      const children = (this.coveredBy.get(id) ?? []).filter((child) => child.def?.format === 'doorstop');
+    // ReqIF objects linked by spec relations stand the same way.
+    const derived = first?.def?.format === 'doorstop' || first?.def?.format === 'reqif' ? first.def.format : undefined;
+    if (derived && implementations.length === 0 && tests.length === 0) {
+      const children = (this.coveredBy.get(id) ?? []).filter((child) => child.def?.format === derived);
       let weakest: RequirementStatus | undefined;
       for (const child of children) {
         const sub = this.computed(child.id);
@@ -807,6 +809,7 @@ export class TraceGraph {
     downstream.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return {
       requirement: this.summary(id),
+      ...(first.def?.section ? { section: first.def.section } : {}),
       text: first.def?.text ?? '',
       acceptanceCriteria: first.def?.acceptanceCriteria ?? [],
       needs: first.needs,
@@ -1073,6 +1076,11 @@ export class TraceGraph {
   /** OpenFastTrace: the item is `Status: rejected`, so it is neither a gap nor a defect (except a duplicate). */
   isRejected(id: string): boolean {
     return this.items.get(id)?.[0]?.rejected === true;
+  }
+
+  /** ReqIF: the SPEC-OBJECT IDENTIFIER a requirement was read from, for writing results back. */
+  reqifIdentifier(id: string): string | undefined {
+    return this.items.get(id)?.[0]?.def?.reqif?.identifier;
   }
 
   /** The files the graph holds facts of. */

@@ -81,6 +81,10 @@ export interface RequirementDef {
   fingerprint?: string;
   /** Doorstop: `active: false` or `normative: false` items are kept but not traced. */
   active?: boolean;
+  /** Where it sits in its document, outermost first (ReqIF: specification and hierarchy parents). */
+  section?: string[];
+  /** ReqIF: the SPEC-OBJECT's IDENTIFIER and its attribute values by LONG-NAME, for writing results back. */
+  reqif?: { identifier: string; attributes: Record<string, string> };
 }
 
 /**

@@ -26,6 +26,8 @@ export interface TraceSettings {
   uncoveredSeverity: Severity;
   /** What `tandem check` demands of every requirement. */
   checkRequire: 'covered' | 'verified';
+  /** ReqIF sources: the attribute (LONG-NAME) whose value is a requirement's ID. */
+  reqif: { idAttribute: string };
 }
 
 export interface TandemSettings {
@@ -43,7 +45,7 @@ export interface TandemSettings {
 
 export const traceSettingsDefaults: TraceSettings = {
   idPattern: '[A-Z][A-Z0-9]*-\\d+',
-  requirements: ['**/*.md', '**/*.markdown'],
+  requirements: ['**/*.md', '**/*.markdown', '**/*.reqif', '**/*.reqifz'],
   tests: [
     '**/test/**',
     '**/tests/**',
@@ -60,6 +62,7 @@ export const traceSettingsDefaults: TraceSettings = {
   ],
   uncoveredSeverity: 'warning',
   checkRequire: 'covered',
+  reqif: { idAttribute: 'ReqIF.ForeignID' },
 };
 
 export const coreSettingsDefaults = {
@@ -89,6 +92,7 @@ export const settingsSections = new Map<string, SettingsSection>([
         }
         if (!severities.includes(value.uncoveredSeverity)) problems.push(`trace.uncoveredSeverity must be one of ${severities.join(', ')}`);
         if (!['covered', 'verified'].includes(value.checkRequire)) problems.push(`trace.checkRequire must be "covered" or "verified"`);
+        if (value.reqif.idAttribute.trim() === '') problems.push('trace.reqif.idAttribute must name an attribute');
         return problems;
       },
     },
