@@ -12,8 +12,8 @@
 const escapeSequence =
   /\u001b\[[0-?]*[ -/]*[@-~]?|\u009b[0-?]*[ -/]*[@-~]?|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[PX^_][^\u001b]*(?:\u001b\\)?|\u001b[ -~]?/g;
 
-/** C0 controls other than tab, line feed and carriage return; DEL; C1 controls. */
-const controls = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+/** C0 controls other than tab, line feed and carriage return; DEL; C1 controls; the noncharacters U+FFFE and U+FFFF. */
+const controls = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff]/g;
 
 /** Bidirectional embeddings, overrides and isolates: they make text read differently from its order. */
 const bidiControls = /[\u202a-\u202e\u2066-\u2069]/g;

@@ -139,7 +139,7 @@ function placeOf(location: Location): { path: string; line: number; character: n
 function sarifLog(rules: Rule[], results: SarifResult[], options: SarifOptions): string {
   const base = docsBase(options);
   const log = {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    $schema: 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json',
     version: '2.1.0',
     runs: [
       {

@@ -321,7 +321,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 function nameOf(object: SpecObject): string {
-  return (nonEmpty(object.values.get('ReqIF.Name')) ?? nonEmpty(object.values.get('ReqIF.ChapterName')) ?? nonEmpty(object.values.get('#LONG-NAME')) ?? '').trim().replace(/\s+/g, ' ');
+  return (nonEmpty(object.values.get('ReqIF.Name')) ?? nonEmpty(object.values.get('ReqIF.ChapterName')) ?? nonEmpty(object.values.get('#LONG-NAME')) ?? '').trim();
 }
 
 /** `ReqIF.Text`, else `ReqIF.Description`, else the longest XHTML value other than the name. */
