@@ -23,13 +23,17 @@ const notXmlChar = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
 
 const lineBreaks = /\r\n|[\r\n\u2028\u2029\u0085]/g;
 
+/** Characters some function here changes: most texts have none, and are returned as they are. */
+const special = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff&<>"'\\|]/;
+
 /** Removes terminal escape sequences. */
 export function stripEscapes(value: string): string {
-  return value.replace(escapeSequence, '');
+  return value.indexOf('\u001b') < 0 && value.indexOf('\u009b') < 0 ? value : value.replace(escapeSequence, '');
 }
 
 /** Text safe to print to a terminal: no escape sequences, no control characters but tab and line breaks, no bidi overrides. */
 export function plainText(value: string): string {
+  if (!special.test(value)) return value;
   return stripEscapes(value).replace(controls, '').replace(bidiControls, '');
 }
 
@@ -50,6 +54,7 @@ export function xmlAttribute(value: string): string {
 
 /** HTML text or a double- or single-quoted attribute value. */
 export function htmlText(value: string): string {
+  if (!special.test(value)) return value;
   return plainText(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 

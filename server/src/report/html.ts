@@ -18,7 +18,7 @@ import { requirementStatuses } from '../../../protocol/trace';
 import type { TraceGraph } from '../trace/graph';
 import { displayPath, plural } from '../trace/reports';
 import { anyCodeCoverage, codeCoverageRatio, codeCoverageText } from './coverage';
-import { htmlText } from './escape';
+import { htmlText, plainText } from './escape';
 
 /** What was traced, for the header: an auditor reads the verdict together with what produced it. */
 export interface Provenance {
@@ -90,14 +90,27 @@ export function formatHtml(graph: TraceGraph, options: HtmlOptions): string {
     `<header><h1>${htmlText(title)}</h1>${view.provenance()}</header>`,
     '<main>',
     view.summary(coverage, summaries, traces),
-    view.matrix(summaries, traces, withCoverage),
-    '<section id="requirements" aria-label="Requirements"><h2>Requirements</h2>',
+    view.matrix(summaries, withCoverage),
+    '<section id="requirements" aria-label="Requirements"><h2>Requirements</h2><div id="requirements-list"></div></section>',
+    '<noscript><p class="none">The matrix and the requirements are drawn by the page\'s own script, which is turned off; the summary above is complete. <code>tandem trace --format markdown</code> or <code>csv</code> give the same trace without it.</p></noscript>',
+    '</main>',
   );
-  for (const summary of summaries) parts.push(view.requirement(summary, traces.get(summary.id)));
-  parts.push('</section>', '</main>');
+  // The rows and sections as data: a 20,000-requirement page parses in a fraction of the time its
+  // markup would take, and the script draws what is on screen (everything, when printing).
+  parts.push('<script type="application/json" id="tandem-data">{"r":[');
+  for (let i = 0; i < summaries.length; i++) parts.push(`${view.record(summaries[i], traces.get(summaries[i].id), withCoverage)}${i + 1 < summaries.length ? ',' : ''}`);
+  parts.push(']}</script>');
   for (const text of scripts) parts.push(`<script>${text}</script>`);
   parts.push('</body>', '</html>', '');
   return parts.join('\n');
+}
+
+/**
+ * JSON inside a `<script>` element: `</` becomes `<\/` (no end tag can close the element early) and
+ * `<!--` becomes `<\u0021--` (no comment state); both are the same JSON string.
+ */
+function scriptSafe(json: string): string {
+  return json.replace(/<\//g, '<\\/').replace(/<!--/g, '<\\u0021--');
 }
 
 function baseName(folder: string): string {
@@ -106,7 +119,16 @@ function baseName(folder: string): string {
 }
 
 class View {
+  /** Display paths by URI: a report names the same few thousand files many times. */
+  private readonly paths = new Map<string, string>();
+
   constructor(private readonly options: HtmlOptions) {}
+
+  private pathOf(uri: string): string {
+    let path = this.paths.get(uri);
+    if (path === undefined) this.paths.set(uri, (path = displayPath(uri, { relativeTo: this.options.relativeTo })));
+    return path;
+  }
 
   provenance(): string {
     const p = this.options.provenance;
@@ -141,7 +163,7 @@ class View {
     ].join('\n');
   }
 
-  matrix(summaries: RequirementSummary[], traces: Map<string, RequirementTrace>, withCoverage: boolean): string {
+  matrix(summaries: RequirementSummary[], withCoverage: boolean): string {
     const types = [...new Set(summaries.map((s) => s.artifactType))].sort();
     const filters = [
       '<form class="filters" id="filters" role="search" onsubmit="return false">',
@@ -152,44 +174,65 @@ class View {
       '</form>',
     ].join('');
     const head = ['ID', 'Title', 'Type', 'Status', 'Implementations', 'Tests', 'Latest results', ...(withCoverage ? ['Code coverage'] : []), 'Defects', 'Suspect links'];
-    const numeric = new Set(['Implementations', 'Tests', 'Code coverage', 'Defects', 'Suspect links']);
+    const numeric = new Set(['Status', 'Implementations', 'Tests', 'Code coverage', 'Defects', 'Suspect links']);
     const headCells = head.map((h, i) => `<th scope="col" data-col="${i}"${numeric.has(h) ? ' data-numeric="1"' : ''} aria-sort="none"><button type="button">${h}</button></th>`).join('');
-    const rows: string[] = [];
-    for (const s of summaries) {
-      const trace = traces.get(s.id);
-      const results = latestResults(trace?.tests ?? []);
-      const suspects = suspectCount(trace);
-      const search = `${s.id} ${s.title} ${displayPath(s.location.uri, { relativeTo: this.options.relativeTo })}`.toLowerCase();
-      const gap = s.status !== 'covered' && s.status !== 'verified';
-      const cells = [
-        `<td data-v="${htmlText(s.id)}"><a href="#${anchorOf(s.id)}">${htmlText(s.id)}</a></td>`,
-        `<td>${htmlText(s.title)}</td>`,
-        `<td>${htmlText(s.artifactType)}</td>`,
-        `<td data-v="${requirementStatuses.indexOf(s.status)}"><span class="badge s-${s.status}">${statusLabel[s.status]}</span></td>`,
-        `<td data-v="${s.implementations}">${s.implementations}${trace && trace.implementations.length > 0 ? `<div class="ev">${this.evidenceList(trace.implementations, 3)}</div>` : ''}</td>`,
-        `<td data-v="${s.tests}">${s.tests}</td>`,
-        `<td data-v="${htmlText(results.latest ?? '')}">${results.text}</td>`,
-        ...(withCoverage ? [`<td data-v="${codeCoverageRatio(s) ?? -1}">${htmlText(codeCoverageText(s) || '–')}</td>`] : []),
-        `<td data-v="${s.defects.length}">${s.defects.length > 0 ? htmlText(s.defects.join(', ')) : '–'}</td>`,
-        `<td data-v="${suspects}">${suspects || '–'}</td>`,
-      ];
-      rows.push(`<tr data-status="${s.status}" data-type="${htmlText(s.artifactType)}" data-gap="${gap || s.defects.length > 0 ? 1 : 0}" data-search="${htmlText(search)}">${cells.join('')}</tr>`);
-    }
     return [
       '<section id="matrix" aria-label="Requirement matrix"><h2>Requirement matrix</h2>',
       filters,
-      `<table class="matrix" id="matrix-table"><thead><tr>${headCells}</tr></thead><tbody>`,
-      rows.join('\n'),
-      '</tbody></table></section>',
+      `<table class="matrix" id="matrix-table"><thead><tr>${headCells}</tr></thead><tbody></tbody></table>`,
+      '<p><button type="button" id="matrix-more" hidden></button></p>',
+      '</section>',
     ].join('\n');
+  }
+
+  /**
+   * One requirement as the page's data: `[anchor, id, status, type, gap, search, keys, row, section]`.
+   * `keys` are the sort keys of the columns; `row` and `section` are markup built here, with every
+   * workspace text escaped, and are the only markup the script inserts.
+   */
+  record(s: RequirementSummary, trace: RequirementTrace | undefined, withCoverage: boolean): string {
+    const results = latestResults(trace?.tests ?? []);
+    const suspects = suspectCount(trace);
+    const path = this.pathOf(s.location.uri);
+    const gap = s.status !== 'covered' && s.status !== 'verified';
+    const coverageRatio = codeCoverageRatio(s);
+    const cells = [
+      `<td><a href="#${anchorOf(s.id)}">${htmlText(s.id)}</a></td>`,
+      `<td>${htmlText(s.title)}</td>`,
+      `<td>${htmlText(s.artifactType)}</td>`,
+      `<td><span class="badge s-${s.status}">${statusLabel[s.status]}</span></td>`,
+      `<td>${s.implementations}${trace && trace.implementations.length > 0 ? `<div class="ev">${this.evidenceList(trace.implementations, 3)}</div>` : ''}</td>`,
+      `<td>${s.tests}</td>`,
+      `<td>${results.text}</td>`,
+      ...(withCoverage ? [`<td>${htmlText(codeCoverageText(s) || '–')}</td>`] : []),
+      `<td>${s.defects.length > 0 ? htmlText(s.defects.join(', ')) : '–'}</td>`,
+      `<td>${suspects || '–'}</td>`,
+    ];
+    // Filters compare with what the page shows: the text as `htmlText` leaves it.
+    const keys = [
+      plainText(s.id).toLowerCase(),
+      plainText(s.title).toLowerCase(),
+      plainText(s.artifactType).toLowerCase(),
+      requirementStatuses.indexOf(s.status),
+      s.implementations,
+      s.tests,
+      results.latest ?? '',
+      ...(withCoverage ? [coverageRatio ?? -1] : []),
+      s.defects.length,
+      suspects,
+    ];
+    const row = `<tr data-status="${s.status}">${cells.join('')}</tr>`;
+    const search = plainText(`${s.id} ${s.title} ${path}`).toLowerCase();
+    const record = [anchorOf(s.id), plainText(s.id), s.status, plainText(s.artifactType), gap || s.defects.length > 0 ? 1 : 0, search, keys, row, this.requirement(s, trace)];
+    return scriptSafe(JSON.stringify(record));
   }
 
   requirement(s: RequirementSummary, trace: RequirementTrace | undefined): string {
     const out: string[] = [];
-    out.push(`<article class="req" id="${anchorOf(s.id)}">`);
     out.push(`<h3>${htmlText(s.id)}${s.title ? `: ${htmlText(s.title)}` : ''} <span class="badge s-${s.status}">${statusLabel[s.status]}</span></h3>`);
     out.push(`<p class="meta">${htmlText(s.format)} · ${htmlText(s.artifactType)} · defined at ${this.place(s.location)}${codeCoverageText(s) ? ` · code coverage ${htmlText(codeCoverageText(s))}` : ''}</p>`);
-    if (!trace) return out.join('') + '</article>';
+    if (!trace) return out.join('');
+    if (trace.section && trace.section.length > 0) out.push(`<p class="meta">In ${trace.section.map((part) => htmlText(part)).join(' › ')}</p>`);
     if (trace.text.trim()) out.push(`<div class="text">${htmlText(trace.text.trim())}</div>`);
     if (trace.acceptanceCriteria.length > 0) out.push(`<h4>Acceptance criteria</h4><ul>${trace.acceptanceCriteria.map((c) => `<li>${htmlText(c)}</li>`).join('')}</ul>`);
     if (trace.needs.length > 0) out.push(`<p>Needs: ${trace.needs.map((n) => `<code>${htmlText(n)}</code>`).join(', ')}</p>`);
@@ -210,7 +253,6 @@ class View {
           .join('')}</ul>`,
       );
     }
-    out.push('</article>');
     return out.join('\n');
   }
 
@@ -233,7 +275,7 @@ class View {
 
   /** `path:line`, linked into the repository when a link base is given. */
   place(location: Location): string {
-    const path = displayPath(location.uri, { relativeTo: this.options.relativeTo });
+    const path = this.pathOf(location.uri);
     const line = location.range.start.line + 1;
     const text = `${htmlText(path)}:${line}`;
     if (!this.options.linkBase || path.startsWith('/') || /^[a-z]+:/i.test(path)) return `<span class="loc">${text}</span>`;
@@ -261,9 +303,10 @@ function latestResults(tests: TraceLink[]): { text: string; latest?: string } {
 
 function suspectCount(trace: RequirementTrace | undefined): number {
   if (!trace) return 0;
+  // A suspect link shows on both ends: upstream of the child (its defect), downstream of the parent.
   let n = 0;
   for (const link of trace.upstream) if (link.suspect) n++;
-  for (const defect of trace.defects) if (defect.kind === 'suspect') n++;
+  for (const link of trace.downstream) if (link.suspect) n++;
   return n;
 }
 
@@ -285,7 +328,7 @@ table.types{width:auto}table.types td{text-align:right}caption{text-align:left;f
 .matrix th[aria-sort=ascending] button::after{content:" ▲"}.matrix th[aria-sort=descending] button::after{content:" ▼"}
 .matrix tbody tr:nth-child(even){background:var(--alt)}.ev{color:var(--muted);font-size:12px}
 .filters{display:flex;flex-wrap:wrap;gap:12px;align-items:center;margin:8px 0}.filters input,.filters select{font:inherit;padding:2px 6px}
-.req{border:1px solid var(--line);border-radius:6px;padding:10px 14px;margin:10px 0;content-visibility:auto;contain-intrinsic-size:auto 240px}
+.req{border:1px solid var(--line);border-radius:6px;padding:10px 14px;margin:10px 0}.req:empty{min-height:180px}
 .req:target{outline:3px solid var(--covered)}
 .meta{color:var(--muted);margin:0 0 6px}.text{white-space:pre-wrap;margin:6px 0}.none{color:var(--muted);margin:0}
 ul{margin:0;padding-left:20px}.loc{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}.kind{color:var(--muted);font-size:12px}
@@ -294,35 +337,52 @@ ul{margin:0;padding-left:20px}.loc{font:12px ui-monospace,SFMono-Regular,Menlo,C
  body{max-width:none;padding:0;font-size:10pt}
  .filters,.matrix th button::after{display:none}
  .matrix thead th{position:static}
- .matrix tbody tr{display:table-row!important}
  .matrix tr,.req{break-inside:avoid}
- .req{content-visibility:visible;border:none;border-top:1px solid #999;border-radius:0;padding:6px 0}
+ .req{border:none;border-top:1px solid #999;border-radius:0;padding:6px 0}.req:empty{display:none}#matrix-more{display:none}
  h2{break-after:avoid}#requirements{break-before:page}
  a{color:inherit;text-decoration:none}
  .badge,.card{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 }`;
 
 /**
- * Filters and sorting: rows are shown or hidden by status, type and text, and reordered by a
- * column's `data-v` (numbers numerically); equal keys keep their order. `data-ready` on the root
- * says the page is interactive.
+ * Draws the matrix and the sections from the page's data. The matrix shows the rows that pass the
+ * filters in the chosen order, a batch at a time (the next batch when the end comes into view);
+ * sections are empty placeholders filled as they near the screen, or at once when a link names
+ * one. Printing draws everything. Sorting is stable; `data-ready` on the root says the page is
+ * interactive. Only markup built by the report (escaped there) is inserted.
  */
 const pageScript = `(function(){
-var table=document.getElementById('matrix-table');if(!table)return;
-var body=table.tBodies[0],rows=Array.prototype.slice.call(body.rows),total=rows.length;
+var data=JSON.parse(document.getElementById('tandem-data').textContent),reqs=data.r,total=reqs.length,BATCH=300;
+var table=document.getElementById('matrix-table'),body=table.tBodies[0],more=document.getElementById('matrix-more'),list=document.getElementById('requirements-list');
 var fs=document.getElementById('f-status'),ft=document.getElementById('f-type'),fx=document.getElementById('f-text'),count=document.getElementById('f-count');
-function apply(){var s=fs.value,t=ft.value,x=fx.value.trim().toLowerCase(),shown=0;
-for(var i=0;i<rows.length;i++){var r=rows[i],ok=(!s||(s==='gaps'?r.getAttribute('data-gap')==='1':r.getAttribute('data-status')===s))&&(!t||r.getAttribute('data-type')===t)&&(!x||r.getAttribute('data-search').indexOf(x)>=0);
-r.hidden=!ok;if(ok)shown++;}
-count.textContent=shown+' of '+total;}
+var heads=table.tHead.rows[0].cells,order=[],shown=[],drawn=0,printing=false;
+for(var i=0;i<total;i++)order.push(i);
+function pass(r){var s=fs.value,t=ft.value,x=fx.value.trim().toLowerCase();
+return(!s||(s==='gaps'?r[4]===1:r[2]===s))&&(!t||r[3]===t)&&(!x||r[5].indexOf(x)>=0);}
+function draw(upto){var html=[],end=Math.min(upto,shown.length);for(var k=drawn;k<end;k++)html.push(reqs[shown[k]][7]);
+if(html.length)body.insertAdjacentHTML('beforeend',html.join(''));drawn=end;
+more.hidden=drawn>=shown.length;more.textContent='Show '+Math.min(BATCH,shown.length-drawn)+' more of '+(shown.length-drawn);}
+function apply(){shown=printing?order:order.filter(function(i){return pass(reqs[i]);});body.textContent='';drawn=0;draw(printing?shown.length:BATCH);
+count.textContent=shown.length+' of '+total;}
 fs.addEventListener('change',apply);ft.addEventListener('change',apply);fx.addEventListener('input',apply);
-var heads=table.tHead.rows[0].cells;
-function key(r,c,numeric){var cell=r.cells[c],v=cell.hasAttribute('data-v')?cell.getAttribute('data-v'):cell.textContent;return numeric?Number(v):v.toLowerCase();}
-function sort(c){var th=heads[c],numeric=th.hasAttribute('data-numeric')||c===3,dir=th.getAttribute('aria-sort')==='ascending'?-1:1;
-for(var i=0;i<heads.length;i++)heads[i].setAttribute('aria-sort','none');th.setAttribute('aria-sort',dir===1?'ascending':'descending');
-var keyed=rows.map(function(r,i){return{r:r,k:key(r,c,numeric),i:i};});
-keyed.sort(function(a,b){return a.k<b.k?-dir:a.k>b.k?dir:a.i-b.i;});
-var frag=document.createDocumentFragment();for(var j=0;j<keyed.length;j++)frag.appendChild(keyed[j].r);body.appendChild(frag);rows=keyed.map(function(e){return e.r;});}
+more.addEventListener('click',function(){draw(drawn+BATCH);});
+if(window.IntersectionObserver)new IntersectionObserver(function(es){if(es[0].isIntersecting)draw(drawn+BATCH);},{rootMargin:'800px'}).observe(more);
+function sort(c){var th=heads[c],numeric=th.hasAttribute('data-numeric'),dir=th.getAttribute('aria-sort')==='ascending'?-1:1;
+for(var h=0;h<heads.length;h++)heads[h].setAttribute('aria-sort','none');th.setAttribute('aria-sort',dir===1?'ascending':'descending');
+var pos=[];for(var p=0;p<order.length;p++)pos[order[p]]=p;
+order.sort(function(a,b){var x=reqs[a][6][c],y=reqs[b][6][c];if(numeric){x=Number(x);y=Number(y);}return x<y?-dir:x>y?dir:pos[a]-pos[b];});apply();}
 for(var h=0;h<heads.length;h++)(function(c){heads[c].querySelector('button').addEventListener('click',function(){sort(c);});})(h);
+var parts=[];for(var j=0;j<total;j++)parts.push('<article class="req" id="'+reqs[j][0]+'" data-i="'+j+'"></article>');
+list.innerHTML=parts.join('');
+function fill(el){if(el&&!el.hasAttribute('data-filled')){el.innerHTML=reqs[Number(el.getAttribute('data-i'))][8];el.setAttribute('data-filled','1');}}
+var io=window.IntersectionObserver?new IntersectionObserver(function(es){for(var e=0;e<es.length;e++)if(es[e].isIntersecting){fill(es[e].target);io.unobserve(es[e].target);}},{rootMargin:'1500px'}):null;
+for(var a=list.firstChild;a;a=a.nextSibling){if(io)io.observe(a);else fill(a);}
+function target(){var id=decodeURIComponent(location.hash.slice(1));if(!id)return;var el=document.getElementById(id);if(!el||el.parentNode!==list)return;fill(el);
+el.scrollIntoView();requestAnimationFrame(function(){el.scrollIntoView();});}
+window.addEventListener('hashchange',target);
+function printAll(on){printing=on;if(on)for(var a=list.firstChild;a;a=a.nextSibling)fill(a);apply();}
+window.addEventListener('beforeprint',function(){printAll(true);});window.addEventListener('afterprint',function(){printAll(false);});
+var pm=window.matchMedia&&window.matchMedia('print');if(pm&&pm.addEventListener)pm.addEventListener('change',function(e){printAll(e.matches);});
+apply();target();
 document.documentElement.setAttribute('data-ready','1');
 })();`;
