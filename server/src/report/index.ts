@@ -22,7 +22,14 @@ export function formatReport(workspace: Workspace, format: 'html' | 'sarif' | 'r
   const settings = workspace.settings();
   switch (format) {
     case 'sarif':
-      return checkSarif(checkTrace(workspace.graph, { require: settings.trace.checkRequire }), { root });
+      return checkSarif(
+        checkTrace(workspace.graph, {
+          require: settings.trace.checkRequire,
+          ...(settings.trace.minCoverage > 0 ? { minCoverage: settings.trace.minCoverage } : {}),
+          requirementFiles: workspace.countIndexed('requirements'),
+        }),
+        { root },
+      );
     case 'reqif':
       return writeReqif(workspace.graph, { relativeTo: root, title: `Tandem trace of ${root}`, now: options.now });
     default:

@@ -51,6 +51,8 @@ const traceRules: Rule[] = [
   { id: 'trace/uncovered', name: 'Uncovered', short: 'A needed artifact type has no covering item.', doc: 'sarif.md#trace-uncovered' },
   { id: 'trace/suspect', name: 'Suspect', short: 'A link whose parent changed since the link was reviewed.', doc: 'sarif.md#trace-suspect' },
   { id: 'trace/unknown-id', name: 'UnknownId', short: 'A tag names an ID that no requirement defines.', doc: 'sarif.md#trace-unknown-id' },
+  { id: 'trace/low-coverage', name: 'LowCoverage', short: "A requirement's implementation is covered by its tests below the coverage bar.", doc: 'sarif.md#trace-low-coverage' },
+  { id: 'trace/empty', name: 'Empty', short: 'No requirement was read, so there is nothing to check.', doc: 'sarif.md#trace-empty' },
 ];
 
 const defectRule: Record<DefectKind, string> = {
@@ -174,6 +176,13 @@ export function checkSarif(result: CheckResult, options: SarifOptions): string {
     const message = gap.status === 'covered' ? `${gap.id} is covered but not verified by fresh passing results` : `${gap.id} is ${gap.status}`;
     results.add(gapRule[gap.status], 'error', `${message}${gap.title ? `: ${gap.title}` : ''}.`, gap.id, placeOf(gap.location), { requirement: gap.id, status: gap.status });
   }
+  for (const low of result.lowCoverage ?? []) {
+    const message = low.codeCoverage
+      ? `${low.id}'s implementation is covered ${low.codeCoverage.covered} of ${low.codeCoverage.total} lines, below the coverage bar.`
+      : `${low.id}: no coverage of its implementation is known.`;
+    results.add('trace/low-coverage', 'error', message, low.id, placeOf(low.location), { requirement: low.id });
+  }
+  if (result.empty) results.add('trace/empty', result.ok ? 'note' : 'error', result.empty, '', undefined);
   for (const defect of result.defects) {
     const identity = `${defect.id ?? ''}\u0000${defect.relatedId ?? ''}`;
     results.add(defectRule[defect.kind], defect.kind === 'unknownId' ? 'warning' : 'error', defect.message, identity, defect.location ? placeOf(defect.location) : undefined, {
