@@ -11,6 +11,7 @@ interface Area {
 
 const areas: Area[] = [
   { title: 'Trace index (generated workspace: 20,000 requirements in 40 files, 40,000 tags in 2,000 files)', load: async () => (await import('./trace.js')).benchTrace },
+  { title: 'Audit reports (the trace workspace: HTML, ReqIF)', load: async () => (await import('./report.js')).benchReport },
   { title: 'Testability analysis (TypeScript sources installed from npm)', load: async () => (await import('./testability.js')).benchTestability },
   { title: 'Test runs', load: async () => (await import('./testing.js')).benchTesting },
   { title: 'Coverage evidence (fixture runs per framework; a 10 MB LCOV joined to the trace workspace)', load: async () => (await import('./coverage.js')).benchCoverage },

@@ -185,6 +185,7 @@ export class TraceAnswers {
     downstream.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return {
       requirement: this.summary(id),
+      ...(first.def?.section ? { section: first.def.section } : {}),
       text: first.def?.text ?? '',
       acceptanceCriteria: first.def?.acceptanceCriteria ?? [],
       needs: [...first.needs],

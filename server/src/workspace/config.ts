@@ -29,6 +29,8 @@ export interface TraceSettings {
   uncoveredSeverity: Severity;
   /** What `tandem check` demands of every requirement. */
   checkRequire: 'covered' | 'verified';
+  /** ReqIF sources: the attribute (LONG-NAME) whose value is a requirement's ID. */
+  reqif: { idAttribute: string };
   /** The share (percent) of a requirement's implementation its tests must run for `tandem check`; 0: no bar. */
   minCoverage: number;
 }
@@ -48,7 +50,7 @@ export interface TandemSettings {
 
 export const traceSettingsDefaults: TraceSettings = {
   idPattern: '[A-Z][A-Z0-9]*-\\d+',
-  requirements: ['**/*.md', '**/*.markdown'],
+  requirements: ['**/*.md', '**/*.markdown', '**/*.reqif', '**/*.reqifz'],
   tests: [
     '**/test/**',
     '**/tests/**',
@@ -65,6 +67,7 @@ export const traceSettingsDefaults: TraceSettings = {
   ],
   uncoveredSeverity: 'warning',
   checkRequire: 'covered',
+  reqif: { idAttribute: 'ReqIF.ForeignID' },
   minCoverage: 0,
 };
 
@@ -95,6 +98,7 @@ export const settingsSections = new Map<string, SettingsSection>([
         }
         if (!severities.includes(value.uncoveredSeverity)) problems.push(`trace.uncoveredSeverity must be one of ${severities.join(', ')}`);
         if (!['covered', 'verified'].includes(value.checkRequire)) problems.push(`trace.checkRequire must be "covered" or "verified"`);
+        if (value.reqif.idAttribute.trim() === '') problems.push('trace.reqif.idAttribute must name an attribute');
         if (!(value.minCoverage >= 0 && value.minCoverage <= 100)) problems.push('trace.minCoverage must be a percentage from 0 to 100');
         return problems;
       },

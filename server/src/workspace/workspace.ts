@@ -10,6 +10,7 @@
 import * as path from 'node:path';
 import type { FileRole } from '../trace/model';
 import { TraceGraph } from '../trace/graph';
+import { isReqifPath, readReqifFile } from '../trace/reqif';
 import { bindTags, extractFacts, isDoorstopItemPath, parseDoorstopConfig, type DoorstopDocument, type ExtractOptions } from '../trace/extract';
 import {
   applySettings,
@@ -256,6 +257,11 @@ export class Workspace {
   private indexFile(filePath: string, text?: string, folder = this.folderOf(filePath)): void {
     const settings = folder?.settings ?? this.settings();
     let content = text;
+    if (content === undefined && isReqifPath(filePath) && this.roleOf(filePath, folder) === 'requirements') {
+      // ReqIF exports run to tens of megabytes and archives are binary: they are streamed from disk.
+      this.indexReqifFile(filePath, folder);
+      return;
+    }
     if (content === undefined) {
       const read: ReadResult = readTextFile(filePath, settings.maxFileSize);
       if (!read.ok) {
@@ -290,6 +296,20 @@ export class Workspace {
     }
   }
 
+  private indexReqifFile(filePath: string, folder: WorkspaceFolder | undefined): void {
+    const settings = folder?.settings ?? this.settings();
+    const read = readReqifFile(filePath, { idAttribute: settings.trace.reqif.idAttribute });
+    this.graph.setFile({ path: filePath, role: 'requirements', requirements: read.requirements, tags: [], problems: read.problems });
+    this.indexed.set(filePath, 'requirements');
+    for (const listener of this.listeners) {
+      try {
+        listener.setFile(filePath, '', 'requirements', this.indexing);
+      } catch (error) {
+        this.options.log('error', `An index of ${filePath} failed: ${(error as Error).stack ?? error}`);
+      }
+    }
+  }
+
   /** How a file is read for the trace: its role, the ID pattern of its folder, its Doorstop document. */
   private extractOptions(filePath: string, folder = this.folderOf(filePath)): ExtractOptions {
     const settings = folder?.settings ?? this.settings();
@@ -298,6 +318,7 @@ export class Workspace {
       role: this.roleOf(filePath, folder),
       doorstop: this.doorstopDocumentOf(filePath),
       relativePath: folder ? relativePath(folder.path, filePath) : path.basename(filePath),
+      reqifIdAttribute: settings.trace.reqif.idAttribute,
     };
   }
 
