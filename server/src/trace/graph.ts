@@ -845,15 +845,14 @@ export class TraceGraph {
     if (named && this.items.has(named.id)) return { requirements: [this.summary(named.id)] };
     const facts = this.factsByFile.get(path);
     if (!facts) return { requirements: [] };
-    let best: { scope: Span; tags: TraceTag[]; symbol?: string } | undefined;
+    // Every tag whose scope holds the position serves it; the innermost scope names the symbol.
+    const around: { scope: Span; tag: TraceTag; symbol?: string }[] = [];
     for (const tag of facts.tags) {
       const binding = this.bindingOf(tag);
       const scope = binding.scope;
-      if (!scope || !spanContains(scope, position)) continue;
-      if (!best || spanSize(scope) < spanSize(best.scope)) best = { scope, tags: [tag], symbol: binding.symbol?.name ?? binding.testName };
-      else if (sameSpan(scope, best.scope)) best.tags.push(tag);
+      if (scope && spanContains(scope, position)) around.push({ scope, tag, symbol: binding.symbol?.name ?? binding.testName });
     }
-    if (!best) {
+    if (around.length === 0) {
       // In a requirements file, the requirement whose section holds the position.
       let section: RequirementDef | undefined;
       for (const def of facts.requirements) {
@@ -861,9 +860,12 @@ export class TraceGraph {
       }
       return { requirements: section && this.items.has(section.id) ? [this.summary(section.id)] : [] };
     }
-    const ids = [...new Set(best.tags.map((t) => t.target))].filter((id) => this.items.has(id));
+    // Innermost first (the scope that ends first), then in text order.
+    around.sort((a, b) => a.scope.end.line - b.scope.end.line || a.scope.end.character - b.scope.end.character || a.tag.span.start.line - b.tag.span.start.line || a.tag.span.start.character - b.tag.span.start.character);
+    const ids = [...new Set(around.map((entry) => entry.tag.target))].filter((id) => this.items.has(id));
     const result: TraceAtResult = { requirements: ids.map((id) => this.summary(id)) };
-    if (best.symbol) result.symbol = best.symbol;
+    const symbol = around.find((entry) => entry.symbol)?.symbol;
+    if (symbol) result.symbol = symbol;
     return result;
   }
 
@@ -1203,10 +1205,6 @@ function sortLinks(links: readonly RawLink[]): RawLink[] {
 
 function spanSize(span: Span): number {
   return (span.end.line - span.start.line) * 100000 + (span.end.character - span.start.character);
-}
-
-function sameSpan(a: Span, b: Span): boolean {
-  return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
 }
 
 /**
