@@ -38,6 +38,7 @@ import {
   disposeTestRuns,
   runTestsRequest,
   testFailureDiagnostics,
+  testRunsCodeCoverage,
   testRunsCodeLenses,
   testRunsCommands,
   testRunsIndexer,
@@ -49,7 +50,12 @@ import {
   definition,
   documentSymbols,
   hover,
+  incomingCalls,
+  outgoingCalls,
+  prepareCallHierarchy,
+  prepareRename,
   references,
+  rename,
   requirements,
   showTraceCommand,
   trace,
@@ -119,6 +125,10 @@ export function createServer(connection: Connection): void {
     roleOf: (file) => workspace.roleOf(file),
     workspaceFiles: () => workspace.files(),
     graph: workspace.graph,
+    setTestResults: (records) => {
+      workspace.graph.setTestResults(records);
+      afterIndexChange();
+    },
     invalidateDiagnostics: (paths) => diagnostics.invalidate(paths),
     traceChanged: () => scheduleTraceDidChange('all'),
     secretEnvNames: () => {
@@ -134,6 +144,8 @@ export function createServer(connection: Connection): void {
   // ---- The wiring table ------------------------------------------------------------------------
   // Every diagnostic source, code action and code lens provider, command, per-file index and
   // request, in one place.
+  // Requirement summaries carry the coverage of their implementation from the test session.
+  workspace.graph.setOptions({ codeCoverage: testRunsCodeCoverage(ctx) });
   const diagnosticSources: DiagnosticSource[] = [settingsDiagnostics(workspace), traceDiagnostics, testabilityDiagnostics, testFailureDiagnostics];
   const codeActionProviders: CodeActionProvider[] = [traceCodeActions, testabilityCodeActions, generationCodeActions];
   const codeLensProviders: CodeLensProvider[] = [traceCodeLenses, testRunsCodeLenses];
@@ -166,6 +178,13 @@ export function createServer(connection: Connection): void {
   connection.onCompletion((params) => completion(ctx, params));
   connection.onDocumentSymbol((params) => documentSymbols(ctx, params.textDocument.uri));
   connection.onWorkspaceSymbol((params) => workspaceSymbols(ctx, params));
+  connection.onPrepareRename((params) => prepareRename(ctx, params));
+  connection.onRenameRequest((params) =>
+    rename(ctx, params, (capabilities.workspace?.workspaceEdit?.documentChanges === true && capabilities.workspace.workspaceEdit.resourceOperations?.includes('rename')) === true),
+  );
+  connection.languages.callHierarchy.onPrepare((params) => prepareCallHierarchy(ctx, params));
+  connection.languages.callHierarchy.onIncomingCalls((params) => incomingCalls(ctx, params));
+  connection.languages.callHierarchy.onOutgoingCalls((params) => outgoingCalls(ctx, params));
   connection.onRequest(RunTestsRequest.type, (params, token) => runTestsRequest(ctx, params, token, (params as { workDoneToken?: string }).workDoneToken));
   connection.onRequest(CancelTestRunRequest.type, (params) => cancelTestRun(ctx, params));
   connection.onRequest(GenerationReportRequest.type, (params) => generationReport(ctx, params));
@@ -351,6 +370,8 @@ export function createServer(connection: Connection): void {
         codeLensProvider: { resolveProvider: false },
         documentSymbolProvider: true,
         workspaceSymbolProvider: true,
+        renameProvider: { prepareProvider: true },
+        callHierarchyProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.Refactor, CodeActionKind.RefactorExtract, CodeActionKind.RefactorRewrite, CodeActionKind.Source] },
         executeCommandProvider: { commands: Object.keys(commands) },
         ...(pull ? { diagnosticProvider: { interFileDependencies: true, workspaceDiagnostics: false } } : {}),

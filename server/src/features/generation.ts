@@ -142,6 +142,8 @@ export const generationCodeActions: CodeActionProvider = (ctx, params) => {
     const owner = declarationAt(declarations, offsetAt(text, diagnostic.range.start));
     if (!owner || (owner.kind === 'class' && !untestedCodes.has(diagnostic.code))) continue;
     const isTestability = (testabilityRuleCodes as readonly string[]).includes(diagnostic.code);
+    // Tests of a stub would pin "not implemented": a stub is offered for implementing only.
+    if (untestedCodes.has(diagnostic.code) && owner.isStub) continue;
     if (untestedCodes.has(diagnostic.code) && !seen.has(`tests:${owner.name}`)) {
       seen.add(`tests:${owner.name}`);
       actions.push(action(`Generate tests for \`${owner.name}\``, { kind: 'tests', uri, symbol: owner.name, requirementId: served }, [diagnostic]));

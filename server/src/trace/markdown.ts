@@ -33,7 +33,18 @@ const afterId = /(?:\*\*|__|`|\])?\s*(?:[:.)\u2013\u2014-]|\s|$)\s*(?:\*\*|__)?\
 const closingEmphasis = /\s*(?:\*\*|__)\s*$/;
 const criteriaLabel = /^acceptance criteria:?$/i;
 const criteriaHeading = /^(?:\*\*|__)?acceptance criteria(?:\*\*|__)?:?(?:\*\*|__)?$/i;
-const plainLinkLine = /^\s*(?:\*\*)?(Covers|Derives from|Parent|Parents|Refines|Depends on)(?:\*\*)?\s*:(?:\*\*)?\s*(.*)$/i;
+/** The words that open a link line of a plain item (`Covers: REQ-1`), in any case, maybe bold. */
+export const plainLinkWords = ['Covers', 'Derives from', 'Parent', 'Parents', 'Refines', 'Depends on'];
+export const plainLinkLine = new RegExp(`^\\s*(?:\\*\\*)?(${plainLinkWords.join('|')})(?:\\*\\*)?\\s*:(?:\\*\\*)?\\s*(.*)$`, 'i');
+
+/**
+ * The character codes a line that `plainLinkLine` matches can start with, after white space: the
+ * first letter of a link word in either case, or the `*` of bold. Derived from the same words, so
+ * a word added to the expression is never turned away by the shortcut.
+ */
+export const plainLinkStarts: ReadonlySet<number> = new Set(
+  [...plainLinkWords, '**'].flatMap((word) => [word.charCodeAt(0), word[0].toLowerCase().charCodeAt(0), word[0].toUpperCase().charCodeAt(0)]),
+);
 
 type OftSection = 'spec' | 'description' | 'rationale' | 'comment' | 'covers' | 'depends' | 'needs' | 'tags';
 
@@ -120,6 +131,7 @@ export function extractMarkdown(
   _lines: LineIndex,
   idRegex: RegExp,
   plainDefinitions = true,
+  fastPaths = true,
 ): { requirements: RequirementDef[]; problems: Problem[] } {
   const requirements: RequirementDef[] = [];
   const problems: Problem[] = [];
@@ -128,7 +140,8 @@ export function extractMarkdown(
   const length = src.length;
   // Without carriage returns inside lines or Unicode line separators, `.` matches every character
   // of a line, and headings and bullets are read without regular expressions.
-  const plainBreaks = hasPlainBreaks(text);
+  // (`fastPaths: false` reads every file the regular-expression way: the equivalence tests compare the two.)
+  const plainBreaks = fastPaths && hasPlainBreaks(text);
   const idAt = stickyCopy(idRegex);
   // What the file cannot hold is not looked for on each line.
   const tildes = text.includes('~') ? new Occurrences(src, '~') : undefined;
@@ -196,6 +209,7 @@ function readLines(
   const needsSeen: NeedsLine = { text: '', names: [] };
   const heading: Heading = { level: 0, title: '' };
   let inCode = false;
+  let inComment = false;
   let fenceLine = -1;
   let fenceLength = 0;
   let disabled = false;
@@ -223,7 +237,7 @@ function readLines(
     const stop = nl === -1 ? length : nl;
     if (stop === s) {
       // An empty line only separates paragraphs (and ends some OpenFastTrace sections).
-      if (disabled || inCode) continue;
+      if (disabled || inCode || inComment) continue;
       if (oft !== undefined) readOftLine(oft, '', line, problems);
       else if (plain !== undefined && plain.text.length > 0) plain.gap = true;
       continue;
@@ -258,12 +272,25 @@ function readLines(
     if (disabled) continue;
     if (f === e) {
       // A blank line only separates paragraphs (and ends some OpenFastTrace sections).
-      if (inCode) continue;
+      if (inCode || inComment) continue;
       if (oft !== undefined) readOftLine(oft, src.slice(s, e), line, problems);
       else if (plain !== undefined && plain.text.length > 0) plain.gap = true;
       continue;
     }
     const first = f === s ? lead : src.charCodeAt(f);
+    // An HTML comment `<!-- … -->` over several lines renders nothing, so nothing in it is read.
+    if (inComment) {
+      const close = src.indexOf('-->', f);
+      if (close !== -1 && close < e) inComment = false;
+      continue;
+    }
+    if (first === 60 && !inCode && src.startsWith('<!--', f)) {
+      const close = src.indexOf('-->', f + 4);
+      if (close === -1 || close >= e) {
+        inComment = true;
+        continue;
+      }
+    }
     if (oft === undefined && (first === 96 || first === 126) && isFence(src, s, e)) {
       inCode = !inCode;
       fenceLine = line;
@@ -734,8 +761,8 @@ function readPlainLine(
       }
       if (readNeeds(item.def, src, f, t, needsSeen)) return;
     }
-    // Covers|Derives from|Parent|Parents|Refines|Depends on, in any case, maybe bold.
-    if (first === 42 || first === 67 || first === 99 || first === 68 || first === 100 || first === 80 || first === 112 || first === 82 || first === 114) {
+    // A link word (Covers, Depends on, …), in any case, maybe bold.
+    if (plainLinkStarts.has(first)) {
       const content = src.slice(s, e);
       const link = plainLinkLine.exec(content);
       if (link) {

@@ -203,6 +203,13 @@ export class Workspace {
     return [...this.indexed.keys()];
   }
 
+  /** How many files the index holds under `role`. */
+  countIndexed(role: FileRole): number {
+    let count = 0;
+    for (const indexedRole of this.indexed.values()) if (indexedRole === role) count++;
+    return count;
+  }
+
   isIndexed(filePath: string): boolean {
     return this.indexed.has(filePath);
   }
@@ -285,7 +292,12 @@ export class Workspace {
   /** How a file is read for the trace: its role, the ID pattern of its folder, its Doorstop document. */
   private extractOptions(filePath: string, folder = this.folderOf(filePath)): ExtractOptions {
     const settings = folder?.settings ?? this.settings();
-    return { idPattern: this.idPattern(settings.trace.idPattern), role: this.roleOf(filePath, folder), doorstop: this.doorstopDocumentOf(filePath) };
+    return {
+      idPattern: this.idPattern(settings.trace.idPattern),
+      role: this.roleOf(filePath, folder),
+      doorstop: this.doorstopDocumentOf(filePath),
+      relativePath: folder ? relativePath(folder.path, filePath) : path.basename(filePath),
+    };
   }
 
   private removeFile(filePath: string): void {
@@ -336,7 +348,8 @@ export class Workspace {
       const discovered: string[] = [];
       const folderOfFile: WorkspaceFolder[] = [];
       for (const folder of this.folderList) {
-        for (const file of discoverFiles(folder.rules, () => progress?.cancelled() ?? false)) {
+        const unreadable = (dir: string, error: Error) => this.options.log('warning', `Not indexed: the folder ${dir} could not be read: ${error.message}`);
+        for (const file of discoverFiles(folder.rules, () => progress?.cancelled() ?? false, unreadable)) {
           discovered.push(file);
           folderOfFile.push(folder);
         }

@@ -3,6 +3,7 @@
  * path (`--reporter <this file>`) and constructs it with the runner; it prints nothing itself.
  */
 import { describeValue, sendToRunner } from './channel';
+import { perTestCoverage, takeCoverage } from './perTestCoverage';
 
 interface MochaRunnable {
   title: string;
@@ -28,6 +29,14 @@ function titlesOf(runnable: MochaRunnable): string[] {
 
 class TandemMochaReporter {
   constructor(runner: MochaRunner) {
+    if (perTestCoverage) {
+      // Mocha runs tests one at a time in this process, so V8's counters between two events are one test's.
+      runner.on('test', () => takeCoverage('between'));
+      runner.on('test end', (test: MochaRunnable) => {
+        const coverageFiles = takeCoverage('test');
+        if (coverageFiles.length > 0) sendToRunner({ type: 'coverage', file: test.file ?? '', titles: titlesOf(test), coverageFiles });
+      });
+    }
     runner.on('pass', (test: MochaRunnable) =>
       sendToRunner({ type: 'result', file: test.file ?? '', titles: titlesOf(test), outcome: 'passed', durationMs: test.duration }),
     );
