@@ -141,6 +141,17 @@ export class LspClient {
     return response.result as R;
   }
 
+  /**
+   * Runs `tandem.generate` like an editor: the command answers at once with the run's id, and
+   * the final report arrives as `tandem/generationDidFinish`; resolves to that report.
+   */
+  async generate<R = any>(args: unknown, timeoutMs = 60000): Promise<R> {
+    const started = await this.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [args] });
+    const runId = started?.runId;
+    const finished = await this.waitFor((m) => m.method === 'tandem/generationDidFinish' && m.id === undefined && m.params?.runId === runId, `the end of generation run ${runId}`, timeoutMs, true);
+    return finished.params as R;
+  }
+
   /** Sends a request and returns the whole response message, errors included. */
   async requestRaw(method: string, params?: unknown, timeoutMs = 10000): Promise<Message> {
     const id = this.nextId++;

@@ -341,8 +341,9 @@ export const showTraceCommand: CommandHandler = (ctx, args) => {
     ctx.client.showMessage('warning', `No requirement ${id} is defined in the workspace.`);
     return null;
   }
-  const list = (links: { location: { uri: string; range: { start: { line: number } } }; symbol?: string }[]) =>
-    links.map((link) => `${link.symbol ? `${link.symbol} ` : ''}(${where(ctx, link.location)})`).join(', ') || 'none';
+  // A test is named by its title where one is known, code by its symbol.
+  const list = (links: { location: { uri: string; range: { start: { line: number } } }; symbol?: string; testName?: string }[]) =>
+    links.map((link) => `${link.testName ? `"${link.testName}" ` : link.symbol ? `${link.symbol} ` : ''}(${where(ctx, link.location)})`).join(', ') || 'none';
   const r = result.requirement;
   ctx.client.showMessage(
     'info',
