@@ -15,6 +15,8 @@ const areas: Area[] = [
   { title: 'Testability analysis (TypeScript sources installed from npm)', load: async () => (await import('./testability.js')).benchTestability },
   { title: 'Test runs', load: async () => (await import('./testing.js')).benchTesting },
   { title: 'Coverage evidence (fixture runs per framework; a 10 MB LCOV joined to the trace workspace)', load: async () => (await import('./coverage.js')).benchCoverage },
+  { title: 'Hostile files (duplicate IDs, a minified bundle) against the keystroke budget', load: async () => (await import('./hostile.js')).benchHostile },
+  { title: 'Minified and generated files recognised (installed packages, labelled sample)', load: async () => (await import('./generated.js')).benchGenerated },
   { title: 'Generation loop', load: async () => (await import('./generation.js')).benchGeneration },
 ];
 

@@ -216,7 +216,7 @@ export function createServer(connection: Connection): void {
     for (const provider of codeActionProviders) {
       if (token.isCancellationRequested) break;
       try {
-        all.push(...(await provider(ctx, params, token)));
+        for (const action of await provider(ctx, params, token)) all.push(action);
       } catch (error) {
         client.log('error', `A code action provider failed: ${errorDetail(error)}`);
       }
@@ -231,7 +231,7 @@ export function createServer(connection: Connection): void {
     const all: CodeLens[] = [];
     for (const provider of codeLensProviders) {
       try {
-        all.push(...(await provider(ctx, file, token)));
+        for (const lens of await provider(ctx, file, token)) all.push(lens);
       } catch (error) {
         client.log('error', `A code lens provider failed: ${errorDetail(error)}`);
       }

@@ -114,7 +114,13 @@ export function hover(ctx: ServerContext, params: TextDocumentPositionParams): H
     if (result.acceptanceCriteria.length > 0) {
       lines.push('', '**Acceptance criteria**', ...result.acceptanceCriteria.map((criterion) => `- ${criterion}`));
     }
-    if (result.defects.length > 0) lines.push('', '**Defects**', ...result.defects.map((defect) => `- ${defect.kind}: ${defect.message}`));
+    if (result.defects.length > 0) {
+      // A duplicated ID has one defect per copy, all saying the same: each line is shown once.
+      const distinct = new Set<string>();
+      for (const defect of result.defects) if (distinct.size < 50) distinct.add(`- ${defect.kind}: ${defect.message}`);
+      lines.push('', '**Defects**');
+      for (const line of distinct) lines.push(line);
+    }
     lines.push('', `Defined at ${where(ctx, r.location)}`);
   }
   return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: toRange(found.span) };
@@ -196,12 +202,18 @@ function codePart(summary: RequirementSummary): string {
 /** Code lens over each requirement: `2 impl · 3 tests · verified · 87% of its code`; choosing it shows the trace. */
 export const traceCodeLenses: CodeLensProvider = (ctx, path) => {
   const lenses: CodeLens[] = [];
+  // One title per ID: a trace lists every definition, so asking it once per copy of a duplicated ID is quadratic.
+  const titles = new Map<string, string | null>();
   for (const symbol of ctx.graph.documentSymbols(path)) {
     if (symbol.kind !== 'requirement') continue;
-    const summary = ctx.graph.trace(symbol.name)?.requirement;
-    if (!summary) continue;
-    const title = `${summary.implementations} impl · ${testCount(summary.tests)} · ${summary.status}${codePart(summary)}${summary.defects.length ? ` · ${summary.defects.join(', ')}` : ''}`;
-    lenses.push({ range: toRange(symbol.span), command: { title, command: 'tandem.showTrace', arguments: [summary.id] } });
+    let title = titles.get(symbol.name);
+    if (title === undefined) {
+      const summary = ctx.graph.summary(symbol.name);
+      title = summary ? `${summary.implementations} impl · ${testCount(summary.tests)} · ${summary.status}${codePart(summary)}${summary.defects.length ? ` · ${summary.defects.join(', ')}` : ''}` : null;
+      titles.set(symbol.name, title);
+    }
+    if (title === null) continue;
+    lenses.push({ range: toRange(symbol.span), command: { title, command: 'tandem.showTrace', arguments: [symbol.name] } });
   }
   return lenses;
 };

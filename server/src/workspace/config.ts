@@ -42,6 +42,8 @@ export interface TandemSettings {
   maxFileSize: number;
   /** Environment variable names never passed to child processes (on top of the model's key variable). */
   secretEnv: string[];
+  /** Leave minified and generated files (recognised by name and content) out of the index and the diagnostics. */
+  excludeGenerated: boolean;
   trace: TraceSettings;
   testability: TestabilitySettings;
   testing: TestingSettings;
@@ -75,6 +77,7 @@ export const coreSettingsDefaults = {
   exclude: ['**/node_modules/**', '**/.git/**', '**/out/**', '**/dist/**', '**/build/**', '**/coverage/**', '**/.tandem/**'],
   maxFileSize: 2 * 1024 * 1024,
   secretEnv: ['OPENAI_API_KEY', 'TANDEM_API_KEY', 'ANTHROPIC_API_KEY', 'AZURE_OPENAI_API_KEY'],
+  excludeGenerated: true,
 };
 
 /** One area's section of the settings: its defaults and, optionally, checks beyond types. */

@@ -21,6 +21,7 @@ import {
   type TandemSettings,
 } from './config';
 import { discoverFiles, IgnoreRules, readTextFile, relativePath, type ReadResult } from './files';
+import { generatedReason } from './generated';
 import { fileRole } from './roles';
 import { errorDetail } from '../errors';
 
@@ -276,6 +277,10 @@ export class Workspace {
     }
     const options = this.extractOptions(filePath, folder);
     const role = options.role;
+    if (this.skipsGenerated(filePath, content, role, settings)) {
+      this.removeFile(filePath);
+      return;
+    }
     try {
       // An open document is bound now: it is the file being asked about. Files from disk are
       // bound on first use, most of them never.
@@ -308,6 +313,21 @@ export class Workspace {
         this.options.log('error', `An index of ${filePath} failed: ${(error as Error).stack ?? error}`);
       }
     }
+  }
+
+  /**
+   * True when the file is minified or generated and the settings leave such files out (logged once).
+   * Requirement documents are always read: long Markdown lines are paragraphs, not minified code.
+   */
+  private skipsGenerated(filePath: string, text: string, role: FileRole, settings: TandemSettings): boolean {
+    if (!settings.excludeGenerated || role === 'requirements') return false;
+    const reason = generatedReason(filePath, text);
+    if (reason === undefined) return false;
+    if (!this.skipped.has(filePath)) {
+      this.skipped.add(filePath);
+      this.options.log('info', `Not indexed: ${filePath} looks minified or generated (${reason}); set excludeGenerated to false to read it.`);
+    }
+    return true;
   }
 
   /** How a file is read for the trace: its role, the ID pattern of its folder, its Doorstop document. */
