@@ -8,9 +8,12 @@
  */
 import type { Diagnostic } from 'vscode-languageserver';
 import type { DiagnosticSource, ServerContext } from '../context';
+import { clampPositions, type LineTable } from './convert';
 import { pathToUri } from './uri';
 
 export interface DiagnosticsHubOptions {
+  /** The lines of a document, to keep every diagnostic inside it (see `clampPositions`). */
+  tableOf?(uri: string): LineTable | undefined;
   /** The client pulls diagnostics for open documents. */
   pull: boolean;
   isOpen(path: string): boolean;
@@ -56,7 +59,10 @@ export class DiagnosticsHub {
         ctx.client.log('error', `Diagnostics from ${source.name} for ${path} failed: ${(error as Error).stack ?? error}`);
       }
     }
-    return all;
+    if (!this.options.tableOf) return all;
+    const { value, moved } = clampPositions(all, pathToUri(path), this.options.tableOf);
+    if (moved > 0) ctx.client.log('log', `Moved ${moved} position(s) of diagnostics for ${path} inside the document.`);
+    return value;
   }
 
   /** Schedules re-collection of these files ('all': every indexed file and every file with diagnostics). */
