@@ -13,6 +13,7 @@ const areas: Area[] = [
   { title: 'Trace index (generated workspace: 20,000 requirements in 40 files, 40,000 tags in 2,000 files)', load: async () => (await import('./trace.js')).benchTrace },
   { title: 'Testability analysis (TypeScript sources installed from npm)', load: async () => (await import('./testability.js')).benchTestability },
   { title: 'Test runs', load: async () => (await import('./testing.js')).benchTesting },
+  { title: 'The wire (frame guard, large documents)', load: async () => (await import('./wire.js')).benchWire },
   { title: 'Generation loop', load: async () => (await import('./generation.js')).benchGeneration },
 ];
 

@@ -433,6 +433,9 @@ export function createServer(connection: Connection): void {
     const file = uriToPath(event.document.uri);
     if (!file) return;
     workspace.setOverlay(file, event.document.getText(), event.document.version);
+    if (workspace.isOversized(file)) {
+      client.showMessage('warning', `Tandem does not read ${path.basename(file)}: at ${event.document.getText().length} characters it is over the limit of ${workspace.settings(file).maxFileSize} (setting maxFileSize).`);
+    }
     afterIndexChange([file]);
     diagnostics.opened(file);
   });
