@@ -43,6 +43,7 @@ import {
 import { findTests, matchDeclared, type DeclaredTest } from '../testing/locate';
 import { walkFiles } from '../testing/junit';
 import { matchesAny } from '../workspace/glob';
+import { parseJson } from '../json';
 
 const notifyDelayMs = 100;
 const publishDelayMs = 50;
@@ -107,7 +108,7 @@ class TestingState {
       if (reports.length > 0) loadJUnitReports(this.ctx, reports);
       if (!testingSettings(this.ctx, folder).persistResults) continue;
       try {
-        const loaded = this.store.load(JSON.parse(fs.readFileSync(path.join(folder, resultsFile), 'utf8')));
+        const loaded = this.store.load(parseJson(fs.readFileSync(path.join(folder, resultsFile), 'utf8')));
         if (loaded > 0) {
           this.ctx.client.log('info', `Loaded ${loaded} saved test results from ${path.join(folder, resultsFile)}.`);
           this.schedulePublish();

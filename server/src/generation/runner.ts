@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestFramework, TestRunResult, TestVerdict } from './model';
+import { parseJson } from '../json';
 
 export interface RunTestFilesInput {
   /** The folder the tests run in (a scratch copy). */
@@ -152,7 +153,7 @@ async function runMocha(input: RunTestFilesInput, output: string): Promise<TestR
   if (stopped) return { verdicts: [], error: stopped };
   let report: { tests?: { title: string; fullTitle: string; file?: string; err?: { message?: string; expected?: unknown; actual?: unknown } }[]; pending?: { fullTitle: string }[] };
   try {
-    report = JSON.parse(fs.readFileSync(output, 'utf8'));
+    report = parseJson(fs.readFileSync(output, 'utf8'));
   } catch {
     return { verdicts: [], error: `mocha produced no report (exit ${outcome.code}): ${outcome.stderr.trim().split('\n').slice(0, 12).join('\n')}` };
   }
@@ -189,7 +190,7 @@ async function runNodeTest(input: RunTestFilesInput, output: string): Promise<Te
   const stack: string[] = [];
   let stderr = '';
   for (const line of lines) {
-    const event = JSON.parse(line) as { type: string; name: string; nesting: number; file?: string; kind?: string; skip: boolean; todo: boolean; message?: string };
+    const event = parseJson(line) as { type: string; name: string; nesting: number; file?: string; kind?: string; skip: boolean; todo: boolean; message?: string };
     if (event.type === 'test:stderr') {
       if (stderr.length < 4000) stderr += event.message ?? '';
       continue;

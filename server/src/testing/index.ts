@@ -10,6 +10,7 @@ import { detectFramework, isMissing } from './detect';
 import { TestResultStore } from './results';
 import type { FrameworkName, RunOutcome } from './model';
 import { runTests, scrubbedEnv } from './runner';
+import { parseJson } from '../json';
 
 export * from './model';
 export { chooseFramework, detectFramework, findPackageDir, isMissing } from './detect';
@@ -92,7 +93,7 @@ export function loadSavedTestResults(folders: string[]): { records: TestResultRe
       continue;
     }
     try {
-      store.load(JSON.parse(text));
+      store.load(parseJson(text));
     } catch (error) {
       problems.push(`${file}: not valid JSON (${(error as Error).message})`);
     }

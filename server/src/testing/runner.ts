@@ -13,6 +13,7 @@ import { commandLine } from './commands';
 import type { ChannelMessage } from './reporters/channel';
 import type { ProcessEnd, RunOptions, RunOutcome, RunPlan, RunProblem, TestOutcome } from './model';
 import { failingFrame } from './stack';
+import { parseJson } from '../json';
 
 const defaultMaxOutputBytes = 1024 * 1024;
 /** Result-channel bytes kept before giving up on a child that floods it. */
@@ -121,7 +122,7 @@ function runPlan(plan: RunPlan, options: RunOptions): Promise<PlanRun> {
       if (!line.trim()) return;
       let message: ChannelMessage;
       try {
-        message = JSON.parse(line);
+        message = parseJson(line);
       } catch {
         return;
       }
