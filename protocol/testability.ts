@@ -24,7 +24,8 @@ export type TestabilityCode =
   | 'parameter-count'
   | 'unreachable-logic'
   | 'untested-export'
-  | 'untested-requirement';
+  | 'untested-requirement'
+  | 'analysis-failed';
 
 /** `Diagnostic.data` of a testability diagnostic. */
 export interface TestabilityDiagnosticData {

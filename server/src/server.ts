@@ -123,6 +123,10 @@ export function createServer(connection: Connection): void {
     roleOf: (file) => workspace.roleOf(file),
     workspaceFiles: () => workspace.files(),
     graph: workspace.graph,
+    setTestResults: (records) => {
+      workspace.graph.setTestResults(records);
+      afterIndexChange();
+    },
     invalidateDiagnostics: (paths) => diagnostics.invalidate(paths),
     traceChanged: () => scheduleTraceDidChange('all'),
     secretEnvNames: () => {

@@ -5,7 +5,7 @@
  * prototype.
  */
 import * as assert from 'node:assert/strict';
-import { parseJson } from '../../server/src/json';
+import { parseJson } from '../../server/src/trace/nesting';
 import { idPatternProblem } from '../../server/src/trace/patternSafety';
 import { applySettings, defaultSettings, parseSettingsFile } from '../../server/src/workspace/config';
 import { automatonVerdict, globProblem, matchesAny } from '../../server/src/workspace/glob';
@@ -47,7 +47,7 @@ describe('untrusted globs', () => {
 
 describe('untrusted JSON', () => {
   it('drops __proto__ keys wherever they are and pollutes nothing', () => {
-    const value = parseJson('{"__proto__": {"polluted": 1}, "a": {"__proto__": {"polluted": 2}, "b": [{"__proto__": {"x": 1}}]}}');
+    const value: any = parseJson('{"__proto__": {"polluted": 1}, "a": {"__proto__": {"polluted": 2}, "b": [{"__proto__": {"x": 1}}]}}');
     assert.equal(Object.hasOwn(value, '__proto__'), false);
     assert.equal(Object.getPrototypeOf(value.a), Object.prototype);
     const settings = defaultSettings();
@@ -60,7 +60,7 @@ describe('untrusted JSON', () => {
   });
 
   it('refuses nesting deeper than the bound before parsing, and accepts a byte order mark', () => {
-    assert.throws(() => parseJson(`${'['.repeat(20000)}${']'.repeat(20000)}`), /nested deeper than 64 levels/);
+    assert.throws(() => parseJson(`${'['.repeat(20000)}${']'.repeat(20000)}`), /nests deeper than 100 levels/);
     assert.deepEqual(parseJson('["[[[[", "]]]"]'), ['[[[[', ']]]'], 'brackets in strings do not count');
     assert.deepEqual(parseSettingsFile('\ufeff{"maxFileSize": 5000}'), { value: { maxFileSize: 5000 }, problems: [] });
   });
@@ -76,7 +76,7 @@ describe('a hostile tandem.json in the server', function () {
     ['an unclosed brace in trace.tests', '{ "trace": { "tests": ["{a,b"] } }', /trace\.tests: the glob "\{a,b" is invalid/],
     ['a reversed range in trace.requirements', '{ "trace": { "requirements": ["[z-a].md"] } }', /trace\.requirements: the glob "\[z-a\]\.md" is invalid/],
     ['nested __proto__ keys', '{"__proto__": {"__proto__": {"polluted": true}}}', /"__proto__" is not a setting/],
-    ['20,000 nested arrays', `{ "exclude": ${'['.repeat(20000)}${']'.repeat(20000)} }`, /nested deeper than 64 levels/],
+    ['20,000 nested arrays', `{ "exclude": ${'['.repeat(20000)}${']'.repeat(20000)} }`, /nests deeper than 100 levels/],
     ['a byte order mark', '\ufeff{ "maxFileSize": 2000000 }', /^$/],
   ];
   for (const [name, json, expected] of cases) {

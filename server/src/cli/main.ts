@@ -22,6 +22,8 @@ Commands:
       --require covered|verified              what every requirement must reach (default: setting trace.checkRequire)
       --results FILE...                       JUnit XML test results to count
       --format text|json|junit                output format (default text)
+      --out FILE                              write to FILE instead of standard output
+      --allow-empty                           pass when no requirement was found (it fails by default)
   demo [PATH]      start the language server over stdio on PATH (default: the bundled examples/)
                    and print what an editor would show: diagnostics, lenses, hover, trace, coverage
 
@@ -29,7 +31,8 @@ Options:
   --version        print the version
   --help           print this help
 
-Exit codes: 0 success, 1 the check found gaps or defects, 2 bad usage or an unreadable workspace.
+Exit codes: 0 success, 1 the check found gaps or defects (or no requirement at all),
+            2 bad usage, an unreadable workspace or an output file that cannot be written.
 `;
 
 interface Parsed {
@@ -71,6 +74,9 @@ export function parseArgs(argv: string[]): Parsed {
 
 class UsageError extends Error {}
 
+/** A failure the user can act on, told in one line (exit 2) without the usage text. */
+class CliError extends Error {}
+
 function option(parsed: Parsed, name: string, allowed?: string[]): string | undefined {
   const values = parsed.options.get(name);
   if (!values) return undefined;
@@ -82,8 +88,15 @@ function option(parsed: Parsed, name: string, allowed?: string[]): string | unde
 
 /** Indexes a workspace folder the way the server does, and returns it. */
 export async function indexWorkspace(root: string, log: (message: string) => void = () => undefined): Promise<Workspace> {
+  if (root === '') throw new UsageError('PATH must not be empty (use . for the current folder)');
   const resolved = path.resolve(root);
   if (!fs.existsSync(resolved) || !fs.statSync(resolved).isDirectory()) throw new UsageError(`${root} is not a folder`);
+  try {
+    // The walk skips what it cannot read; a workspace that cannot be read at all is an error, not an empty pass.
+    fs.readdirSync(resolved);
+  } catch (error) {
+    throw new CliError(`cannot read the workspace folder ${root}: ${(error as Error).message}`);
+  }
   const workspace = new Workspace({ toUri: pathToUri, log: (level, message) => (level === 'error' || level === 'warning' ? log(message) : undefined) });
   workspace.setFolders([fs.realpathSync(resolved)]);
   await workspace.fullIndex();
@@ -103,8 +116,17 @@ async function loadResults(workspace: Workspace, files: string[], log: (message:
 }
 
 function output(text: string, out: string | undefined): void {
-  if (out) fs.writeFileSync(out, text.endsWith('\n') ? text : `${text}\n`);
-  else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  const whole = text.endsWith('\n') ? text : `${text}\n`;
+  if (out === undefined) {
+    process.stdout.write(whole);
+    return;
+  }
+  if (out === '') throw new UsageError('--out needs a file name');
+  try {
+    fs.writeFileSync(out, whole);
+  } catch (error) {
+    throw new CliError(`cannot write ${out}: ${(error as Error).message}`);
+  }
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -119,13 +141,15 @@ async function run(argv: string[]): Promise<number> {
   }
   const log = (message: string) => process.stderr.write(`tandem: ${message}\n`);
   const root = parsed.positional[0] ?? '.';
+  // Options are read before the work, so a usage mistake costs no index.
+  const out = parsed.command === 'demo' ? undefined : option(parsed, '--out');
   switch (parsed.command) {
     case 'trace': {
       const format = (option(parsed, '--format', ['text', 'json', 'csv', 'markdown', 'junit']) ?? 'text') as TraceFormat;
       const workspace = await indexWorkspace(root, log);
       const results = await loadResults(workspace, parsed.options.get('--results') ?? [], log);
       if (results.length > 0) workspace.graph.setTestResults(results);
-      output(formatTrace(workspace.graph, format, { relativeTo: workspace.folders()[0].path }), option(parsed, '--out'));
+      output(formatTrace(workspace.graph, format, { relativeTo: workspace.folders()[0].path }), out);
       return 0;
     }
     case 'check': {
@@ -134,11 +158,12 @@ async function run(argv: string[]): Promise<number> {
       const require = (option(parsed, '--require', ['covered', 'verified']) ?? workspace.settings().trace.checkRequire) as 'covered' | 'verified';
       const results = await loadResults(workspace, parsed.options.get('--results') ?? [], log);
       if (results.length > 0) workspace.graph.setTestResults(results);
-      const result = checkTrace(workspace.graph, { require });
+      const result = checkTrace(workspace.graph, { require, requirementFiles: workspace.countIndexed('requirements'), allowEmpty: parsed.options.has('--allow-empty') });
+      if (result.empty) log(result.empty);
       const relativeTo = workspace.folders()[0].path;
       const text =
         format === 'json' ? JSON.stringify(result, null, 2) : format === 'junit' ? formatTrace(workspace.graph, 'junit', { relativeTo }) : formatCheck(result, { relativeTo });
-      output(text, option(parsed, '--out'));
+      output(text, out);
       return result.ok ? 0 : 1;
     }
     case 'demo': {
@@ -157,6 +182,9 @@ run(process.argv.slice(2)).then(
   (error) => {
     if (error instanceof UsageError) {
       process.stderr.write(`tandem: ${error.message}\n\n${usage}`);
+    } else if (error instanceof CliError || !process.env.TANDEM_DEBUG) {
+      // One line the user can act on; TANDEM_DEBUG=1 shows where an unexpected failure came from.
+      process.stderr.write(`tandem: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`);
     } else {
       process.stderr.write(`tandem: ${(error as Error).stack ?? error}\n`);
     }

@@ -29,6 +29,7 @@ import {
   isCodeFile,
   isMissing,
   loadJUnitResults,
+  readSavedResults,
   runTests,
   savedResultsFile as resultsFile,
   scrubbedEnv,
@@ -43,7 +44,6 @@ import {
 import { findTests, matchDeclared, type DeclaredTest } from '../testing/locate';
 import { walkFiles } from '../testing/junit';
 import { matchesAny } from '../workspace/glob';
-import { parseJson } from '../json';
 
 const notifyDelayMs = 100;
 const publishDelayMs = 50;
@@ -108,7 +108,7 @@ class TestingState {
       if (reports.length > 0) loadJUnitReports(this.ctx, reports);
       if (!testingSettings(this.ctx, folder).persistResults) continue;
       try {
-        const loaded = this.store.load(parseJson(fs.readFileSync(path.join(folder, resultsFile), 'utf8')));
+        const loaded = this.store.load(readSavedResults(path.join(folder, resultsFile)));
         if (loaded > 0) {
           this.ctx.client.log('info', `Loaded ${loaded} saved test results from ${path.join(folder, resultsFile)}.`);
           this.schedulePublish();
@@ -129,8 +129,7 @@ class TestingState {
   }
 
   publish(): void {
-    this.ctx.graph.setTestResults(this.store.records());
-    const changes = this.ctx.graph.takeChanges();
+    this.ctx.setTestResults(this.store.records());
     const failureFiles = new Set<string>();
     for (const result of this.store.all()) {
       if (result.outcome.outcome !== 'failed' && result.outcome.outcome !== 'errored') continue;
@@ -138,7 +137,7 @@ class TestingState {
       if (result.outcome.failedAt) failureFiles.add(result.outcome.failedAt.file);
     }
     for (const file of this.fileProblems.keys()) failureFiles.add(file);
-    const touched = new Set([...changes.files, ...failureFiles, ...this.failureFiles]);
+    const touched = new Set([...failureFiles, ...this.failureFiles]);
     this.failureFiles = failureFiles;
     this.ctx.invalidateDiagnostics([...touched]);
     this.ctx.traceChanged();

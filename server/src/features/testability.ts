@@ -15,7 +15,7 @@ import type { CodeActionProvider, CommandHandler, DiagnosticSource, FileIndexer,
 import { rangesTouch } from '../lsp/convert';
 import { pathToUri, uriToPath } from '../lsp/uri';
 import { completeFindings, type FileAnalysis } from '../testability';
-import { analyzeSourceFile } from '../testability/analyzer';
+import { analysisFailure, analyzeSourceFile } from '../testability/analyzer';
 import { extractFunction } from '../testability/extract';
 import { testabilityFixes } from '../testability/fixes';
 import type { TestabilityFinding, TestabilityRuleCode, TextChange } from '../testability/model';
@@ -23,6 +23,7 @@ import { testabilityRuleCodes } from '../testability/model';
 import { testabilitySettingsDefaults, type TestabilitySettings } from '../testability/settings';
 import { TestReferenceIndex } from '../testability/testIndex';
 import { isAnalyzablePath, loadTypeScript, parseSource, type TypeScript } from '../testability/typescript';
+import { lineMapOf, lspLineStarts, positionAt } from '../testability/lines';
 
 /** Where the rules are explained; each diagnostic links to `#<code>`. */
 export const testabilityDocsUri = pathToUri(path.resolve(__dirname, '..', '..', '..', '..', 'docs', 'testability.md'));
@@ -77,22 +78,9 @@ export function testabilitySettingsFor(ctx: ServerContext, file: string): Testab
   return merged;
 }
 
-export function lineStartsOf(text: string): number[] {
-  const starts = [0];
-  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
-  return starts;
-}
-
-export function positionAt(lineStarts: readonly number[], offset: number): { line: number; character: number } {
-  let low = 0;
-  let high = lineStarts.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if (lineStarts[middle] <= offset) low = middle;
-    else high = middle - 1;
-  }
-  return { line: low, character: offset - lineStarts[low] };
-}
+/** Line starts as LSP counts lines (`\r\n`, `\r`, `\n`; never U+2028/U+2029). */
+export const lineStartsOf = lspLineStarts;
+export { positionAt };
 
 /**
  * Requirement IDs that trace tags bind to each exported symbol of the file, asked of the trace
@@ -130,17 +118,26 @@ export function findingsFor(ctx: ServerContext, file: string, text = ctx.readTex
   if (!cached || cached.text !== text || (cached.settings !== settings && cached.settingsKey !== JSON.stringify(settings))) {
     const ts = loadTypeScript();
     const previous = cached?.sourceFile;
-    const sourceFile = !previous ? parseSource(ts, file, text) : cached!.text === text ? previous : reparse(ts, previous, cached!.text, text);
-    const analysis = analyzeSourceFile(ts, sourceFile, settings);
+    let sourceFile: TS.SourceFile | undefined;
+    let analysis: FileAnalysis;
+    try {
+      sourceFile = !previous ? parseSource(ts, file, text) : cached!.text === text ? previous : reparse(ts, previous, cached!.text, text);
+      analysis = analyzeSourceFile(ts, sourceFile, settings);
+    } catch (error) {
+      // The parser can run out of stack on hostile nesting: say so in the file instead of going silent.
+      ctx.client.log('warning', `Testability could not parse ${file}: ${(error as Error).message}`);
+      sourceFile = undefined;
+      analysis = analysisFailure(text, error, settings);
+    }
     // Only a file edited twice in a row keeps its tree: the first analysis of every other file stays cheap in memory.
-    cached = { text, settings, settingsKey: JSON.stringify(settings), analysis, lineStarts: sourceFile.getLineStarts() as number[], sourceFile: cached ? sourceFile : undefined };
+    cached = { text, settings, settingsKey: JSON.stringify(settings), analysis, lineStarts: lspLineStarts(text), sourceFile: cached ? sourceFile : undefined };
     state.cache.delete(file);
     state.cache.set(file, cached);
     if (state.cache.size > maxCachedFiles) state.cache.delete(state.cache.keys().next().value!);
     dropOldTrees(state);
   }
   const lineStarts = cached.lineStarts;
-  const lineMap = { text, getLineAndCharacterOfPosition: (offset: number) => positionAt(lineStarts, offset) };
+  const lineMap = lineMapOf(text, lineStarts);
   const facts = cached.analysis.exports.length > 0 ? state.index.factsFor(file, requirementsBySymbol(ctx, file, cached.analysis, lineStarts), cached.analysis.exports.flatMap((declaration) => [declaration.exportedName, declaration.localName])) : undefined;
   return { findings: completeFindings(cached.analysis, lineMap, settings, facts), text, lineStarts };
 }
@@ -226,7 +223,14 @@ export const testabilityCodeActions: CodeActionProvider = (ctx, params) => {
   const touching = result.findings.filter((finding) => rangesTouch({ start: finding.span.start, end: finding.span.end }, params.range));
   if (touching.length === 0) return [];
   const ts = loadTypeScript();
-  const sourceFile = parseSource(ts, file, result.text, true);
+  let sourceFile: TS.SourceFile;
+  try {
+    sourceFile = parseSource(ts, file, result.text, true);
+  } catch (error) {
+    // Only hostile nesting makes the parser fail; the diagnostic already says the file was not analysed.
+    ctx.client.log('warning', `Testability fixes are not offered for ${file}: ${(error as Error).message}`);
+    return [];
+  }
   const actions: CodeAction[] = [];
   for (const finding of touching) {
     const sent = params.context.diagnostics.find(

@@ -13,7 +13,7 @@ import { identifierFrom } from './providers/offline';
 import { createProgramOver } from './program';
 import type { ContextSection, GenerationTask, RequirementContext, TargetContext } from './task';
 import { typesTouched } from './touchedTypes';
-import { parseJson } from '../json';
+import { parseJson } from '../trace/nesting';
 
 /** The workspace as generation reads it: one folder, its files, and the trace's requirements. */
 export interface WorkspaceView {
@@ -43,7 +43,7 @@ function readJson(view: WorkspaceView, file: string): Record<string, any> | unde
   const text = view.readText(file);
   if (text === undefined) return undefined;
   try {
-    return parseJson(text);
+    return parseJson(text) as Record<string, any>;
   } catch {
     return undefined;
   }

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestFramework, TestRunResult, TestVerdict } from './model';
-import { parseJson } from '../json';
+import { parseJson } from '../trace/nesting';
 
 export interface RunTestFilesInput {
   /** The folder the tests run in (a scratch copy). */
@@ -153,7 +153,7 @@ async function runMocha(input: RunTestFilesInput, output: string): Promise<TestR
   if (stopped) return { verdicts: [], error: stopped };
   let report: { tests?: { title: string; fullTitle: string; file?: string; err?: { message?: string; expected?: unknown; actual?: unknown } }[]; pending?: { fullTitle: string }[] };
   try {
-    report = parseJson(fs.readFileSync(output, 'utf8'));
+    report = parseJson(fs.readFileSync(output, 'utf8')) as typeof report;
   } catch {
     return { verdicts: [], error: `mocha produced no report (exit ${outcome.code}): ${outcome.stderr.trim().split('\n').slice(0, 12).join('\n')}` };
   }

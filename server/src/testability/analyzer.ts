@@ -13,6 +13,7 @@ import type * as TS from 'typescript';
 import type { TestabilityFinding, TestabilityRuleCode, FindingFixData } from './model';
 import { ruleSettings, type TestabilitySettings } from './settings';
 import type { TypeScript } from './typescript';
+import { lineEndAfter, lineMapOf, spanOf } from './lines';
 
 /** A declaration the module exports, for the workspace rules (`untested-export`, `untested-requirement`). */
 export interface ExportedDeclaration {
@@ -91,12 +92,48 @@ const listenerMethods = new Set(['on', 'once', 'addListener', 'addEventListener'
 const factoryName = /^(create|make|build|new|from|of)([A-Z_]|$)|Factory$|^factory|^main$/;
 const constructorAllowedCalls = new Set(['freeze', 'seal', 'assign', 'defineProperty', 'bind', 'super']);
 
+/** How many levels of the syntax tree the walk descends; real code stays below 100. */
+export const maxWalkDepth = 400;
+
 function normalizeModule(specifier: string): string {
   return specifier.startsWith('node:') ? specifier.slice(5) : specifier;
 }
 
-/** Walks one parsed file and returns the findings of every file-local rule plus the file's exports. */
+/**
+ * Walks one parsed file and returns the findings of every file-local rule plus the file's exports.
+ * Never throws: an internal failure becomes one `analysis-failed` finding, so an editor shows that
+ * the file was not analysed instead of showing nothing.
+ */
 export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: TestabilitySettings): FileAnalysis {
+  try {
+    return walkSourceFile(ts, sourceFile, settings);
+  } catch (error) {
+    return analysisFailure(sourceFile.text, error, settings);
+  }
+}
+
+/** The analysis of a file that could not be analysed (the parser or the walk failed): one finding that says so. */
+export function analysisFailure(text: string, error: unknown, settings: TestabilitySettings): FileAnalysis {
+  const severity = ruleSettings(settings, 'analysis-failed').severity;
+  if (severity === 'off') return { findings: [], exports: [] };
+  const reason = error instanceof RangeError ? 'the file nests too deeply for the parser' : `${(error as Error)?.message ?? String(error)}`;
+  const end = Math.min(text.length, Math.max(1, lineEndAfter(text, 0)));
+  return {
+    findings: [
+      {
+        code: 'analysis-failed',
+        message: `Testability analysis failed for this file (${reason}), so none of its findings are reported. Split deeply nested code into smaller functions; if the file is ordinary code, report this.`,
+        severity,
+        start: 0,
+        end,
+        span: spanOf(lineMapOf(text), 0, end),
+      },
+    ],
+    exports: [],
+  };
+}
+
+function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: TestabilitySettings): FileAnalysis {
   const K = ts.SyntaxKind;
   const text = sourceFile.text;
   const findings: TestabilityFinding[] = [];
@@ -300,14 +337,17 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
   };
 
   const calleeName = (expression: TS.Expression): string | undefined => {
-    if (expression.kind === K.Identifier) return (expression as TS.Identifier).text;
-    if (expression.kind === K.PropertyAccessExpression) {
-      const access = expression as TS.PropertyAccessExpression;
-      const left = calleeName(access.expression);
-      return left === undefined ? undefined : `${left}.${access.name.text}`;
+    const names: string[] = [];
+    let current = expression;
+    while (current.kind === K.PropertyAccessExpression && names.length < 8) {
+      names.push((current as TS.PropertyAccessExpression).name.text);
+      current = (current as TS.PropertyAccessExpression).expression;
     }
-    if (expression.kind === K.ThisKeyword) return 'this';
-    return undefined;
+    let root: string;
+    if (current.kind === K.Identifier) root = (current as TS.Identifier).text;
+    else if (current.kind === K.ThisKeyword) root = 'this';
+    else return undefined;
+    return [root, ...names.reverse()].join('.');
   };
   const rootIdentifier = (expression: TS.Expression): string | undefined => {
     let current: TS.Expression = expression;
@@ -605,17 +645,21 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
   const visitLogicalTree = (root: TS.BinaryExpression) => {
     const operators: TS.SyntaxKind[] = [];
     const operands: TS.Expression[] = [];
-    const flatten = (expression: TS.Expression) => {
-      let inner = expression;
+    // In order, left to right, with an explicit stack: a chain of thousands of `&&` stays flat.
+    const pending: (TS.Expression | TS.SyntaxKind)[] = [root];
+    while (pending.length > 0) {
+      const item = pending.pop()!;
+      if (typeof item === 'number') {
+        operators.push(item);
+        continue;
+      }
+      let inner = item;
       while (inner.kind === K.ParenthesizedExpression) inner = (inner as TS.ParenthesizedExpression).expression;
       const operator = inner.kind === K.BinaryExpression ? (inner as TS.BinaryExpression).operatorToken.kind : undefined;
       if (operator === K.AmpersandAmpersandToken || operator === K.BarBarToken || operator === K.QuestionQuestionToken) {
-        flatten((inner as TS.BinaryExpression).left);
-        operators.push(operator);
-        flatten((inner as TS.BinaryExpression).right);
+        pending.push((inner as TS.BinaryExpression).right, operator, (inner as TS.BinaryExpression).left);
       } else operands.push(inner);
-    };
-    flatten(root);
+    }
     for (let i = 0; i < operators.length; i++) decision();
     const last = operands[operands.length - 1];
     const rendersJsx = last.kind === K.JsxElement || last.kind === K.JsxSelfClosingElement || last.kind === K.JsxFragment;
@@ -839,7 +883,29 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
     inStaticMember = saved.inStaticMember;
   };
 
+  /**
+   * The walk recurses once per level of the tree, so its depth is bounded: below `maxWalkDepth`
+   * levels (real code stays under 100) a subtree is skipped and one finding says so.
+   */
+  let walkDepth = 0;
+  let tooDeepReported = false;
   const visit = (node: TS.Node): void => {
+    if (walkDepth >= maxWalkDepth) {
+      if (!tooDeepReported) {
+        tooDeepReported = true;
+        reportNode(
+          'analysis-failed',
+          node,
+          `This code is nested more than ${maxWalkDepth} levels deep, deeper than the testability analysis goes: findings inside it are not reported. Split the expression or the nested blocks into smaller functions.`,
+        );
+      }
+      return;
+    }
+    walkDepth++;
+    visitNode(node);
+    walkDepth--;
+  };
+  const visitNode = (node: TS.Node): void => {
     const isChainTop = node !== chainContinuation;
     switch (node.kind) {
       case K.FunctionDeclaration:
@@ -1032,21 +1098,20 @@ export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, set
     }
   }
 
-  const exports: ExportedDeclaration[] = [...exportsFromWalk];
+  const declared: ExportedDeclaration[] = [...exportsFromWalk];
   for (const [local, names] of exportedLocals) {
     const declaration = topDeclarations.get(local);
     if (!declaration) continue;
-    for (const exportedName of names) exports.push({ exportedName, localName: local, kind: declaration.kind, start: declaration.start, end: declaration.end });
+    for (const exportedName of names) declared.push({ exportedName, localName: local, kind: declaration.kind, start: declaration.start, end: declaration.end });
   }
 
+  const lines = lineMapOf(text);
   for (const finding of findings) {
-    finding.span = { start: sourceFile.getLineAndCharacterOfPosition(finding.start), end: sourceFile.getLineAndCharacterOfPosition(finding.end) };
-    for (const related of finding.related ?? []) {
-      related.span = { start: sourceFile.getLineAndCharacterOfPosition(related.start), end: sourceFile.getLineAndCharacterOfPosition(related.end) };
-    }
+    finding.span = spanOf(lines, finding.start, finding.end);
+    for (const related of finding.related ?? []) related.span = spanOf(lines, related.start, related.end);
   }
   findings.sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
-  return { findings, exports };
+  return { findings, exports: declared };
 }
 
 const zeroSpan = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
@@ -1054,19 +1119,22 @@ const zeroSpan = { start: { line: 0, character: 0 }, end: { line: 0, character: 
 /** True when `name` is declared inside the function (a parameter, variable, function or class), which shadows a module variable. */
 function declaresLocally(ts: TypeScript, node: TS.Node, name: string): boolean {
   const K = ts.SyntaxKind;
-  let found = false;
-  const search = (current: TS.Node): void => {
-    if (found) return;
+  // An explicit stack: the function may nest deeper than the call stack allows.
+  const pending: TS.Node[] = [];
+  const push = (child: TS.Node) => {
+    pending.push(child);
+  };
+  ts.forEachChild(node, push);
+  while (pending.length > 0) {
+    const current = pending.pop()!;
     if (
       (current.kind === K.VariableDeclaration || current.kind === K.Parameter || current.kind === K.BindingElement || current.kind === K.FunctionDeclaration || current.kind === K.ClassDeclaration) &&
       (current as TS.VariableDeclaration).name?.kind === K.Identifier &&
       ((current as TS.VariableDeclaration).name as TS.Identifier).text === name
     ) {
-      found = true;
-      return;
+      return true;
     }
-    ts.forEachChild(current, search);
-  };
-  ts.forEachChild(node, search);
-  return found;
+    ts.forEachChild(current, push);
+  }
+  return false;
 }

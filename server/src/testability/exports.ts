@@ -2,10 +2,10 @@
  * The workspace rules: exported functions and classes that no test uses, and, most important,
  * exported symbols that implement a requirement and have no test.
  */
-import type * as TS from 'typescript';
 import type { ExportedDeclaration } from './analyzer';
 import type { TestabilityFinding, WorkspaceTestFacts } from './model';
 import { ruleSettings, type TestabilitySettings } from './settings';
+import { spanOf, type LineMap } from './lines';
 
 function isTested(declaration: ExportedDeclaration, facts: WorkspaceTestFacts): boolean {
   if (declaration.exportedName === 'default') return facts.moduleImported || facts.testedNames.has(declaration.localName);
@@ -17,7 +17,7 @@ export function untestedExportFindings(
   exports: readonly ExportedDeclaration[],
   facts: WorkspaceTestFacts,
   settings: TestabilitySettings,
-  sourceFile: Pick<TS.SourceFile, 'getLineAndCharacterOfPosition'>,
+  lines: LineMap,
 ): TestabilityFinding[] {
   const findings: TestabilityFinding[] = [];
   const exportSeverity = ruleSettings(settings, 'untested-export').severity;
@@ -28,7 +28,7 @@ export function untestedExportFindings(
     const sameSymbol = exports.filter((other) => other.localName === declaration.localName);
     if (sameSymbol.some((other) => isTested(other, facts))) continue;
     seen.add(declaration.localName);
-    const span = { start: sourceFile.getLineAndCharacterOfPosition(declaration.start), end: sourceFile.getLineAndCharacterOfPosition(declaration.end) };
+    const span = spanOf(lines, declaration.start, declaration.end);
     const what = declaration.kind === 'class' ? 'class' : 'function';
     const requirements = facts.requirementsBySymbol.get(declaration.localName) ?? [];
     if (requirements.length > 0 && requirementSeverity !== 'off') {

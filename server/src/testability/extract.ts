@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type * as TS from 'typescript';
 import type { TestabilityFix, TextChange } from './model';
 import { applyChanges } from './fixes';
+import { lineStartBefore, newlineOf } from './lines';
 import { isTypeScriptPath, loadTypeScript, parseSource, scriptKindOf, type TypeScript } from './typescript';
 
 interface ServiceState {
@@ -59,7 +60,7 @@ function serviceFor(ts: TypeScript): ServiceState {
 }
 
 const formatOptions = (ts: TypeScript, text: string): TS.FormatCodeSettings => ({
-  ...ts.getDefaultFormatCodeSettings(text.includes('\r\n') ? '\r\n' : '\n'),
+  ...ts.getDefaultFormatCodeSettings(newlineOf(text)),
   indentSize: 2,
   tabSize: 2,
   convertTabsToSpaces: !/^\t/m.test(text),
@@ -157,9 +158,9 @@ function documentParameterTypes(ts: TypeScript, fileName: string, before: string
   const carrier = changes.find((change) => change.newText.includes(header));
   if (!carrier) return;
   const at = carrier.newText.indexOf(header);
-  const lineStart = carrier.newText.lastIndexOf('\n', at - 1) + 1;
+  const lineStart = lineStartBefore(carrier.newText, at);
   const indent = /^[ \t]*/.exec(carrier.newText.slice(lineStart))![0];
-  const newline = before.includes('\r\n') ? '\r\n' : '\n';
+  const newline = newlineOf(before);
   const doc = ['/**', ...lines, ' */'].map((line, index) => (index === 0 ? line : `${indent}${line}`)).join(newline);
   carrier.newText = `${carrier.newText.slice(0, at)}${doc}${newline}${indent}${carrier.newText.slice(at)}`;
 }

@@ -9,6 +9,7 @@
  */
 import type * as TS from 'typescript';
 import type { FindingFixData, TestabilityFinding, TestabilityFix, TextChange } from './model';
+import { afterLineBreak, lineEndAfter, lineStartBefore, lspLineStarts, newlineOf } from './lines';
 import { suppressionMarker } from './suppress';
 import { isTypeScriptPath, loadTypeScript, parseSource, type TypeScript } from './typescript';
 
@@ -123,32 +124,40 @@ export function testabilityFixes(input: FixInput): TestabilityFix[] {
 
 /** Finds the node that starts at `start` and satisfies `test`, outermost first. */
 export function findNode<T extends TS.Node>(ts: TypeScript, sourceFile: TS.SourceFile, start: number, test: (node: TS.Node) => node is T): T | undefined {
-  let found: T | undefined;
-  const search = (node: TS.Node): void => {
-    if (found || start < node.pos || start > node.end) return;
-    if (node.getStart(sourceFile) === start && test(node)) {
-      found = node;
-      return;
-    }
-    ts.forEachChild(node, search);
+  // Descends only into nodes that contain `start`, with a loop: deep nesting cannot exhaust the stack.
+  let current: TS.Node | undefined = sourceFile;
+  while (current) {
+    const node: TS.Node = current;
+    if (node !== sourceFile && node.getStart(sourceFile) === start && test(node)) return node;
+    current = ts.forEachChild(node, (child) => (start >= child.pos && start < child.end ? child : undefined));
+  }
+  return undefined;
+}
+
+/** Visits every node below `root` (not `root` itself) with a loop; `visit` returns false to skip a node's children. */
+function eachDescendant(ts: TypeScript, root: TS.Node, visit: (node: TS.Node) => boolean | void): void {
+  const pending: TS.Node[] = [];
+  const push = (child: TS.Node) => {
+    pending.push(child);
   };
-  search(sourceFile);
-  return found;
+  ts.forEachChild(root, push);
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    if (visit(node) !== false) ts.forEachChild(node, push);
+  }
 }
 
 /** Identifier names used inside a node, except property names after a dot (they cannot collide). */
 function namesUsedIn(ts: TypeScript, root: TS.Node): Set<string> {
   const names = new Set<string>();
-  const search = (node: TS.Node): void => {
-    if (ts.isIdentifier(node)) {
-      const parent = node.parent;
-      const isMemberName = parent && ((ts.isPropertyAccessExpression(parent) && parent.name === node) || (ts.isPropertyAssignment(parent) && parent.name === node));
-      if (!isMemberName) names.add(node.text);
-      return;
-    }
-    ts.forEachChild(node, search);
-  };
-  search(root);
+  if (ts.isIdentifier(root)) names.add(root.text);
+  eachDescendant(ts, root, (node) => {
+    if (!ts.isIdentifier(node)) return true;
+    const parent = node.parent;
+    const isMemberName = parent && ((ts.isPropertyAccessExpression(parent) && parent.name === node) || (ts.isPropertyAssignment(parent) && parent.name === node));
+    if (!isMemberName) names.add(node.text);
+    return false;
+  });
   return names;
 }
 
@@ -159,13 +168,13 @@ function localsOf(ts: TypeScript, body: TS.Node): Set<string> {
     if (ts.isIdentifier(name)) names.add(name.text);
     else for (const element of name.elements) if (ts.isBindingElement(element)) bind(element.name);
   };
-  const search = (node: TS.Node): void => {
+  const look = (node: TS.Node) => {
     if (ts.isVariableDeclaration(node) || ts.isParameter(node) || ts.isBindingElement(node)) bind(node.name);
     else if ((ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node)) && node.name) names.add(node.name.text);
     else if (ts.isCatchClause(node) && node.variableDeclaration) bind(node.variableDeclaration.name);
-    ts.forEachChild(node, search);
   };
-  search(body);
+  look(body);
+  eachDescendant(ts, body, look);
   return names;
 }
 
@@ -262,7 +271,7 @@ function injectIntoConstructor(ts: TypeScript, sourceFile: TS.SourceFile, data: 
   }
   if (blocked || changes.length === 0) return undefined;
   const text = sourceFile.text;
-  const newline = text.includes('\r\n') ? '\r\n' : '\n';
+  const newline = newlineOf(text);
   const defaultValue = `${name} = ${spec.defaultText}`;
   if (constructor?.body) {
     const parameter = appendParameter(ts, sourceFile, constructor, isTs ? `private readonly ${defaultValue}` : defaultValue);
@@ -273,7 +282,7 @@ function injectIntoConstructor(ts: TypeScript, sourceFile: TS.SourceFile, data: 
       const first = statements[0];
       const afterSuper = first && ts.isExpressionStatement(first) && ts.isCallExpression(first.expression) && first.expression.expression.kind === ts.SyntaxKind.SuperKeyword;
       const anchor = afterSuper ? first.end : constructor.body.getStart(sourceFile) + 1;
-      const lineStart = text.lastIndexOf('\n', constructor.getStart(sourceFile) - 1) + 1;
+      const lineStart = lineStartBefore(text, constructor.getStart(sourceFile));
       const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
       changes.push({ start: anchor, end: anchor, newText: `${newline}${indent}  this.${name} = ${name};` });
     }
@@ -281,7 +290,7 @@ function injectIntoConstructor(ts: TypeScript, sourceFile: TS.SourceFile, data: 
     const firstMethod = klass.members.find((member) => !ts.isPropertyDeclaration(member) && !ts.isSemicolonClassElement(member) && !ts.isIndexSignatureDeclaration(member));
     if (!firstMethod) return undefined;
     const start = firstMethod.getStart(sourceFile);
-    const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+    const lineStart = lineStartBefore(text, start);
     const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
     const body = isTs ? `constructor(private readonly ${defaultValue}) {}` : `constructor(${defaultValue}) {${newline}${indent}  this.${name} = ${name};${newline}${indent}}`;
     changes.push({ start: lineStart, end: lineStart, newText: `${indent}${body}${newline}${newline}` });
@@ -378,24 +387,26 @@ function constructorOf(ts: TypeScript, klass: TS.ClassLikeDeclaration): TS.Const
 }
 
 function mentions(ts: TypeScript, node: TS.Node, predicate: (node: TS.Node) => boolean): boolean {
-  let found = false;
-  const search = (current: TS.Node): void => {
-    if (found) return;
-    if (predicate(current)) found = true;
-    else ts.forEachChild(current, search);
+  const pending: TS.Node[] = [node];
+  const push = (child: TS.Node) => {
+    pending.push(child);
   };
-  search(node);
-  return found;
+  while (pending.length > 0) {
+    const current = pending.pop()!;
+    if (predicate(current)) return true;
+    ts.forEachChild(current, push);
+  }
+  return false;
 }
 
 /** The whole lines a statement occupies, with their line break, when nothing else shares them. */
 function statementLines(text: string, statement: TS.Statement, sourceFile: TS.SourceFile): { start: number; end: number } {
   const start = statement.getStart(sourceFile);
-  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
-  const lineEnd = text.indexOf('\n', statement.end);
+  const lineStart = lineStartBefore(text, start);
+  const lineEnd = lineEndAfter(text, statement.end);
   const before = text.slice(lineStart, start);
-  const after = text.slice(statement.end, lineEnd < 0 ? text.length : lineEnd);
-  if (before.trim() === '' && after.trim() === '') return { start: lineStart, end: lineEnd < 0 ? text.length : lineEnd + 1 };
+  const after = text.slice(statement.end, lineEnd);
+  if (before.trim() === '' && after.trim() === '') return { start: lineStart, end: afterLineBreak(text, lineEnd) };
   return { start, end: statement.end };
 }
 
@@ -505,7 +516,7 @@ function constructorWorkToFactory(ts: TypeScript, sourceFile: TS.SourceFile, kla
   const instance = uniqueName('instance', taken);
   const memberNames = new Set(klass.members.map((member) => member.name?.getText(sourceFile)).filter((name): name is string => !!name));
   const factoryName = uniqueName('create', memberNames);
-  const lineStart = text.lastIndexOf('\n', constructor.getStart(sourceFile) - 1) + 1;
+  const lineStart = lineStartBefore(text, constructor.getStart(sourceFile));
   const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
   const unit = indent.length > 0 ? indent.slice(0, indent.includes('\t') ? 1 : Math.min(indent.length, 2)) : '  ';
   const bodyIndent = indent + unit;
@@ -569,16 +580,17 @@ function isFieldAssignment(ts: TypeScript, statement: TS.Statement): boolean {
 /** True when the position sits in JSX text, where a `//` comment would become visible text. */
 function inJsxText(ts: TypeScript, sourceFile: TS.SourceFile, position: number): boolean {
   let inside = false;
-  const search = (node: TS.Node): void => {
-    if (position < node.getStart(sourceFile) || position >= node.end) return;
+  // Follows the nodes around the position down the tree, with a loop.
+  let current: TS.Node | undefined = sourceFile;
+  while (current) {
+    const node: TS.Node = current;
     if (ts.isJsxElement(node) || ts.isJsxFragment(node)) {
       const opening = ts.isJsxElement(node) ? node.openingElement : node.openingFragment;
       const closing = ts.isJsxElement(node) ? node.closingElement : node.closingFragment;
       inside = position >= opening.end && position <= closing.getStart(sourceFile);
     } else if ((ts.isJsxExpression(node) || ts.isJsxAttributes(node)) && position > node.getStart(sourceFile)) inside = false;
-    ts.forEachChild(node, search);
-  };
-  search(sourceFile);
+    current = ts.forEachChild(node, (child) => (position >= child.getStart(sourceFile) && position < child.end ? child : undefined));
+  }
   return inside;
 }
 
@@ -612,21 +624,21 @@ function inTemplate(ts: TypeScript, sourceFile: TS.SourceFile, position: number)
 function suppressLine(ts: TypeScript, sourceFile: TS.SourceFile, finding: TestabilityFinding): TestabilityFix | undefined {
   const text = sourceFile.text;
   const line = finding.span.start.line;
-  const lineStarts = sourceFile.getLineStarts();
+  const lineStarts = lspLineStarts(text);
   const lineStart = lineStarts[line];
   if (inTemplate(ts, sourceFile, lineStart)) return undefined;
   const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
   const title = `Suppress ${finding.code} on this line`;
   if (line > 0) {
     const previousStart = lineStarts[line - 1];
-    const previous = text.slice(previousStart, lineStart).replace(/\r?\n$/, '');
+    const previous = text.slice(previousStart, lineStart).replace(/(?:\r\n|\r|\n)$/, '');
     const existing = /(tandem-ignore-next-line)((?:[ \t,]+[a-z]+(?:-[a-z]+)*)*)/.exec(previous);
     if (existing && existing[2].trim() !== '') {
       const at = previousStart + existing.index + existing[0].length;
       return { title, kind: 'quickfix', changes: [{ start: at, end: at, newText: `, ${finding.code}` }] };
     }
   }
-  const newline = text.includes('\r\n') ? '\r\n' : '\n';
+  const newline = newlineOf(text);
   const comment = inJsxText(ts, sourceFile, lineStart + indent.length)
     ? `{/* ${suppressionMarker}-next-line ${finding.code} */}`
     : `// ${suppressionMarker}-next-line ${finding.code}`;
@@ -640,8 +652,8 @@ function suppressFile(text: string, finding: TestabilityFinding): TestabilityFix
     const at = existing.index + existing[0].length;
     return { title, kind: 'quickfix', changes: [{ start: at, end: at, newText: `, ${finding.code}` }] };
   }
-  const newline = text.includes('\r\n') ? '\r\n' : '\n';
-  const at = text.startsWith('#!') ? text.indexOf('\n') + 1 || text.length : 0;
+  const newline = newlineOf(text);
+  const at = text.startsWith('#!') ? afterLineBreak(text, lineEndAfter(text, 0)) : 0;
   return { title, kind: 'quickfix', changes: [{ start: at, end: at, newText: `// ${suppressionMarker}-file ${finding.code}${newline}` }] };
 }
 

@@ -8,12 +8,13 @@
  * as the parser recovers.
  */
 import type * as TS from 'typescript';
-import { analyzeSourceFile, type FileAnalysis } from './analyzer';
+import { analysisFailure, analyzeSourceFile, type FileAnalysis } from './analyzer';
 import { untestedExportFindings } from './exports';
 import type { TestabilityFinding, WorkspaceTestFacts } from './model';
 import type { TestabilitySettings } from './settings';
 import { applySuppressions, readSuppressions } from './suppress';
 import { loadTypeScript, parseSource, type TypeScript } from './typescript';
+import { lineMapOf, type LineMap } from './lines';
 
 export * from './model';
 export { testabilitySettingsDefaults, validateTestabilitySettings, ruleSettings } from './settings';
@@ -33,7 +34,13 @@ export interface AnalyzeInput {
 
 /** Parses and walks one file: the file-local findings (not yet suppressed) and its exports. */
 export function analyzeFile(ts: TypeScript, path: string, text: string, settings: TestabilitySettings): FileAnalysis & { sourceFile: TS.SourceFile } {
-  const sourceFile = parseSource(ts, path, text);
+  let sourceFile: TS.SourceFile;
+  try {
+    sourceFile = parseSource(ts, path, text);
+  } catch (error) {
+    // The parser recurses per level of nesting and can run out of stack on hostile input.
+    return { ...analysisFailure(text, error, settings), sourceFile: parseSource(ts, path, '') };
+  }
   return { ...analyzeSourceFile(ts, sourceFile, settings), sourceFile };
 }
 
@@ -43,13 +50,13 @@ export function analyzeFile(ts: TypeScript, path: string, text: string, settings
  */
 export function completeFindings(
   analysis: FileAnalysis,
-  sourceFile: Pick<TS.SourceFile, 'getLineAndCharacterOfPosition' | 'text'>,
+  lines: LineMap,
   settings: TestabilitySettings,
   facts: WorkspaceTestFacts | undefined,
 ): TestabilityFinding[] {
-  const workspace = facts ? untestedExportFindings(analysis.exports, facts, settings, sourceFile) : [];
+  const workspace = facts ? untestedExportFindings(analysis.exports, facts, settings, lines) : [];
   const all = workspace.length > 0 ? [...analysis.findings, ...workspace].sort((a, b) => a.start - b.start || a.code.localeCompare(b.code)) : analysis.findings;
-  return applySuppressions(all, readSuppressions(sourceFile.text));
+  return applySuppressions(all, readSuppressions(lines.text));
 }
 
 /** Every testability finding of one file. */
@@ -57,5 +64,5 @@ export function analyzeTestability(input: AnalyzeInput): TestabilityFinding[] {
   if (input.settings.enabled === false) return [];
   const ts = input.ts ?? loadTypeScript();
   const analysis = analyzeFile(ts, input.path, input.text, input.settings);
-  return completeFindings(analysis, analysis.sourceFile, input.settings, input.facts);
+  return completeFindings(analysis, lineMapOf(input.text), input.settings, input.facts);
 }

@@ -33,6 +33,7 @@ export const testabilityRuleCodes: readonly TestabilityRuleCode[] = [
   'unreachable-logic',
   'untested-export',
   'untested-requirement',
+  'analysis-failed',
 ];
 
 export type FindingSeverity = 'error' | 'warning' | 'information' | 'hint';

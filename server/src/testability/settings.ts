@@ -52,6 +52,7 @@ const rules: Record<TestabilityRuleCode, TestabilityRuleSettings> = {
   'unreachable-logic': { severity: 'information', threshold: 10 },
   'untested-export': { severity: 'information' },
   'untested-requirement': { severity: 'warning' },
+  'analysis-failed': { severity: 'warning' },
 };
 
 export const testabilitySettingsDefaults: TestabilitySettings = {

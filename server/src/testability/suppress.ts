@@ -10,6 +10,7 @@
  * Block comments work the same way. Rules can also be turned off for a whole workspace with
  * `"severity": "off"` in the settings.
  */
+import { lspLineStarts, positionAt } from './lines';
 import { testabilityRuleCodes, type TestabilityFinding, type TestabilityRuleCode } from './model';
 
 export const suppressionMarker = 'tandem-ignore';
@@ -22,7 +23,7 @@ export interface Suppressions {
 }
 
 const known = new Set<string>(testabilityRuleCodes);
-const directive = /(?:\/\/|\/\*)\s*tandem-ignore-(next-line|line|file)\b([^\n]*)/g;
+const directive = /(?:\/\/|\/\*)\s*tandem-ignore-(next-line|line|file)\b([^\r\n]*)/g;
 
 function parseCodes(rest: string): Set<TestabilityRuleCode> | 'all' {
   const body = rest.replace(/\*\/.*$/, '').split('--')[0];
@@ -44,15 +45,9 @@ function merge(into: Set<TestabilityRuleCode> | 'all' | undefined, codes: Set<Te
 export function readSuppressions(text: string): Suppressions {
   const result: Suppressions = { file: undefined, lines: new Map() };
   if (!text.includes(suppressionMarker)) return result;
-  let line = 0;
-  let lineStart = 0;
+  const lineStarts = lspLineStarts(text);
   for (const match of text.matchAll(directive)) {
-    while (true) {
-      const next = text.indexOf('\n', lineStart);
-      if (next < 0 || next >= match.index) break;
-      line++;
-      lineStart = next + 1;
-    }
+    const line = positionAt(lineStarts, match.index).line;
     const codes = parseCodes(match[2]);
     if (match[1] === 'file') result.file = merge(result.file, codes);
     else {

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameworkInfo, FrameworkMissing, FrameworkName } from './model';
-import { parseJson } from '../json';
+import { parseJson } from '../trace/nesting';
 
 const configFiles: Record<Exclude<FrameworkName, 'node'>, RegExp> = {
   vitest: /^vitest\.(config|workspace)\.[cm]?[jt]s$/,
@@ -34,7 +34,7 @@ interface Manifest {
 
 function readManifest(packageDir: string): Manifest | undefined {
   try {
-    const value = parseJson(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
+    const value = parseJson(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as Manifest | undefined;
     return value && typeof value === 'object' ? value : undefined;
   } catch {
     return undefined;
@@ -94,7 +94,7 @@ export function detectFramework(packageDir: string, forced?: FrameworkName, reso
   try {
     const manifestPath = require.resolve(`${chosen.name}/package.json`, { paths: resolvePaths });
     const frameworkDir = path.dirname(manifestPath);
-    const version = parseJson(fs.readFileSync(manifestPath, 'utf8')).version as string | undefined;
+    const version = JSON.parse(fs.readFileSync(manifestPath, 'utf8')).version as string | undefined;
     const entry = path.join(frameworkDir, entries[chosen.name]);
     if (!fs.existsSync(entry)) throw new Error(`${entry} does not exist`);
     return { name: chosen.name, packageDir, entry, version, reason: chosen.reason };

@@ -13,7 +13,7 @@ import { commandLine } from './commands';
 import type { ChannelMessage } from './reporters/channel';
 import type { ProcessEnd, RunOptions, RunOutcome, RunPlan, RunProblem, TestOutcome } from './model';
 import { failingFrame } from './stack';
-import { parseJson } from '../json';
+import { parseJson } from '../trace/nesting';
 
 const defaultMaxOutputBytes = 1024 * 1024;
 /** Result-channel bytes kept before giving up on a child that floods it. */
@@ -122,7 +122,7 @@ function runPlan(plan: RunPlan, options: RunOptions): Promise<PlanRun> {
       if (!line.trim()) return;
       let message: ChannelMessage;
       try {
-        message = parseJson(line);
+        message = parseJson(line) as ChannelMessage;
       } catch {
         return;
       }

@@ -3,6 +3,8 @@
  * is detected per package, runs are bounded in time and output, and nothing runs unasked.
  */
 
+import { durationProblem } from '../workspace/limits';
+
 export interface TestingSettings {
   /** Kill a test run's whole process tree after this many milliseconds. */
   timeoutMs: number;
@@ -45,9 +47,10 @@ export const testingSettingsDefaults: TestingSettings = {
 /** Checks beyond types: one message per invalid value, each starting with its key. */
 export function validateTestingSettings(value: TestingSettings): string[] {
   const problems: string[] = [];
-  if (!(value.timeoutMs >= 1000)) problems.push('testing.timeoutMs must be at least 1000');
+  for (const problem of [durationProblem('testing.timeoutMs', value.timeoutMs, 1000), durationProblem('testing.runOnSaveDelayMs', value.runOnSaveDelayMs, 0)]) {
+    if (problem) problems.push(problem);
+  }
   if (!(Number.isInteger(value.concurrency) && value.concurrency >= 1 && value.concurrency <= 64)) problems.push('testing.concurrency must be a whole number from 1 to 64');
-  if (!(value.runOnSaveDelayMs >= 0)) problems.push('testing.runOnSaveDelayMs must not be negative');
   if (!(value.maxOutputBytes >= 4096)) problems.push('testing.maxOutputBytes must be at least 4096');
   if (!['auto', 'mocha', 'node', 'jest', 'vitest'].includes(value.framework)) problems.push('testing.framework must be one of auto, mocha, node, jest, vitest');
   return problems;

@@ -27,6 +27,9 @@ export interface FileSpan {
 /** What a file is, for the trace: it decides how `@req` tags and test titles are read. */
 export type FileRole = 'requirements' | 'test' | 'source' | 'other';
 
+/** How a finding is reported: the editor's four severities, or not at all (declared once, for every area). */
+export type Severity = 'error' | 'warning' | 'information' | 'hint' | 'off';
+
 /** A problem found while reading a file: it becomes a diagnostic on that file. */
 export interface Problem {
   path: string;

@@ -37,6 +37,7 @@ export function formatTrace(graph: TraceGraph, format: TraceFormat, options: Rep
 
 export function formatCheck(result: CheckResult, options: ReportOptions = {}): string {
   const lines: string[] = [];
+  if (result.empty) lines.push(result.empty);
   if (result.ok) {
     lines.push('Trace check passed: every requirement meets the requirement and there are no defects.');
     return lines.join('\n') + '\n';

@@ -7,12 +7,13 @@
  * of the same element type), unknown keys are reported, and each area may add checks of its own.
  * An invalid value is reported and replaced by its default; loading never throws.
  */
-import { parseJson, type JsonError } from '../json';
+import { parseJson } from '../trace/nesting';
 import { idPatternProblem } from '../trace/patternSafety';
 import { globProblem } from './glob';
 import { generationSettingsDefaults, validateGenerationSettings, type GenerationSettings } from '../generation/settings';
 import { testabilitySettingsDefaults, validateTestabilitySettings, type TestabilitySettings } from '../testability/settings';
 import { testingSettingsDefaults, validateTestingSettings, type TestingSettings } from '../testing/settings';
+import { validateCoreSettings } from './limits';
 
 /** How strongly a kind of finding is reported; `off` hides it. */
 export type Severity = 'error' | 'warning' | 'information' | 'hint' | 'off';
@@ -206,6 +207,11 @@ export function applySettings(settings: TandemSettings, source: unknown): Settin
     }
     candidate[name] = structuredClone((settings as unknown as Record<string, unknown>)[name]);
   }
+  for (const problem of validateCoreSettings(candidate as unknown as TandemSettings)) {
+    if (!(problem.key in source)) continue;
+    problems.push(problem);
+    candidate[problem.key] = structuredClone((settings as unknown as Record<string, unknown>)[problem.key]);
+  }
   Object.assign(settings, candidate);
   return problems;
 }
@@ -229,7 +235,9 @@ export function parseSettingsFile(text: string): { value: unknown; problems: Set
     const problems: SettingsProblem[] = text.includes('"__proto__"') ? [{ key: '__proto__', message: 'the key "__proto__" is not a setting; it was ignored', offset: text.indexOf('"__proto__"') }] : [];
     return { value: parseJson(stripJsonComments(text)), problems };
   } catch (error) {
-    return { value: undefined, problems: [{ key: '', message: `tandem.json is not valid JSON: ${(error as Error).message}`, offset: (error as JsonError).offset ?? 0 }] };
+    const message = (error as Error).message;
+    const at = /position (\d+)/.exec(message);
+    return { value: undefined, problems: [{ key: '', message: `tandem.json is not valid JSON: ${message}`, offset: at ? Number(at[1]) : 0 }] };
   }
 }
 

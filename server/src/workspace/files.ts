@@ -3,7 +3,9 @@
  *
  * Discovery walks the folder once, honouring every `.gitignore` on the way (nested ones apply below
  * their own folder) and the configured `exclude` globs. Reading refuses what would hurt the
- * server: binary files (a NUL byte near the start) and files over the size limit.
+ * server: binary files (a NUL byte near the start), files over the size limit, and anything that
+ * is not a regular file or lies in the kernel's folders (`/proc`, `/sys`, `/dev`), where a read can
+ * block forever (a FIFO without a writer, `/proc/kmsg`).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -22,6 +24,31 @@ const binaryExtensions = new Set(
 export function hasBinaryExtension(filePath: string): boolean {
   const dot = filePath.lastIndexOf('.');
   return dot >= 0 && binaryExtensions.has(filePath.slice(dot + 1).toLowerCase());
+}
+
+/** The kernel's own file systems: their files report size 0 or block, and are never workspace text. */
+const systemFolders = ['/proc', '/sys', '/dev'];
+
+/** True when an absolute path lies in `/proc`, `/sys` or `/dev` (or is one of them). */
+export function isSystemPath(filePath: string): boolean {
+  if (process.platform === 'win32') return false;
+  return systemFolders.some((folder) => filePath === folder || filePath.startsWith(`${folder}/`));
+}
+
+/**
+ * Opening a FIFO for reading waits for a writer; with O_NONBLOCK it returns at once (and a read
+ * finds no data), so a file swapped for a FIFO between the check and the read cannot block.
+ */
+const readFlags = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+
+/** What kind of thing a path is when it is not a regular file, for a log line. */
+function kindOf(stat: fs.Stats): string {
+  if (stat.isDirectory()) return 'a folder';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a regular file';
 }
 
 /** Relative path with `/` separators, for globs and .gitignore rules. */
@@ -63,12 +90,9 @@ export class IgnoreRules {
     let scope = this.scopes.get(dir);
     if (scope !== undefined) return scope;
     scope = null;
-    try {
-      const text = fs.readFileSync(path.join(dir, '.gitignore'), 'utf8');
-      scope = { base: dir, rules: ignore().add(text) };
-    } catch {
-      // No .gitignore here.
-    }
+    // Read like any workspace file: a .gitignore that is a FIFO must not block the walk.
+    const read = readTextFile(path.join(dir, '.gitignore'), 1024 * 1024);
+    if (read.ok) scope = { base: dir, rules: ignore().add(read.text) };
     this.scopes.set(dir, scope);
     return scope;
   }
@@ -107,7 +131,11 @@ export class IgnoreRules {
  * Lists every file of a folder that is not ignored. Folders are pruned as soon as they are
  * ignored, so a large ignored `node_modules` costs nothing. Symbolic links are not followed.
  */
-export function discoverFiles(rules: IgnoreRules, shouldStop: () => boolean = () => false): string[] {
+export function discoverFiles(
+  rules: IgnoreRules,
+  shouldStop: () => boolean = () => false,
+  unreadable: (dir: string, error: Error) => void = () => undefined,
+): string[] {
   const files: string[] = [];
   // Folders to visit, with their path relative to the workspace folder ('' for the folder itself).
   const pending: [string, string][] = [[rules.folder, '']];
@@ -117,7 +145,8 @@ export function discoverFiles(rules: IgnoreRules, shouldStop: () => boolean = ()
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
+    } catch (error) {
+      unreadable(dir, error as Error);
       continue;
     }
     for (const entry of entries) {
@@ -125,8 +154,10 @@ export function discoverFiles(rules: IgnoreRules, shouldStop: () => boolean = ()
       const rel = relDir === '' ? name : `${relDir}/${name}`;
       if (entry.isDirectory()) {
         if (name === '.git' || rules.ignoresRelative(rel, true)) continue;
+        if (dir === '/' && isSystemPath(`/${name}`)) continue;
         pending.push([path.join(dir, name), rel]);
       } else if (entry.isFile()) {
+        // Only regular files: FIFOs, devices and sockets are never listed.
         if (hasBinaryExtension(name) || rules.ignoresRelative(rel)) continue;
         files.push(path.join(dir, name));
       }
@@ -137,23 +168,29 @@ export function discoverFiles(rules: IgnoreRules, shouldStop: () => boolean = ()
 
 export type ReadResult =
   | { ok: true; text: string }
-  | { ok: false; reason: 'missing' | 'binary' | 'too-large' | 'unreadable'; detail: string };
+  | { ok: false; reason: 'missing' | 'binary' | 'too-large' | 'unreadable' | 'not-a-file'; detail: string };
 
 /**
- * Reads a file as UTF-8 text unless it is missing, binary or larger than `maxBytes`. `readFileSync`
+ * Reads a file as UTF-8 text unless it is missing, binary, larger than `maxBytes`, or not a regular
+ * file of the workspace (a FIFO, a device, anything in `/proc`, `/sys` or `/dev`). `readFileSync`
  * with an encoding opens, reads and decodes in one call into the runtime, which a full index of
- * thousands of files notices; the size is checked first so a huge file is never read.
+ * thousands of files notices; the size is checked first so a huge file is never read, and an empty
+ * one is not read at all (procfs reports size 0 for files whose read can block).
  */
 export function readTextFile(filePath: string, maxBytes: number): ReadResult {
   let text: string;
   try {
+    if (isSystemPath(path.resolve(filePath))) return { ok: false, reason: 'not-a-file', detail: `${filePath} is in a system folder (/proc, /sys, /dev)` };
     const stat = fs.statSync(filePath, { throwIfNoEntry: false });
     if (!stat) return { ok: false, reason: 'missing', detail: `${filePath} does not exist` };
-    if (!stat.isFile()) return { ok: false, reason: 'missing', detail: `${filePath} is not a file` };
+    if (stat.isDirectory()) return { ok: false, reason: 'missing', detail: `${filePath} is not a file` };
+    if (!stat.isFile()) return { ok: false, reason: 'not-a-file', detail: `${filePath} is ${kindOf(stat)}, not a regular file` };
     if (stat.size > maxBytes) {
       return { ok: false, reason: 'too-large', detail: `${filePath} has ${stat.size} bytes, over the limit of ${maxBytes} (setting maxFileSize)` };
     }
-    text = fs.readFileSync(filePath, 'utf8');
+    if (stat.size === 0) return { ok: true, text: '' };
+    // The runtime takes numeric flags here too (its types say only strings).
+    text = fs.readFileSync(filePath, { encoding: 'utf8', flag: readFlags as unknown as string });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: false, reason: 'missing', detail: `${filePath} does not exist` };

@@ -205,6 +205,13 @@ export class Workspace {
     return [...this.indexed.keys()];
   }
 
+  /** How many files the index holds under `role`. */
+  countIndexed(role: FileRole): number {
+    let count = 0;
+    for (const indexedRole of this.indexed.values()) if (indexedRole === role) count++;
+    return count;
+  }
+
   isIndexed(filePath: string): boolean {
     return this.indexed.has(filePath);
   }
@@ -338,7 +345,8 @@ export class Workspace {
       const discovered: string[] = [];
       const folderOfFile: WorkspaceFolder[] = [];
       for (const folder of this.folderList) {
-        for (const file of discoverFiles(folder.rules, () => progress?.cancelled() ?? false)) {
+        const unreadable = (dir: string, error: Error) => this.options.log('warning', `Not indexed: the folder ${dir} could not be read: ${error.message}`);
+        for (const file of discoverFiles(folder.rules, () => progress?.cancelled() ?? false, unreadable)) {
           discovered.push(file);
           folderOfFile.push(folder);
         }
