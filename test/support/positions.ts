@@ -50,6 +50,16 @@ export class PositionChecker {
   private readonly open = new Map<string, string>();
   /** Recent texts (newest last) of every document seen, by URI. */
   private readonly recent = new Map<string, number[][]>();
+  /** The lines of every version of the open documents the client sent (bounded), by URI and version. */
+  private readonly byVersion = new Map<string, Map<number, number[]>>();
+
+  private rememberVersion(uri: string, version: unknown, text: string): void {
+    if (typeof version !== 'number') return;
+    const versions = this.byVersion.get(uri) ?? new Map<number, number[]>();
+    versions.set(version, lineLengths(text));
+    if (versions.size > 20000) versions.delete(versions.keys().next().value!);
+    this.byVersion.set(uri, versions);
+  }
   checked = 0;
 
   private remember(uri: string, text: string): void {
@@ -64,11 +74,13 @@ export class PositionChecker {
     if (message.method === 'textDocument/didOpen' && typeof params?.textDocument?.text === 'string') {
       this.open.set(params.textDocument.uri, params.textDocument.text);
       this.remember(params.textDocument.uri, params.textDocument.text);
+      this.rememberVersion(params.textDocument.uri, params.textDocument.version, params.textDocument.text);
     } else if (message.method === 'textDocument/didChange' && this.open.has(params?.textDocument?.uri) && Array.isArray(params.contentChanges)) {
       let text = this.open.get(params.textDocument.uri)!;
       for (const change of params.contentChanges) if (typeof change?.text === 'string') text = applyChange(text, change);
       this.open.set(params.textDocument.uri, text);
       this.remember(params.textDocument.uri, text);
+      this.rememberVersion(params.textDocument.uri, params.textDocument.version, text);
     } else if (message.method === 'textDocument/didClose') this.open.delete(params?.textDocument?.uri);
   }
 
@@ -76,7 +88,10 @@ export class PositionChecker {
   private versions(uri: string): number[][] | undefined {
     if (!this.open.has(uri) && uri.startsWith('file:')) {
       try {
-        this.remember(uri, fs.readFileSync(fileURLToPath(uri), 'utf8'));
+        // Only regular files: a FIFO in a test workspace would block this process for good.
+        const file = fileURLToPath(uri);
+        const stat = fs.statSync(file);
+        if (stat.isFile() && stat.size <= 64 * 1024 * 1024) this.remember(uri, fs.readFileSync(file, 'utf8'));
       } catch {
         // Not on disk (deleted, or never there): only what was seen counts.
       }
@@ -90,6 +105,9 @@ export class PositionChecker {
     const root = message.method === 'textDocument/publishDiagnostics' ? message.params?.uri : request?.params?.textDocument?.uri;
     const value = message.method ? message.params : message.result;
     const cache = new Map<string, number[][] | undefined>();
+    // Diagnostics that name their document's version are checked against exactly that version.
+    const versioned = message.method === 'textDocument/publishDiagnostics' && typeof message.params?.version === 'number' ? this.byVersion.get(root)?.get(message.params.version) : undefined;
+    if (versioned) cache.set(root, [versioned]);
     const stack: { node: unknown; uri: string | undefined; path: string }[] = [{ node: value, uri: root, path: '' }];
     while (stack.length > 0) {
       const { node, uri, path } = stack.pop()!;

@@ -115,11 +115,14 @@ export class DiagnosticsHub {
   private async push(path: string): Promise<void> {
     if (this.disposed) return;
     if (this.options.pull && this.options.isOpen(path)) return;
+    const version = this.context().documentVersion(path);
     const diagnostics = await this.collect(path);
+    // The document changed while they were collected: the change has scheduled a newer push.
+    if (this.context().documentVersion(path) !== version) return;
     if (diagnostics.length === 0 && !this.pushed.has(path)) return;
     if (diagnostics.length === 0) this.pushed.delete(path);
     else this.pushed.add(path);
-    this.context().client.publishDiagnostics(pathToUri(path), diagnostics);
+    this.context().client.publishDiagnostics(pathToUri(path), diagnostics, version);
   }
 
   dispose(): void {
