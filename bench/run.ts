@@ -17,6 +17,7 @@ const areas: Area[] = [
   { title: 'Coverage evidence (fixture runs per framework; a 10 MB LCOV joined to the trace workspace)', load: async () => (await import('./coverage.js')).benchCoverage },
   { title: 'Hostile files (duplicate IDs, a minified bundle) against the keystroke budget', load: async () => (await import('./hostile.js')).benchHostile },
   { title: 'Minified and generated files recognised (installed packages, labelled sample)', load: async () => (await import('./generated.js')).benchGenerated },
+  { title: 'The wire (frame guard, large documents)', load: async () => (await import('./wire.js')).benchWire },
   { title: 'Generation loop', load: async () => (await import('./generation.js')).benchGeneration },
 ];
 

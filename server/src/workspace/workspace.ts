@@ -188,8 +188,10 @@ export class Workspace {
   /** The open document's text, else the file's text on disk; undefined for missing, binary or oversized files. */
   readText(filePath: string): string | undefined {
     const overlay = this.overlays.get(filePath);
-    if (overlay) return overlay.text;
-    const read = readTextFile(filePath, this.settings(filePath).maxFileSize);
+    const limit = this.settings(filePath).maxFileSize;
+    // An open document over the size limit is not read either: no feature parses 64 MB per keystroke.
+    if (overlay) return overlay.text.length > limit ? undefined : overlay.text;
+    const read = readTextFile(filePath, limit);
     return read.ok ? read.text : undefined;
   }
 
@@ -428,8 +430,8 @@ export class Workspace {
   setOverlay(filePath: string, text: string, version: number): void {
     this.overlays.set(filePath, { text, version });
     if (!this.isInWorkspace(filePath) && !this.indexed.has(filePath)) return;
-    const limit = this.settings(filePath).maxFileSize;
-    if (text.length > limit) {
+    if (this.isOversized(filePath)) {
+      const limit = this.settings(filePath).maxFileSize;
       if (!this.skipped.has(filePath)) {
         this.skipped.add(filePath);
         this.options.log('info', `Not indexed: ${filePath} has ${text.length} characters open in the editor, over the limit of ${limit} (setting maxFileSize).`);
@@ -438,6 +440,12 @@ export class Workspace {
       return;
     }
     this.indexFile(filePath, text);
+  }
+
+  /** True when an open document is over the size limit (setting maxFileSize): it is kept, but not read by any feature. */
+  isOversized(filePath: string): boolean {
+    const overlay = this.overlays.get(filePath);
+    return overlay !== undefined && overlay.text.length > this.settings(filePath).maxFileSize;
   }
 
   /** An editor closed a document: the file on disk is the truth again. */
