@@ -206,6 +206,23 @@ function isFunctionWithBody(ts: TypeScript, node: TS.Node): node is TS.FunctionL
   return ts.isFunctionLike(node) && 'body' in node && !!(node as TS.FunctionLikeDeclaration).body;
 }
 
+/**
+ * True for files where `export` is valid and changes nothing else: ES module syntax already, or
+ * TypeScript that does not use CommonJS's `module.exports` / `require`.
+ */
+function isEsModule(ts: TypeScript, sourceFile: TS.SourceFile): boolean {
+  if (/\.c[jt]s$/i.test(sourceFile.fileName)) return false;
+  const esSyntax = sourceFile.statements.some(
+    (statement) =>
+      ts.isImportDeclaration(statement) ||
+      ts.isExportDeclaration(statement) ||
+      ts.isExportAssignment(statement) ||
+      (ts.canHaveModifiers(statement) && !!ts.getModifiers(statement)?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword)),
+  );
+  if (esSyntax) return true;
+  return isTypeScriptPath(sourceFile.fileName) && !/\bmodule\.exports\b|\brequire\s*\(/.test(sourceFile.text);
+}
+
 /** The name callers know a function by: its own, or the variable or property it is assigned to. */
 function ownerName(ts: TypeScript, owner: TS.FunctionLikeDeclaration): string | undefined {
   if (owner.name && (ts.isIdentifier(owner.name) || ts.isPrivateIdentifier(owner.name))) return owner.name.text;
@@ -269,8 +286,7 @@ const seams: Record<Dependency, { name: string; member: string; value: string; r
  */
 function injectModuleSeam(ts: TypeScript, sourceFile: TS.SourceFile, owner: TS.FunctionLikeDeclaration & { body: TS.Node }, data: Extract<FindingFixData, { kind: 'inject' }>): TestabilityFix | undefined {
   if (ts.isGetAccessor(owner) || ts.isSetAccessor(owner)) return undefined;
-  const isModule = isTypeScriptPath(sourceFile.fileName) || sourceFile.statements.some((statement) => ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement) || ts.isExportAssignment(statement) || (ts.canHaveModifiers(statement) && !!ts.getModifiers(statement)?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword)));
-  if (!isModule || /\.c[jt]s$/i.test(sourceFile.fileName)) return undefined;
+  if (!isEsModule(ts, sourceFile)) return undefined;
   const spec = dependencies[data.dependency];
   const seam = seams[data.dependency];
   const name = uniqueName(seam.name, namesUsedIn(ts, sourceFile));
@@ -353,7 +369,8 @@ function injectIntoConstructor(ts: TypeScript, sourceFile: TS.SourceFile, data: 
   let blocked = false;
   const search = (node: TS.Node): void => {
     if (blocked) return;
-    if (ts.isFunctionExpression(node) || ts.isFunctionDeclaration(node) || ts.isClassLike(node)) {
+    // Every function but an arrow has its own `this` (object-literal methods and accessors too).
+    if ((ts.isFunctionLike(node) && !ts.isArrowFunction(node)) || ts.isClassLike(node)) {
       if (mentions(ts, node, (inner) => spec.matches(ts, inner))) blocked = true;
       return;
     }
@@ -601,6 +618,8 @@ function inJsxText(ts: TypeScript, sourceFile: TS.SourceFile, position: number):
 
 /** Exports a module-level function so tests can call it directly (`unreachable-logic`). */
 function exportDeclaration(ts: TypeScript, sourceFile: TS.SourceFile, finding: TestabilityFinding): TestabilityFix | undefined {
+  // `export` would turn a CommonJS file into an ES module, where `module` and `require` do not exist.
+  if (!isEsModule(ts, sourceFile)) return undefined;
   for (const statement of sourceFile.statements) {
     if (finding.start < statement.getStart(sourceFile) || finding.start >= statement.end) continue;
     const named = ts.isFunctionDeclaration(statement)
