@@ -628,12 +628,16 @@ function exportDeclaration(ts: TypeScript, sourceFile: TS.SourceFile, finding: T
         ? statement.declarationList.declarations[0].name
         : undefined;
     if (!named || named.getStart(sourceFile) !== finding.start) return undefined;
-    const start = statement.getStart(sourceFile);
+    // An overloaded function is exported with all its signatures, or not at all.
+    const name = named.getText(sourceFile);
+    const declarations = ts.isFunctionDeclaration(statement)
+      ? sourceFile.statements.filter((other) => ts.isFunctionDeclaration(other) && other.name?.text === name)
+      : [statement];
     return {
-      title: `Export \`${named.getText(sourceFile)}\` so tests can call it directly`,
+      title: `Export \`${name}\` so tests can call it directly`,
       kind: 'quickfix',
       preferred: true,
-      changes: [{ start, end: start, newText: 'export ' }],
+      changes: declarations.map((declaration) => ({ start: declaration.getStart(sourceFile), end: declaration.getStart(sourceFile), newText: 'export ' })),
     };
   }
   return undefined;
