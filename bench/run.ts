@@ -12,6 +12,8 @@ interface Area {
 const areas: Area[] = [
   { title: 'Trace index (generated workspace: 20,000 requirements in 40 files, 40,000 tags in 2,000 files)', load: async () => (await import('./trace.js')).benchTrace },
   { title: 'Testability analysis (TypeScript sources installed from npm)', load: async () => (await import('./testability.js')).benchTestability },
+  { title: 'Testability precision on real packages (labelled random sample)', load: async () => (await import('./precision.js')).benchPrecision },
+  { title: 'Testability fixes applied on real packages (type-checked before and after)', load: async () => (await import('./fix-harness.js')).benchFixHarness },
   { title: 'Test runs', load: async () => (await import('./testing.js')).benchTesting },
   { title: 'Generation loop', load: async () => (await import('./generation.js')).benchGeneration },
 ];
