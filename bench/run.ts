@@ -15,6 +15,7 @@ const areas: Area[] = [
   { title: 'Testability precision on real packages (labelled random sample)', load: async () => (await import('./precision.js')).benchPrecision },
   { title: 'Testability fixes applied on real packages (type-checked before and after)', load: async () => (await import('./fix-harness.js')).benchFixHarness },
   { title: 'Test runs', load: async () => (await import('./testing.js')).benchTesting },
+  { title: 'Coverage evidence (fixture runs per framework; a 10 MB LCOV joined to the trace workspace)', load: async () => (await import('./coverage.js')).benchCoverage },
   { title: 'Generation loop', load: async () => (await import('./generation.js')).benchGeneration },
 ];
 

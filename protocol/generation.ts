@@ -46,7 +46,11 @@ export type GenerationStatus =
 /** One finding of a check on a model's answer. */
 export interface GenerationCheckIssue {
   /** Which check found it. */
-  check: 'format' | 'paths' | 'overwrite' | 'syntax' | 'types' | 'testability' | 'tests' | 'flaky' | 'duplicate' | 'size';
+  check: 'format' | 'paths' | 'overwrite' | 'syntax' | 'types' | 'testability' | 'tests' | 'flaky' | 'duplicate' | 'size'
+    /** A test that passes without the change (against the stub), or executes none of the target, proves nothing. */
+    | 'proof'
+    /** An acceptance criterion no kept test covers. */
+    | 'criteria';
   /** Workspace-relative path, when the issue is in one file. */
   path?: string;
   /** One-based line in the proposed text, when known. */
@@ -72,6 +76,8 @@ export interface GenerationRound {
   issues: GenerationCheckIssue[];
   /** Tests of the answer that passed every run. */
   testsPassed: number;
+  /** "Generate tests": the target's executable lines and how many the project's tests ran before and with the new ones. */
+  coverage?: { path: string; symbol: string; lines: number; coveredBefore: number; coveredAfter: number };
 }
 
 /** The record of one run: what `tandem/generationReport` returns and what the log shows. */

@@ -15,8 +15,8 @@ import type {
   ProgressToken,
   WorkspaceEdit,
 } from 'vscode-languageserver';
-import type { FileRole } from './trace/model';
-import type { TraceGraph } from './trace/graph';
+import type { FileRole, TestResultRecord } from './trace/model';
+import type { TraceQuery } from './trace/graph';
 import type { TandemSettings } from './workspace/config';
 
 /** Reports the progress of one piece of long work; `done` must be called exactly once. */
@@ -61,8 +61,13 @@ export interface ServerContext {
   roleOf(path: string): FileRole;
   /** Every indexed file (honours .gitignore and configured excludes). */
   workspaceFiles(): string[];
-  /** The requirement → code → test graph. */
-  graph: TraceGraph;
+  /** The requirement → code → test graph, read-only: features ask it, the wiring changes it. */
+  graph: TraceQuery;
+  /**
+   * Replaces every test result the graph knows; the wiring republishes the diagnostics and trace
+   * views the results change.
+   */
+  setTestResults(records: TestResultRecord[]): void;
   /** Re-collects and republishes diagnostics for these files (debounced per file). */
   invalidateDiagnostics(paths: string[] | 'all'): void;
   /** Schedules a debounced `tandem/traceDidChange`. */

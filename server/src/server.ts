@@ -38,6 +38,7 @@ import {
   disposeTestRuns,
   runTestsRequest,
   testFailureDiagnostics,
+  testRunsCodeCoverage,
   testRunsCodeLenses,
   testRunsCommands,
   testRunsIndexer,
@@ -49,7 +50,12 @@ import {
   definition,
   documentSymbols,
   hover,
+  incomingCalls,
+  outgoingCalls,
+  prepareCallHierarchy,
+  prepareRename,
   references,
+  rename,
   requirements,
   showTraceCommand,
   trace,
@@ -65,6 +71,7 @@ import { pathToUri, uriToPath } from './lsp/uri';
 import { serverVersion } from './version';
 import { ChangeBatcher, watchFolders, type ServerWatcher } from './workspace/watcher';
 import { Workspace, type FileChange } from './workspace/workspace';
+import { errorDetail } from './errors';
 
 export { ProposedFeatures };
 
@@ -119,6 +126,10 @@ export function createServer(connection: Connection): void {
     roleOf: (file) => workspace.roleOf(file),
     workspaceFiles: () => workspace.files(),
     graph: workspace.graph,
+    setTestResults: (records) => {
+      workspace.graph.setTestResults(records);
+      afterIndexChange();
+    },
     invalidateDiagnostics: (paths) => diagnostics.invalidate(paths),
     traceChanged: () => scheduleTraceDidChange('all'),
     secretEnvNames: () => {
@@ -134,6 +145,8 @@ export function createServer(connection: Connection): void {
   // ---- The wiring table ------------------------------------------------------------------------
   // Every diagnostic source, code action and code lens provider, command, per-file index and
   // request, in one place.
+  // Requirement summaries carry the coverage of their implementation from the test session.
+  workspace.graph.setOptions({ codeCoverage: testRunsCodeCoverage(ctx) });
   const diagnosticSources: DiagnosticSource[] = [settingsDiagnostics(workspace), traceDiagnostics, testabilityDiagnostics, testFailureDiagnostics];
   const codeActionProviders: CodeActionProvider[] = [traceCodeActions, testabilityCodeActions, generationCodeActions];
   const codeLensProviders: CodeLensProvider[] = [traceCodeLenses, testRunsCodeLenses];
@@ -166,6 +179,13 @@ export function createServer(connection: Connection): void {
   connection.onCompletion((params) => completion(ctx, params));
   connection.onDocumentSymbol((params) => documentSymbols(ctx, params.textDocument.uri));
   connection.onWorkspaceSymbol((params) => workspaceSymbols(ctx, params));
+  connection.onPrepareRename((params) => prepareRename(ctx, params));
+  connection.onRenameRequest((params) =>
+    rename(ctx, params, (capabilities.workspace?.workspaceEdit?.documentChanges === true && capabilities.workspace.workspaceEdit.resourceOperations?.includes('rename')) === true),
+  );
+  connection.languages.callHierarchy.onPrepare((params) => prepareCallHierarchy(ctx, params));
+  connection.languages.callHierarchy.onIncomingCalls((params) => incomingCalls(ctx, params));
+  connection.languages.callHierarchy.onOutgoingCalls((params) => outgoingCalls(ctx, params));
   connection.onRequest(RunTestsRequest.type, (params, token) => runTestsRequest(ctx, params, token, (params as { workDoneToken?: string }).workDoneToken));
   connection.onRequest(CancelTestRunRequest.type, (params) => cancelTestRun(ctx, params));
   connection.onRequest(GenerationReportRequest.type, (params) => generationReport(ctx, params));
@@ -198,7 +218,7 @@ export function createServer(connection: Connection): void {
       try {
         all.push(...(await provider(ctx, params, token)));
       } catch (error) {
-        client.log('error', `A code action provider failed: ${(error as Error).stack ?? error}`);
+        client.log('error', `A code action provider failed: ${errorDetail(error)}`);
       }
     }
     const only = params.context.only;
@@ -213,7 +233,7 @@ export function createServer(connection: Connection): void {
       try {
         all.push(...(await provider(ctx, file, token)));
       } catch (error) {
-        client.log('error', `A code lens provider failed: ${(error as Error).stack ?? error}`);
+        client.log('error', `A code lens provider failed: ${errorDetail(error)}`);
       }
     }
     return all;
@@ -277,7 +297,7 @@ export function createServer(connection: Connection): void {
         client.log('info', `Indexed ${result.files} files in ${Math.round(result.ms)} ms${result.cancelled ? ' (cancelled)' : ''}.`);
       } catch (error) {
         progress.done('failed');
-        client.log('error', `Indexing failed: ${(error as Error).stack ?? error}`);
+        client.log('error', `Indexing failed: ${errorDetail(error)}`);
       }
       afterIndexChange(settingsFilesWithProblems(workspace));
       diagnostics.invalidate('all');
@@ -294,7 +314,7 @@ export function createServer(connection: Connection): void {
       if (again) void reindex();
       else afterIndexChange(settingsFilesWithProblems(workspace));
     } catch (error) {
-      client.log('error', `Applying file changes failed: ${(error as Error).stack ?? error}`);
+      client.log('error', `Applying file changes failed: ${errorDetail(error)}`);
     }
   });
 
@@ -351,6 +371,8 @@ export function createServer(connection: Connection): void {
         codeLensProvider: { resolveProvider: false },
         documentSymbolProvider: true,
         workspaceSymbolProvider: true,
+        renameProvider: { prepareProvider: true },
+        callHierarchyProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.Refactor, CodeActionKind.RefactorExtract, CodeActionKind.RefactorRewrite, CodeActionKind.Source] },
         executeCommandProvider: { commands: Object.keys(commands) },
         ...(pull ? { diagnosticProvider: { interFileDependencies: true, workspaceDiagnostics: false } } : {}),
@@ -436,7 +458,7 @@ export function createServer(connection: Connection): void {
       try {
         hook(ctx, file);
       } catch (error) {
-        client.log('error', `A save hook failed: ${(error as Error).stack ?? error}`);
+        client.log('error', `A save hook failed: ${errorDetail(error)}`);
       }
     }
   });

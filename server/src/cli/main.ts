@@ -10,6 +10,7 @@ import { Workspace } from '../workspace/workspace';
 import { checkTrace } from '../trace/check';
 import { formatCheck, formatTrace, type TraceFormat } from '../trace/reports';
 import type { TestResultRecord } from '../trace/model';
+import { errorDetail } from '../errors';
 
 const usage = `Usage: tandem <command> [options] [PATH]
 
@@ -18,10 +19,15 @@ Commands:
       --format text|json|csv|markdown|junit   output format (default text)
       --out FILE                              write to FILE instead of standard output
       --results FILE...                       JUnit XML test results to count (passed → verified)
+      --coverage FILE...                      coverage reports (LCOV, Cobertura, JaCoCo, coverage.py JSON)
   check [PATH]     print the gaps and defects; exit 1 when there are any (the CI gate)
       --require covered|verified              what every requirement must reach (default: setting trace.checkRequire)
       --results FILE...                       JUnit XML test results to count
+      --coverage FILE...                      coverage reports to join to the requirements
+      --min-coverage PERCENT                  fail requirements whose code is covered below this (default: trace.minCoverage)
       --format text|json|junit                output format (default text)
+      --out FILE                              write to FILE instead of standard output
+      --allow-empty                           pass when no requirement was found (it fails by default)
   demo [PATH]      start the language server over stdio on PATH (default: the bundled examples/)
                    and print what an editor would show: diagnostics, lenses, hover, trace, coverage
 
@@ -29,7 +35,8 @@ Options:
   --version        print the version
   --help           print this help
 
-Exit codes: 0 success, 1 the check found gaps or defects, 2 bad usage or an unreadable workspace.
+Exit codes: 0 success, 1 the check found gaps or defects (or no requirement at all),
+            2 bad usage, an unreadable workspace or an output file that cannot be written.
 `;
 
 interface Parsed {
@@ -41,7 +48,8 @@ interface Parsed {
 /** Splits argv into the command, positional arguments and `--name value` options (repeatable). */
 export function parseArgs(argv: string[]): Parsed {
   const parsed: Parsed = { positional: [], options: new Map() };
-  const takesValues = new Set(['--format', '--out', '--results', '--require']);
+  const takesValues = new Set(['--format', '--out', '--results', '--require', '--coverage', '--min-coverage']);
+  const lists = new Set(['--results', '--coverage']);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg.startsWith('--')) {
@@ -52,7 +60,7 @@ export function parseArgs(argv: string[]): Parsed {
         // `--results` takes every following argument up to the next option.
         while (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
           values.push(argv[++i]);
-          if (name !== '--results') break;
+          if (!lists.has(name)) break;
         }
       }
       parsed.options.set(name, values);
@@ -60,16 +68,20 @@ export function parseArgs(argv: string[]): Parsed {
     else parsed.positional.push(arg);
   }
   // `--results a.xml b.xml PATH`: reports are files, the workspace is a folder.
-  const results = parsed.options.get('--results');
-  if (results) {
-    const folders = results.filter((value) => fs.existsSync(value) && fs.statSync(value).isDirectory());
-    parsed.options.set('--results', results.filter((value) => !folders.includes(value)));
+  for (const name of lists) {
+    const values = parsed.options.get(name);
+    if (!values) continue;
+    const folders = values.filter((value) => fs.existsSync(value) && fs.statSync(value).isDirectory());
+    parsed.options.set(name, values.filter((value) => !folders.includes(value)));
     parsed.positional.push(...folders);
   }
   return parsed;
 }
 
 class UsageError extends Error {}
+
+/** A failure the user can act on, told in one line (exit 2) without the usage text. */
+class CliError extends Error {}
 
 function option(parsed: Parsed, name: string, allowed?: string[]): string | undefined {
   const values = parsed.options.get(name);
@@ -82,8 +94,15 @@ function option(parsed: Parsed, name: string, allowed?: string[]): string | unde
 
 /** Indexes a workspace folder the way the server does, and returns it. */
 export async function indexWorkspace(root: string, log: (message: string) => void = () => undefined): Promise<Workspace> {
+  if (root === '') throw new UsageError('PATH must not be empty (use . for the current folder)');
   const resolved = path.resolve(root);
   if (!fs.existsSync(resolved) || !fs.statSync(resolved).isDirectory()) throw new UsageError(`${root} is not a folder`);
+  try {
+    // The walk skips what it cannot read; a workspace that cannot be read at all is an error, not an empty pass.
+    fs.readdirSync(resolved);
+  } catch (error) {
+    throw new CliError(`cannot read the workspace folder ${root}: ${(error as Error).message}`);
+  }
   const workspace = new Workspace({ toUri: pathToUri, log: (level, message) => (level === 'error' || level === 'warning' ? log(message) : undefined) });
   workspace.setFolders([fs.realpathSync(resolved)]);
   await workspace.fullIndex();
@@ -102,9 +121,54 @@ async function loadResults(workspace: Workspace, files: string[], log: (message:
   return loaded.records;
 }
 
+/**
+ * Joins coverage to the trace: the reports named by `--coverage` and by the setting
+ * `testing.coverageReports`. Nothing is loaded (and the trace has no coverage) when there are none.
+ */
+async function loadCoverage(workspace: Workspace, files: string[], log: (message: string) => void): Promise<void> {
+  const roots = workspace.folders().map((folder) => folder.path);
+  const { CoverageJoin, CoverageStore, loadCoverageReports } = await import('../testing/coverage/index.js');
+  const { findReports } = await import('../testing/reports.js');
+  const configured = roots.flatMap((root) => {
+    const globs = workspace.settings(root).testing.coverageReports;
+    return findReports(root, globs, () => true);
+  });
+  const all = [...new Set([...files.map((file) => path.resolve(file)), ...configured])];
+  if (all.length === 0) return;
+  const store = new CoverageStore();
+  const loaded = loadCoverageReports(store, all, { roots, workspaceFiles: workspace.files() });
+  for (const problem of loaded.problems) log(problem);
+  workspace.graph.setOptions({ codeCoverage: new CoverageJoin(store, pathToUri).hook });
+}
+
+/** `--min-coverage PERCENT`, checked before any work. */
+function parseMinCoverage(parsed: Parsed): number | undefined {
+  const given = option(parsed, '--min-coverage');
+  if (given === undefined) return undefined;
+  const value = Number(given.replace(/%$/, ''));
+  if (given.trim() === '' || !(value >= 0 && value <= 100)) throw new UsageError(`--min-coverage must be a percentage from 0 to 100, not "${given}"`);
+  return value;
+}
+
+/** The coverage bar: `--min-coverage`, else the setting `trace.minCoverage` (0: none). */
+function minCoverageOf(given: number | undefined, workspace: Workspace): number | undefined {
+  if (given !== undefined) return given;
+  const setting = workspace.settings().trace.minCoverage;
+  return typeof setting === 'number' && setting > 0 ? setting : undefined;
+}
+
 function output(text: string, out: string | undefined): void {
-  if (out) fs.writeFileSync(out, text.endsWith('\n') ? text : `${text}\n`);
-  else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  const whole = text.endsWith('\n') ? text : `${text}\n`;
+  if (out === undefined) {
+    process.stdout.write(whole);
+    return;
+  }
+  if (out === '') throw new UsageError('--out needs a file name');
+  try {
+    fs.writeFileSync(out, whole);
+  } catch (error) {
+    throw new CliError(`cannot write ${out}: ${(error as Error).message}`);
+  }
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -119,13 +183,18 @@ async function run(argv: string[]): Promise<number> {
   }
   const log = (message: string) => process.stderr.write(`tandem: ${message}\n`);
   const root = parsed.positional[0] ?? '.';
+  // Options are read before the work, so a usage mistake costs no index.
+  const out = parsed.command === 'demo' ? undefined : option(parsed, '--out');
+  const givenMinCoverage = parsed.command === 'demo' ? undefined : parseMinCoverage(parsed);
   switch (parsed.command) {
     case 'trace': {
       const format = (option(parsed, '--format', ['text', 'json', 'csv', 'markdown', 'junit']) ?? 'text') as TraceFormat;
       const workspace = await indexWorkspace(root, log);
       const results = await loadResults(workspace, parsed.options.get('--results') ?? [], log);
       if (results.length > 0) workspace.graph.setTestResults(results);
-      output(formatTrace(workspace.graph, format, { relativeTo: workspace.folders()[0].path }), option(parsed, '--out'));
+      await loadCoverage(workspace, parsed.options.get('--coverage') ?? [], log);
+      const minCoverage = minCoverageOf(givenMinCoverage, workspace);
+      output(formatTrace(workspace.graph, format, { relativeTo: workspace.folders()[0].path, minCoverage }), out);
       return 0;
     }
     case 'check': {
@@ -134,11 +203,18 @@ async function run(argv: string[]): Promise<number> {
       const require = (option(parsed, '--require', ['covered', 'verified']) ?? workspace.settings().trace.checkRequire) as 'covered' | 'verified';
       const results = await loadResults(workspace, parsed.options.get('--results') ?? [], log);
       if (results.length > 0) workspace.graph.setTestResults(results);
-      const result = checkTrace(workspace.graph, { require });
+      await loadCoverage(workspace, parsed.options.get('--coverage') ?? [], log);
+      const minCoverage = minCoverageOf(givenMinCoverage, workspace);
+      const result = checkTrace(workspace.graph, { require, minCoverage, requirementFiles: workspace.countIndexed('requirements'), allowEmpty: parsed.options.has('--allow-empty') });
+      if (result.empty) log(result.empty);
       const relativeTo = workspace.folders()[0].path;
       const text =
-        format === 'json' ? JSON.stringify(result, null, 2) : format === 'junit' ? formatTrace(workspace.graph, 'junit', { relativeTo }) : formatCheck(result, { relativeTo });
-      output(text, option(parsed, '--out'));
+        format === 'json'
+          ? JSON.stringify(result, null, 2)
+          : format === 'junit'
+            ? formatTrace(workspace.graph, 'junit', { relativeTo, minCoverage })
+            : formatCheck(result, { relativeTo, minCoverage });
+      output(text, out);
       return result.ok ? 0 : 1;
     }
     case 'demo': {
@@ -157,8 +233,11 @@ run(process.argv.slice(2)).then(
   (error) => {
     if (error instanceof UsageError) {
       process.stderr.write(`tandem: ${error.message}\n\n${usage}`);
+    } else if (error instanceof CliError || !process.env.TANDEM_DEBUG) {
+      // One line the user can act on; TANDEM_DEBUG=1 shows where an unexpected failure came from.
+      process.stderr.write(`tandem: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`);
     } else {
-      process.stderr.write(`tandem: ${(error as Error).stack ?? error}\n`);
+      process.stderr.write(`tandem: ${errorDetail(error)}\n`);
     }
     process.exitCode = 2;
   },

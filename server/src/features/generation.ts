@@ -35,6 +35,7 @@ import { maySend } from '../generation/paths';
 import { generationSettingsDefaults, validateGenerationSettings, type GenerationSettings } from '../generation/settings';
 import { pathToUri, uriToPath } from '../lsp/uri';
 import { testabilityRuleCodes, type TestabilityRuleCode } from '../testability/model';
+import { errorDetail } from '../errors';
 
 /** The `generation` section for the settings loader. */
 export const generationSettingsSection = {
@@ -132,6 +133,8 @@ export const generationCodeActions: CodeActionProvider = (ctx, params) => {
     const owner = declarationAt(declarations, offsetAt(text, diagnostic.range.start));
     if (!owner || (owner.kind === 'class' && !untestedCodes.has(diagnostic.code))) continue;
     const isTestability = (testabilityRuleCodes as readonly string[]).includes(diagnostic.code);
+    // Tests of a stub would pin "not implemented": a stub is offered for implementing only.
+    if (untestedCodes.has(diagnostic.code) && owner.isStub) continue;
     if (untestedCodes.has(diagnostic.code) && !seen.has(`tests:${owner.name}`)) {
       seen.add(`tests:${owner.name}`);
       actions.push(action(`Generate tests for \`${owner.name}\``, { kind: 'tests', uri, symbol: owner.name, requirementId: served }, [diagnostic]));
@@ -299,7 +302,7 @@ async function generate(ctx: ServerContext, argsList: any[], token: import('vsco
     });
   } catch (error) {
     result = { provider: 'offline', error: `generation failed unexpectedly: ${(error as Error).message}` };
-    ctx.client.log('error', `generation ${runId}: ${(error as Error).stack ?? error}`);
+    ctx.client.log('error', `generation ${runId}: ${errorDetail(error)}`);
   } finally {
     stopOnCancel.forEach((d) => d.dispose());
   }

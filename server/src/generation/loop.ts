@@ -16,7 +16,7 @@ import { parseAnswer } from './format';
 import type { ChatMessage, GenerationCheckIssue, GenerationRound, PlannedFile, ProposedFile, TestRunResult, TestVerdict } from './model';
 import { applyChanges } from './plan';
 import type { Plan } from './plan';
-import { buildPrompt, repairPrompt } from './prompt';
+import { buildPrompt, expectedBlocks, repairPrompt } from './prompt';
 import { ModelError, type ModelProvider } from './providers/provider';
 import type { GenerationTask } from './task';
 
@@ -34,6 +34,11 @@ export interface LoopPorts {
    * test that leaves state behind shows as flaky), calling `beforeRun` with the run's number.
    */
   runTests(planned: PlannedFile[], runs: number, signal: AbortSignal, beforeRun: (run: number) => void): Promise<TestRunResult[]>;
+  /**
+   * Runs the planned test files once against the code before the change (the stub, or no module
+   * at all), so that a test which passes there too is known to prove nothing. Absent: no such check.
+   */
+  runAgainstOld?(planned: PlannedFile[], signal: AbortSignal): Promise<TestRunResult>;
   /** Names the stage and round, for `$/progress` or the log. */
   progress(message: string): void;
 }
@@ -88,6 +93,19 @@ function dropTests(ts: TypeScriptModule, file: PlannedFile, fullTitles: Set<stri
   file.after = applyChanges(file.before ?? '', file.changes);
 }
 
+/** What the user is told about the tests the checks dropped (flaky, proving nothing, repeated). */
+function droppedNote(issues: GenerationCheckIssue[]): string {
+  const why: Partial<Record<GenerationCheckIssue['check'], string>> = { flaky: 'as flaky', proof: 'as proving nothing', duplicate: 'as repeats of existing tests' };
+  const parts: string[] = [];
+  for (const [check, label] of Object.entries(why) as [GenerationCheckIssue['check'], string][]) {
+    const dropped = issues.filter((i) => i.check === check && !i.blocking);
+    if (dropped.length > 0) parts.push(`Dropped ${label}: ${dropped.map((i) => i.message.replace(/^dropped /, '')).join('; ')}.`);
+  }
+  const uncovered = issues.filter((i) => i.check === 'criteria' && !i.blocking);
+  if (uncovered.length > 0) parts.push(uncovered.map((i) => i.message).join(' '));
+  return parts.length > 0 ? ` ${parts.join(' ')}` : '';
+}
+
 /** Checks whose failure means part of the answer was not planned at all. */
 const wholeAttemptChecks = new Set<GenerationCheckIssue['check']>(['format', 'paths', 'overwrite', 'size']);
 
@@ -128,12 +146,12 @@ export async function runGenerationLoop(task: GenerationTask, ports: LoopPorts, 
       if (failure.kind === 'cancelled' || signal.aborted) return finish('cancelled', 'Generation was cancelled; the model request was aborted.');
       if (failure.kind !== 'tooLarge' && failure.kind !== 'empty') return finish('error', failure.message);
       record.issues.push({ check: failure.kind === 'tooLarge' ? 'size' : 'format', message: `${failure.message} Answer with only the file blocks, shorter.`, blocking: true });
-      messages = repairPrompt(first.messages, '(no usable answer)', record.issues, round, options.rounds);
+      messages = repairPrompt(first.messages, '(no usable answer)', record.issues, round, options.rounds, task);
       continue;
     }
     const checksStarted = Date.now();
     const issues = record.issues;
-    const parsed = parseAnswer(answerText);
+    const parsed = parseAnswer(answerText, expectedBlocks(task));
     for (const error of parsed.errors) issues.push({ check: 'format', line: error.line, message: error.message, blocking: true });
     let planned: PlannedFile[] = [];
     if (parsed.errors.length === 0) {
@@ -156,12 +174,12 @@ export async function runGenerationLoop(task: GenerationTask, ports: LoopPorts, 
     record.checksMs = Date.now() - checksStarted;
     if (signal.aborted) return finish('cancelled', 'Generation was cancelled during the checks.');
     if (blockingCount(issues) === 0) {
-      return finish('passed', `Every check passed in round ${round}.`, planned);
+      return finish('passed', `Every check passed in round ${round}.${droppedNote(issues)}`, planned);
     }
     // Only a whole attempt may be offered: one with a refused or unreadable block would be half an edit.
     const whole = !issues.some((i) => i.blocking && wholeAttemptChecks.has(i.check));
     if (whole && planned.length > 0 && (!best || blockingCount(issues) <= blockingCount(best.issues))) best = { planned, issues: issues.filter((i) => i.blocking) };
-    if (round < options.rounds) messages = repairPrompt(first.messages, answerText, issues, round, options.rounds);
+    if (round < options.rounds) messages = repairPrompt(first.messages, answerText, issues, round, options.rounds, task);
   }
   const last = rounds[rounds.length - 1];
   const summary = best ? `${blockingCount(best.issues)} failing check(s) remain` : `no usable answer (${last.issues[0]?.message ?? 'unknown'})`;
@@ -263,5 +281,38 @@ async function runChecks(
   for (const [file, titles] of flaky) dropTests(ts, file, titles);
   if (flaky.size > 0 && newTests(ts, planned).length === 0) {
     issues.push({ check: 'tests', message: 'every new test was flaky and was dropped; write deterministic tests', blocking: true });
+    return;
   }
+  if (blockingCount(issues) === 0 && ports.runAgainstOld) await proveByFailure(task, ports, planned, issues, record, round, options, signal);
+}
+
+/**
+ * A kept test must fail (or not even load) against the code before the change: one that passes
+ * against the stub too (`assert.ok(true)`, a test of another function) is dropped with a note, and
+ * when none is left the round fails saying which tests proved nothing.
+ */
+async function proveByFailure(task: GenerationTask, ports: LoopPorts, planned: PlannedFile[], issues: GenerationCheckIssue[], record: GenerationRound, round: number, options: LoopOptions, signal: AbortSignal): Promise<void> {
+  const { ts } = ports;
+  const tests = newTests(ts, planned);
+  if (tests.length === 0) return;
+  ports.progress(`Round ${round}/${options.rounds}: running the new tests against the code before the change`);
+  const started = Date.now();
+  const old = await ports.runAgainstOld!(planned, signal);
+  record.stageMs.proof = Date.now() - started;
+  if (signal.aborted) return;
+  const passedBefore = new Set(old.verdicts.filter((v) => v.outcome === 'passed').map((v) => `${v.path}\u0000${v.fullTitle}`));
+  const useless = tests.filter((t) => passedBefore.has(`${t.file.path}\u0000${t.fullTitle}`));
+  if (useless.length === 0) return;
+  const before = task.target?.isStub ? `the stub ${task.target.symbol}` : 'the code before the change';
+  if (useless.length === tests.length) {
+    issues.push({
+      check: 'proof',
+      message: `no new test fails without the change: ${useless.map((t) => `"${t.fullTitle}"`).join(', ')} pass${useless.length === 1 ? 'es' : ''} against ${before} too, so they prove nothing; write tests that call the new code and check what it must do`,
+      blocking: true,
+    });
+    return;
+  }
+  for (const file of new Set(useless.map((t) => t.file))) dropTests(ts, file, new Set(useless.filter((t) => t.file === file).map((t) => t.fullTitle)));
+  for (const test of useless) issues.push({ check: 'proof', path: test.file.relative, message: `dropped "${test.fullTitle}": it passes against ${before} too, so it proves nothing`, blocking: false });
+  record.testsPassed = Math.max(0, record.testsPassed - useless.length);
 }

@@ -5,6 +5,8 @@
  * holds it.
  */
 
+import { durationProblem } from '../limits';
+
 export interface GenerationSettings {
   /**
    * `auto` uses the `openai` provider when `model` is set and the `offline` provider otherwise;
@@ -64,7 +66,7 @@ export const generationSettingsDefaults: GenerationSettings = {
   maxAnswerTokens: 4000,
   maxAnswerChars: 200_000,
   testTimeoutMs: 30_000,
-  testRuns: 2,
+  testRuns: 3,
   sandbox: true,
   neverSend: [],
   offerFailedAttempt: true,
@@ -77,13 +79,18 @@ export function validateGenerationSettings(value: GenerationSettings): string[] 
   if (value.baseURL && !/^https?:\/\/[^\s]+$/.test(value.baseURL)) problems.push('generation.baseURL must be an http(s) URL');
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value.apiKeyEnv)) problems.push('generation.apiKeyEnv must be the name of an environment variable, not a key');
   if (!(value.temperature >= 0 && value.temperature <= 2)) problems.push('generation.temperature must be between 0 and 2');
-  const positive: (keyof GenerationSettings)[] = ['requestTimeoutMs', 'rounds', 'promptTokenBudget', 'maxAnswerTokens', 'maxAnswerChars', 'testTimeoutMs', 'testRuns'];
+  for (const key of ['requestTimeoutMs', 'testTimeoutMs'] as const) {
+    const problem = durationProblem(`generation.${key}`, value[key], 1);
+    if (problem) problems.push(problem);
+  }
+  const positive: (keyof GenerationSettings)[] = ['rounds', 'promptTokenBudget', 'maxAnswerTokens', 'maxAnswerChars', 'testRuns'];
   for (const key of positive) {
     const n = value[key] as number;
     if (!Number.isInteger(n) || n < 1) problems.push(`generation.${key} must be a positive integer`);
   }
   if (!Number.isInteger(value.maxRetries) || value.maxRetries < 0) problems.push('generation.maxRetries must be a non-negative integer');
-  if (!Number.isInteger(value.maxRetryDelayMs) || value.maxRetryDelayMs < 0) problems.push('generation.maxRetryDelayMs must be a non-negative integer');
+  const retryDelay = durationProblem('generation.maxRetryDelayMs', value.maxRetryDelayMs, 0);
+  if (retryDelay) problems.push(retryDelay);
   if (value.rounds > 10) problems.push('generation.rounds must be at most 10');
   if (value.provider === 'openai' && value.model.trim() === '') problems.push('generation.model must name a model when generation.provider is "openai"');
   return problems;

@@ -9,6 +9,7 @@
 import type { Diagnostic } from 'vscode-languageserver';
 import type { DiagnosticSource, ServerContext } from '../context';
 import { pathToUri } from './uri';
+import { errorDetail } from '../errors';
 
 export interface DiagnosticsHubOptions {
   /** The client pulls diagnostics for open documents. */
@@ -53,7 +54,7 @@ export class DiagnosticsHub {
       try {
         all.push(...(await source.collect(ctx, path)));
       } catch (error) {
-        ctx.client.log('error', `Diagnostics from ${source.name} for ${path} failed: ${(error as Error).stack ?? error}`);
+        ctx.client.log('error', `Diagnostics from ${source.name} for ${path} failed: ${errorDetail(error)}`);
       }
     }
     return all;

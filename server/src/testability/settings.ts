@@ -4,7 +4,7 @@
  * the anchors most teams already know (cognitive complexity 15 as in SonarJS, nesting 4,
  * parameters 4).
  */
-import type { Severity } from '../workspace/config';
+import type { Severity } from '../trace/model';
 import { testabilityRuleCodes, type TestabilityRuleCode } from './model';
 
 export interface TestabilityRuleSettings {

@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameworkInfo, FrameworkMissing, FrameworkName } from './model';
+import { parseJson } from '../trace/nesting';
 
 const configFiles: Record<Exclude<FrameworkName, 'node'>, RegExp> = {
   vitest: /^vitest\.(config|workspace)\.[cm]?[jt]s$/,
@@ -33,7 +34,7 @@ interface Manifest {
 
 function readManifest(packageDir: string): Manifest | undefined {
   try {
-    const value = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
+    const value = parseJson(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as Manifest | undefined;
     return value && typeof value === 'object' ? value : undefined;
   } catch {
     return undefined;

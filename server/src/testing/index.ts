@@ -3,13 +3,13 @@
  * read JUnit XML, track the import graph and the freshness of results. The server's features and
  * the `tandem` CLI use this module; nothing here knows LSP.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestResultRecord } from '../trace/model';
 import { detectFramework, isMissing } from './detect';
-import { TestResultStore } from './results';
+import { readSavedResults, TestResultStore } from './results';
 import type { FrameworkName, RunOutcome } from './model';
 import { runTests, scrubbedEnv } from './runner';
+import { savedResultsFile } from './session';
 
 export * from './model';
 export { chooseFramework, detectFramework, findPackageDir, isMissing } from './detect';
@@ -17,7 +17,7 @@ export { commandLine, escapeRegExp } from './commands';
 export { runTests, scrubbedEnv, toOutcome } from './runner';
 export { loadJUnitResults, parseJUnitCases, parseJUnitXml, parseXml, resolveTestFile } from './junit';
 export { ImportGraph, isCodeFile, relativeSpecifiers, resolveSpecifier } from './importGraph';
-export { TestResultStore, diskFingerprints, fingerprint, type StoredResult } from './results';
+export { TestResultStore, diskFingerprints, fingerprint, readSavedResults, type StoredResult } from './results';
 export { failingFrame, mapThroughSourceMap, parseStack } from './stack';
 export { testingSettingsDefaults, validateTestingSettings, type TestingSettings } from './settings';
 
@@ -38,6 +38,8 @@ export interface RunTestFilesOptions {
    */
   resolvePaths?: string[];
   onResult?: RunOutcomeListener;
+  /** Measure code coverage (see `coverage/collect.ts`). */
+  coverage?: boolean;
 }
 
 type RunOutcomeListener = (result: RunOutcome['results'][number]) => void;
@@ -68,11 +70,11 @@ export async function runTestFiles(dir: string, files: string[], options: RunTes
     signal: options.signal,
     onResult: options.onResult,
     concurrency: 1,
+    coverage: options.coverage,
   });
 }
 
-/** Where the server keeps results across restarts, relative to a workspace folder. */
-export const savedResultsFile = path.join('.tandem', 'test-results.json');
+export { savedResultsFile };
 
 /**
  * Reads the results the server saved in each folder's `.tandem/test-results.json` (for `tandem
@@ -84,17 +86,10 @@ export function loadSavedTestResults(folders: string[]): { records: TestResultRe
   const problems: string[] = [];
   for (const folder of folders) {
     const file = path.join(folder, savedResultsFile);
-    let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      store.load(readSavedResults(file));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`);
-      continue;
-    }
-    try {
-      store.load(JSON.parse(text));
-    } catch (error) {
-      problems.push(`${file}: not valid JSON (${(error as Error).message})`);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`${file}: ${(error as Error).message}`);
     }
   }
   return { records: store.records(), problems };

@@ -9,7 +9,28 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { TestResultRecord } from '../trace/model';
+import { parseJson } from '../trace/nesting';
+import { readTextFile } from '../text/read';
 import type { TestOutcome } from './model';
+
+/**
+ * The JSON of a saved results file (`.tandem/test-results.json`), read like any workspace file and
+ * behind the nesting cap: it comes from the workspace and may be anything. Throws an error with
+ * code ENOENT when there is none, and an error saying what is wrong otherwise.
+ */
+export function readSavedResults(file: string): unknown {
+  const read = readTextFile(file, 64 * 1024 * 1024);
+  if (!read.ok) {
+    const error: NodeJS.ErrnoException = new Error(read.detail);
+    if (read.reason === 'missing') error.code = 'ENOENT';
+    throw error;
+  }
+  try {
+    return parseJson(read.text);
+  } catch (error) {
+    throw new Error(`not valid JSON (${(error as Error).message})`);
+  }
+}
 
 export function fingerprint(text: string): string {
   return createHash('sha1').update(text).digest('base64url').slice(0, 16);

@@ -3,6 +3,8 @@
  * is detected per package, runs are bounded in time and output, and nothing runs unasked.
  */
 
+import { durationProblem } from '../limits';
+
 export interface TestingSettings {
   /** Kill a test run's whole process tree after this many milliseconds. */
   timeoutMs: number;
@@ -27,6 +29,15 @@ export interface TestingSettings {
   codeLens: boolean;
   /** Keep results across restarts in `.tandem/test-results.json` of the workspace folder. */
   persistResults: boolean;
+  /**
+   * Measure code coverage on Tandem's own runs: Node's V8 coverage for mocha (per test) and
+   * `node:test` (per run), the framework's own V8 provider for jest and vitest (per run).
+   */
+  coverage: boolean;
+  /** Coverage reports (LCOV, Cobertura, JaCoCo, coverage.py JSON; paths or globs relative to the folder), read and watched. */
+  coverageReports: string[];
+  /** Show each block of an implementing symbol that no test ran as an information diagnostic. */
+  showUncovered: boolean;
 }
 
 export const testingSettingsDefaults: TestingSettings = {
@@ -40,14 +51,18 @@ export const testingSettingsDefaults: TestingSettings = {
   failureDiagnostics: true,
   codeLens: true,
   persistResults: true,
+  coverage: true,
+  coverageReports: [],
+  showUncovered: false,
 };
 
 /** Checks beyond types: one message per invalid value, each starting with its key. */
 export function validateTestingSettings(value: TestingSettings): string[] {
   const problems: string[] = [];
-  if (!(value.timeoutMs >= 1000)) problems.push('testing.timeoutMs must be at least 1000');
+  for (const problem of [durationProblem('testing.timeoutMs', value.timeoutMs, 1000), durationProblem('testing.runOnSaveDelayMs', value.runOnSaveDelayMs, 0)]) {
+    if (problem) problems.push(problem);
+  }
   if (!(Number.isInteger(value.concurrency) && value.concurrency >= 1 && value.concurrency <= 64)) problems.push('testing.concurrency must be a whole number from 1 to 64');
-  if (!(value.runOnSaveDelayMs >= 0)) problems.push('testing.runOnSaveDelayMs must not be negative');
   if (!(value.maxOutputBytes >= 4096)) problems.push('testing.maxOutputBytes must be at least 4096');
   if (!['auto', 'mocha', 'node', 'jest', 'vitest'].includes(value.framework)) problems.push('testing.framework must be one of auto, mocha, node, jest, vitest');
   return problems;

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseJson } from '../trace/nesting';
 
 export interface StackFrame {
   file: string;
@@ -116,7 +117,7 @@ function loadSourceMap(file: string): DecodedMap | undefined {
     const reference = /\/\/[#@] sourceMappingURL=(\S+)\s*$/.exec(text.slice(-4096))?.[1];
     if (reference && !reference.startsWith('data:')) {
       const mapFile = path.resolve(path.dirname(file), reference);
-      const raw = JSON.parse(fs.readFileSync(mapFile, 'utf8'));
+      const raw = parseJson(fs.readFileSync(mapFile, 'utf8')) as { sourceRoot?: string; sources: unknown; mappings?: unknown };
       const root = path.resolve(path.dirname(mapFile), raw.sourceRoot ?? '');
       map = { sources: (raw.sources as string[]).map((source) => path.resolve(root, source)), lines: decodeMappings(String(raw.mappings ?? '')) };
     }

@@ -14,6 +14,7 @@ import * as nodePath from 'node:path';
 import type * as YamlModule from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { DoorstopDocument, Problem, RequirementDef, RequirementLink, Span } from './model';
+import { maxDataNesting, yamlNesting } from './nesting';
 import type { LineIndex } from './text';
 
 const configName = '.doorstop.yml';
@@ -31,6 +32,10 @@ export function parseDoorstopConfig(path: string, text: string): { document?: Do
   const problems: Problem[] = [];
   const whole: Span = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   let data: unknown;
+  if (yamlNesting(text) > maxDataNesting) {
+    problems.push({ path, span: whole, severity: 'error', code: 'yaml-depth', message: tooDeep('Doorstop configuration') });
+    return { problems };
+  }
   try {
     const document = yaml().parseDocument(text, { prettyErrors: false, logLevel: 'error' });
     for (const error of document.errors) problems.push(yamlProblem(path, text, error));
@@ -75,6 +80,11 @@ function uidPattern(document: DoorstopDocument): RegExp {
   return new RegExp(`^${escape(document.prefix)}${escape(document.sep)}(?:\\d+|[A-Za-z][\\w-]*)$`, 'i');
 }
 
+/** The problem of a file nested too deeply to parse safely. */
+function tooDeep(what: string): string {
+  return `This ${what} nests deeper than ${maxDataNesting} levels; it is not read (the YAML parser would overflow the stack).`;
+}
+
 /** Reads one Doorstop item. */
 export function extractDoorstopItem(
   path: string,
@@ -85,6 +95,10 @@ export function extractDoorstopItem(
   const problems: Problem[] = [];
   const uid = nodePath.basename(path).replace(/\.ya?ml$/i, '');
   let parsed: Document.Parsed;
+  if (yamlNesting(text) > maxDataNesting) {
+    problems.push({ path, span: lines.span(0, 0), severity: 'error', code: 'yaml-depth', message: tooDeep('Doorstop item') });
+    return { requirements: [], problems };
+  }
   try {
     parsed = yaml().parseDocument(text, { prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
   } catch (error) {

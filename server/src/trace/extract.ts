@@ -10,7 +10,7 @@
 import { extractDoorstopItem, isDoorstopItemPath, parseDoorstopConfig } from './doorstop';
 import { defaultIdPattern, idRegExp } from './ids';
 import { extractMarkdown } from './markdown';
-import type { DoorstopDocument, FileFacts, FileRole, Problem, TraceTag } from './model';
+import type { DoorstopDocument, FileFacts, FileRole, Problem, RequirementDef, TraceTag } from './model';
 import { extractTags } from './tags';
 import { LineIndex, looksBinary } from './text';
 
@@ -29,6 +29,11 @@ export interface ExtractOptions {
    * index of a large workspace is faster by a tenth, and few files are ever asked about.
    */
   deferBindings?: boolean;
+  /**
+   * The file's path relative to its workspace folder: it decides whether a Markdown file is a
+   * requirements document (`isRequirementsDocument`). The path itself when absent.
+   */
+  relativePath?: string;
 }
 
 /**
@@ -36,6 +41,39 @@ export interface ExtractOptions {
  * they are read for OpenFastTrace items only.
  */
 const changeLogName = /(?:^|[\\/])(?:CHANGELOG|CHANGES|HISTORY|NEWS|RELEASE[-_ ]?NOTES|RELEASES)(?:[-_]\d[\w.]*)?\.(?:md|markdown)$/i;
+
+/** Folders whose Markdown files are requirement documents: `requirements/`, `reqs/`, `doc/`, `docs/`, `spec/`, `specs/`, `specification/`. */
+const requirementFolder = /(?:^|[\\/])(?:requirements?|reqs?|docs?|specs?|specifications?)[\\/]/i;
+/** Markdown files named as requirement documents: `requirements.md`, `system-requirements.md`, `spec.md`, `srs.md`. */
+const requirementFileName = /(?:requirement|(?:^|[\\/_-])(?:specs?|specification|srs)[^\\/]*\.(?:md|markdown)$)/i;
+/** Front matter that says so: `tandem: requirements` between `---` lines at the top. */
+const requirementsFrontMatter = /^---[ \t]*\r?\n(?:(?!---)[^\n]*\n){0,64}?tandem:[ \t]*requirements[ \t]*\r?\n/;
+
+/**
+ * Whether every definition of a Markdown file counts, list items and table rows included: a file
+ * in a requirements folder or named as one, or whose front matter says `tandem: requirements`.
+ * In any other Markdown file (a README, a guide) only headings define requirements, unless it
+ * defines one by a heading, which makes it a requirements document too: a README's list of
+ * issue keys or ticket numbers defines nothing.
+ */
+export function isRequirementsDocument(relativePath: string, text: string): boolean {
+  if (requirementFolder.test(relativePath) || requirementFileName.test(relativePath)) return true;
+  return text.startsWith('---') && requirementsFrontMatter.test(text.slice(0, 8192));
+}
+
+/** A Markdown heading line (`## ID`, up to three spaces before it), or a line above a setext underline. */
+const atxHeading = /^ {0,3}#/;
+const setextUnderline = /^ {0,3}(?:=+|-+)[ \t]*$/;
+
+/** The plain definitions of a document that is not a requirements document: none unless one is a heading's. */
+function headingDefinitions(requirements: RequirementDef[], lines: LineIndex): RequirementDef[] {
+  const byHeading = (def: RequirementDef): boolean => {
+    const line = def.span.start.line;
+    return atxHeading.test(lines.lineText(line)) || setextUnderline.test(lines.lineText(line + 1));
+  };
+  if (requirements.some((def) => def.format !== 'oft' && byHeading(def))) return requirements;
+  return requirements.filter((def) => def.format === 'oft');
+}
 
 /** Data and markup files in which OpenFastTrace looks for its tags. */
 const oftTagFile = /\.(?:json|ya?ml|xml|fxml|x?html?|toml|cfg|conf|ini|tf|tfvars|proto|bat|puml|plantuml)$/i;
@@ -60,7 +98,7 @@ export function extractFacts(path: string, text: string, options: ExtractOptions
     }
     if (options.role === 'requirements') {
       const markdown = extractMarkdown(path, text, lines, idRegex, !changeLogName.test(path));
-      facts.requirements = markdown.requirements;
+      facts.requirements = isRequirementsDocument(options.relativePath ?? path, text) ? markdown.requirements : headingDefinitions(markdown.requirements, lines);
       facts.problems.push(...markdown.problems);
       return facts;
     }

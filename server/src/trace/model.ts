@@ -8,15 +8,8 @@ import type { DefectKind, RequirementFormat, RequirementStatus, TestResultSummar
 
 export type { DefectKind, RequirementFormat, RequirementStatus, TestResultSummary };
 
-export interface Position {
-  line: number;
-  character: number;
-}
-
-export interface Span {
-  start: Position;
-  end: Position;
-}
+export type { Position, Span } from '../text/span';
+import type { Span } from '../text/span';
 
 /** A place in a file. */
 export interface FileSpan {
@@ -26,6 +19,9 @@ export interface FileSpan {
 
 /** What a file is, for the trace: it decides how `@req` tags and test titles are read. */
 export type FileRole = 'requirements' | 'test' | 'source' | 'other';
+
+/** How a finding is reported: the editor's four severities, or not at all (declared once, for every area). */
+export type Severity = 'error' | 'warning' | 'information' | 'hint' | 'off';
 
 /** A problem found while reading a file: it becomes a diagnostic on that file. */
 export interface Problem {

@@ -6,8 +6,8 @@
  */
 import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Location, RequirementSummary, RequirementTrace } from '../../../protocol/trace';
-import type { CheckResult } from './check';
+import type { CodeCoverage, Location, RequirementSummary, RequirementTrace } from '../../../protocol/trace';
+import { belowBar, percentOf, type CheckResult } from './check';
 import type { TraceGraph } from './graph';
 
 export type TraceFormat = 'text' | 'json' | 'csv' | 'markdown' | 'junit';
@@ -15,6 +15,29 @@ export type TraceFormat = 'text' | 'json' | 'csv' | 'markdown' | 'junit';
 export interface ReportOptions {
   /** Paths in the report are made relative to this folder. */
   relativeTo?: string;
+  /** The coverage bar in percent (`trace.minCoverage`, `--min-coverage`): JUnit cases below it fail. */
+  minCoverage?: number;
+}
+
+/** `87% (13/15 lines)`, with `, run` when the lines may have run for other tests too; `-` when unknown. */
+export function describeCodeCoverage(coverage: CodeCoverage | null | undefined): string {
+  if (!coverage) return '-';
+  return `${percentOf(coverage)} (${coverage.covered}/${coverage.total} lines${coverage.scope === 'run' ? ', run' : ''})`;
+}
+
+/** The uncovered lines as people name them: `src/calc.js:4-5, src/calc.js:9`. */
+export function describeUncovered(coverage: CodeCoverage, options: ReportOptions = {}): string {
+  return (coverage.uncovered ?? [])
+    .map((location) => {
+      const first = location.range.start.line + 1;
+      const last = location.range.end.line;
+      return `${displayPath(location.uri, options)}:${first === last ? first : `${first}-${last}`}`;
+    })
+    .join(', ');
+}
+
+function hasCodeCoverage(summaries: RequirementSummary[]): boolean {
+  return summaries.some((s) => s.codeCoverage);
 }
 
 export function formatTrace(graph: TraceGraph, format: TraceFormat, options: ReportOptions = {}): string {
@@ -37,6 +60,7 @@ export function formatTrace(graph: TraceGraph, format: TraceFormat, options: Rep
 
 export function formatCheck(result: CheckResult, options: ReportOptions = {}): string {
   const lines: string[] = [];
+  if (result.empty) lines.push(result.empty);
   if (result.ok) {
     lines.push('Trace check passed: every requirement meets the requirement and there are no defects.');
     return lines.join('\n') + '\n';
@@ -44,6 +68,14 @@ export function formatCheck(result: CheckResult, options: ReportOptions = {}): s
   if (result.gaps.length > 0) {
     lines.push(`${result.gaps.length} requirement${plural(result.gaps.length)} below the required status:`);
     for (const gap of result.gaps) lines.push(`  ${where(gap.location, options)}: ${gap.id} is ${gap.status}${gap.title ? ` (${gap.title})` : ''}`);
+  }
+  const low = result.lowCoverage ?? [];
+  if (low.length > 0) {
+    lines.push(`${low.length} requirement${plural(low.length)} below the coverage bar${options.minCoverage !== undefined ? ` of ${options.minCoverage}%` : ''}:`);
+    for (const s of low) {
+      if (!s.codeCoverage) lines.push(`  ${where(s.location, options)}: ${s.id}: no coverage of its implementation is known`);
+      else lines.push(`  ${where(s.location, options)}: ${s.id} is ${describeCodeCoverage(s.codeCoverage)}; not run: ${describeUncovered(s.codeCoverage, options) || 'none named'}`);
+    }
   }
   if (result.defects.length > 0) {
     lines.push(`${result.defects.length} defect${plural(result.defects.length)}:`);
@@ -57,8 +89,17 @@ export function formatCheck(result: CheckResult, options: ReportOptions = {}): s
 }
 
 function formatText(graph: TraceGraph, summaries: RequirementSummary[]): string {
-  const header = ['ID', 'Status', 'Impl', 'Tests', 'Defects', 'Title'];
-  const rows = summaries.map((s) => [s.id, s.status, String(s.implementations), String(s.tests), s.defects.join(',') || '-', s.title]);
+  const withCode = hasCodeCoverage(summaries);
+  const header = ['ID', 'Status', 'Impl', 'Tests', ...(withCode ? ['Code'] : []), 'Defects', 'Title'];
+  const rows = summaries.map((s) => [
+    s.id,
+    s.status,
+    String(s.implementations),
+    String(s.tests),
+    ...(withCode ? [describeCodeCoverage(s.codeCoverage)] : []),
+    s.defects.join(',') || '-',
+    s.title,
+  ]);
   const widths = header.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => r[i].length))));
   const render = (cells: string[]): string =>
     cells
@@ -79,9 +120,11 @@ function coverageLine(graph: TraceGraph): string {
 }
 
 function formatCsv(summaries: RequirementSummary[], options: ReportOptions): string {
-  const rows = [['id', 'title', 'format', 'artifactType', 'status', 'implementations', 'tests', 'defects', 'location']];
+  const withCode = hasCodeCoverage(summaries);
+  const rows = [['id', 'title', 'format', 'artifactType', 'status', 'implementations', 'tests', 'defects', 'location', ...(withCode ? ['codeCovered', 'codeTotal', 'codeScope'] : [])]];
   for (const s of summaries) {
-    rows.push([s.id, s.title, s.format, s.artifactType, s.status, String(s.implementations), String(s.tests), s.defects.join(' '), where(s.location, options)]);
+    const code = withCode ? (s.codeCoverage ? [String(s.codeCoverage.covered), String(s.codeCoverage.total), s.codeCoverage.scope] : ['', '', '']) : [];
+    rows.push([s.id, s.title, s.format, s.artifactType, s.status, String(s.implementations), String(s.tests), s.defects.join(' '), where(s.location, options), ...code]);
   }
   return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
@@ -93,9 +136,18 @@ function csvCell(value: string): string {
 }
 
 function formatMarkdown(graph: TraceGraph, summaries: RequirementSummary[], options: ReportOptions): string {
-  const out = ['# Requirements trace', '', coverageLine(graph), '', '| ID | Status | Implementations | Tests | Defects | Title | Defined at |', '|---|---|---|---|---|---|---|'];
+  const withCode = hasCodeCoverage(summaries);
+  const out = [
+    '# Requirements trace',
+    '',
+    coverageLine(graph),
+    '',
+    `| ID | Status | Implementations | Tests |${withCode ? ' Code coverage |' : ''} Defects | Title | Defined at |`,
+    `|---|---|---|---|${withCode ? '---|' : ''}---|---|---|`,
+  ];
   for (const s of summaries) {
-    out.push(`| ${mdCell(s.id)} | ${s.status} | ${s.implementations} | ${s.tests} | ${s.defects.join(', ') || '–'} | ${mdCell(s.title)} | ${mdCell(where(s.location, options))} |`);
+    const code = withCode ? ` ${describeCodeCoverage(s.codeCoverage)} |` : '';
+    out.push(`| ${mdCell(s.id)} | ${s.status} | ${s.implementations} | ${s.tests} |${code} ${s.defects.join(', ') || '–'} | ${mdCell(s.title)} | ${mdCell(where(s.location, options))} |`);
   }
   return out.join('\n') + '\n';
 }
@@ -120,11 +172,19 @@ function formatJUnit(graph: TraceGraph, summaries: RequirementSummary[], options
     }
     if (s.status !== 'covered' && s.status !== 'verified') problems.push(`${s.id} is ${s.status}.`);
     for (const defect of trace?.defects ?? []) problems.push(`${defect.kind}: ${defect.message}`);
+    if (options.minCoverage !== undefined && s.implementations > 0 && (!s.codeCoverage || belowBar(s.codeCoverage, options.minCoverage))) {
+      problems.push(
+        s.codeCoverage
+          ? `${s.id}'s implementation is covered ${describeCodeCoverage(s.codeCoverage)}, below ${options.minCoverage}%; not run: ${describeUncovered(s.codeCoverage, options)}`
+          : `${s.id}: no coverage of its implementation is known (the bar is ${options.minCoverage}%).`,
+      );
+    }
     const attributes = attributesOf;
-    if (problems.length === 0) cases.push(`    <testcase ${attributes}/>`);
+    const out = s.codeCoverage ? `\n      <system-out>${xml(`code coverage ${describeCodeCoverage(s.codeCoverage)}`)}</system-out>` : '';
+    if (problems.length === 0) cases.push(out ? `    <testcase ${attributes}>${out}\n    </testcase>` : `    <testcase ${attributes}/>`);
     else {
       failures++;
-      cases.push(`    <testcase ${attributes}>\n      <failure message="${xml(problems[0])}" type="${xml(s.status)}">${xml(problems.join('\n'))}</failure>\n    </testcase>`);
+      cases.push(`    <testcase ${attributes}>\n      <failure message="${xml(problems[0])}" type="${xml(s.status)}">${xml(problems.join('\n'))}</failure>${out}\n    </testcase>`);
     }
   }
   return [

@@ -10,9 +10,12 @@
 import { generationSettingsDefaults, validateGenerationSettings, type GenerationSettings } from '../generation/settings';
 import { testabilitySettingsDefaults, validateTestabilitySettings, type TestabilitySettings } from '../testability/settings';
 import { testingSettingsDefaults, validateTestingSettings, type TestingSettings } from '../testing/settings';
+import { validateCoreSettings } from '../limits';
 
 /** How strongly a kind of finding is reported; `off` hides it. */
-export type Severity = 'error' | 'warning' | 'information' | 'hint' | 'off';
+import type { Severity } from '../trace/model';
+
+export type { Severity };
 export const severities: readonly Severity[] = ['error', 'warning', 'information', 'hint', 'off'];
 
 export interface TraceSettings {
@@ -26,6 +29,8 @@ export interface TraceSettings {
   uncoveredSeverity: Severity;
   /** What `tandem check` demands of every requirement. */
   checkRequire: 'covered' | 'verified';
+  /** The share (percent) of a requirement's implementation its tests must run for `tandem check`; 0: no bar. */
+  minCoverage: number;
 }
 
 export interface TandemSettings {
@@ -60,6 +65,7 @@ export const traceSettingsDefaults: TraceSettings = {
   ],
   uncoveredSeverity: 'warning',
   checkRequire: 'covered',
+  minCoverage: 0,
 };
 
 export const coreSettingsDefaults = {
@@ -89,6 +95,7 @@ export const settingsSections = new Map<string, SettingsSection>([
         }
         if (!severities.includes(value.uncoveredSeverity)) problems.push(`trace.uncoveredSeverity must be one of ${severities.join(', ')}`);
         if (!['covered', 'verified'].includes(value.checkRequire)) problems.push(`trace.checkRequire must be "covered" or "verified"`);
+        if (!(value.minCoverage >= 0 && value.minCoverage <= 100)) problems.push('trace.minCoverage must be a percentage from 0 to 100');
         return problems;
       },
     },
@@ -187,6 +194,11 @@ export function applySettings(settings: TandemSettings, source: unknown): Settin
       problems.push({ key: key.startsWith(`${name}.`) ? key : name, message });
     }
     candidate[name] = structuredClone((settings as unknown as Record<string, unknown>)[name]);
+  }
+  for (const problem of validateCoreSettings(candidate as unknown as TandemSettings)) {
+    if (!(problem.key in source)) continue;
+    problems.push(problem);
+    candidate[problem.key] = structuredClone((settings as unknown as Record<string, unknown>)[problem.key]);
   }
   Object.assign(settings, candidate);
   return problems;

@@ -3,13 +3,17 @@
  *
  * Discovery walks the folder once, honouring every `.gitignore` on the way (nested ones apply below
  * their own folder) and the configured `exclude` globs. Reading refuses what would hurt the
- * server: binary files (a NUL byte near the start) and files over the size limit.
+ * server: binary files (a NUL byte near the start), files over the size limit, and anything that
+ * is not a regular file or lies in the kernel's folders (`/proc`, `/sys`, `/dev`), where a read can
+ * block forever (a FIFO without a writer, `/proc/kmsg`).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { looksBinary } from '../trace/text';
-import { matchesAny } from './glob';
+import { isSystemPath, readTextFile } from '../text/read';
+import { matchesAny } from '../text/glob';
+
+export { isSystemPath, readTextFile, type ReadResult } from '../text/read';
 
 /** Extensions that are never text worth reading: skipped before any I/O. */
 const binaryExtensions = new Set(
@@ -63,12 +67,9 @@ export class IgnoreRules {
     let scope = this.scopes.get(dir);
     if (scope !== undefined) return scope;
     scope = null;
-    try {
-      const text = fs.readFileSync(path.join(dir, '.gitignore'), 'utf8');
-      scope = { base: dir, rules: ignore().add(text) };
-    } catch {
-      // No .gitignore here.
-    }
+    // Read like any workspace file: a .gitignore that is a FIFO must not block the walk.
+    const read = readTextFile(path.join(dir, '.gitignore'), 1024 * 1024);
+    if (read.ok) scope = { base: dir, rules: ignore().add(read.text) };
     this.scopes.set(dir, scope);
     return scope;
   }
@@ -107,7 +108,11 @@ export class IgnoreRules {
  * Lists every file of a folder that is not ignored. Folders are pruned as soon as they are
  * ignored, so a large ignored `node_modules` costs nothing. Symbolic links are not followed.
  */
-export function discoverFiles(rules: IgnoreRules, shouldStop: () => boolean = () => false): string[] {
+export function discoverFiles(
+  rules: IgnoreRules,
+  shouldStop: () => boolean = () => false,
+  unreadable: (dir: string, error: Error) => void = () => undefined,
+): string[] {
   const files: string[] = [];
   // Folders to visit, with their path relative to the workspace folder ('' for the folder itself).
   const pending: [string, string][] = [[rules.folder, '']];
@@ -117,7 +122,8 @@ export function discoverFiles(rules: IgnoreRules, shouldStop: () => boolean = ()
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
+    } catch (error) {
+      unreadable(dir, error as Error);
       continue;
     }
     for (const entry of entries) {
@@ -125,8 +131,10 @@ export function discoverFiles(rules: IgnoreRules, shouldStop: () => boolean = ()
       const rel = relDir === '' ? name : `${relDir}/${name}`;
       if (entry.isDirectory()) {
         if (name === '.git' || rules.ignoresRelative(rel, true)) continue;
+        if (dir === '/' && isSystemPath(`/${name}`)) continue;
         pending.push([path.join(dir, name), rel]);
       } else if (entry.isFile()) {
+        // Only regular files: FIFOs, devices and sockets are never listed.
         if (hasBinaryExtension(name) || rules.ignoresRelative(rel)) continue;
         files.push(path.join(dir, name));
       }
@@ -135,32 +143,3 @@ export function discoverFiles(rules: IgnoreRules, shouldStop: () => boolean = ()
   return files;
 }
 
-export type ReadResult =
-  | { ok: true; text: string }
-  | { ok: false; reason: 'missing' | 'binary' | 'too-large' | 'unreadable'; detail: string };
-
-/**
- * Reads a file as UTF-8 text unless it is missing, binary or larger than `maxBytes`. `readFileSync`
- * with an encoding opens, reads and decodes in one call into the runtime, which a full index of
- * thousands of files notices; the size is checked first so a huge file is never read.
- */
-export function readTextFile(filePath: string, maxBytes: number): ReadResult {
-  let text: string;
-  try {
-    const stat = fs.statSync(filePath, { throwIfNoEntry: false });
-    if (!stat) return { ok: false, reason: 'missing', detail: `${filePath} does not exist` };
-    if (!stat.isFile()) return { ok: false, reason: 'missing', detail: `${filePath} is not a file` };
-    if (stat.size > maxBytes) {
-      return { ok: false, reason: 'too-large', detail: `${filePath} has ${stat.size} bytes, over the limit of ${maxBytes} (setting maxFileSize)` };
-    }
-    text = fs.readFileSync(filePath, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: false, reason: 'missing', detail: `${filePath} does not exist` };
-    if (code === 'EISDIR') return { ok: false, reason: 'missing', detail: `${filePath} is not a file` };
-    return { ok: false, reason: 'unreadable', detail: `${filePath} could not be read: ${(error as Error).message}` };
-  }
-  // NUL decodes to U+0000, so the text answers "a NUL near the start?" as the bytes would.
-  if (looksBinary(text)) return { ok: false, reason: 'binary', detail: `${filePath} looks binary (it has NUL bytes)` };
-  return { ok: true, text };
-}

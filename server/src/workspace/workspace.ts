@@ -21,6 +21,7 @@ import {
 } from './config';
 import { discoverFiles, IgnoreRules, readTextFile, relativePath, type ReadResult } from './files';
 import { fileRole } from './roles';
+import { errorDetail } from '../errors';
 
 /** One workspace folder and what was read from its root. */
 export interface WorkspaceFolder {
@@ -203,6 +204,13 @@ export class Workspace {
     return [...this.indexed.keys()];
   }
 
+  /** How many files the index holds under `role`. */
+  countIndexed(role: FileRole): number {
+    let count = 0;
+    for (const indexedRole of this.indexed.values()) if (indexedRole === role) count++;
+    return count;
+  }
+
   isIndexed(filePath: string): boolean {
     return this.indexed.has(filePath);
   }
@@ -269,7 +277,7 @@ export class Workspace {
       this.graph.setFile(facts);
     } catch (error) {
       // Extraction is written never to throw; if it does, the file is left out and the server goes on.
-      this.options.log('error', `Reading ${filePath} for the trace failed: ${(error as Error).stack ?? error}`);
+      this.options.log('error', `Reading ${filePath} for the trace failed: ${errorDetail(error)}`);
       this.graph.removeFile(filePath);
     }
     this.indexed.set(filePath, role);
@@ -277,7 +285,7 @@ export class Workspace {
       try {
         listener.setFile(filePath, content, role, this.indexing);
       } catch (error) {
-        this.options.log('error', `An index of ${filePath} failed: ${(error as Error).stack ?? error}`);
+        this.options.log('error', `An index of ${filePath} failed: ${errorDetail(error)}`);
       }
     }
   }
@@ -285,7 +293,12 @@ export class Workspace {
   /** How a file is read for the trace: its role, the ID pattern of its folder, its Doorstop document. */
   private extractOptions(filePath: string, folder = this.folderOf(filePath)): ExtractOptions {
     const settings = folder?.settings ?? this.settings();
-    return { idPattern: this.idPattern(settings.trace.idPattern), role: this.roleOf(filePath, folder), doorstop: this.doorstopDocumentOf(filePath) };
+    return {
+      idPattern: this.idPattern(settings.trace.idPattern),
+      role: this.roleOf(filePath, folder),
+      doorstop: this.doorstopDocumentOf(filePath),
+      relativePath: folder ? relativePath(folder.path, filePath) : path.basename(filePath),
+    };
   }
 
   private removeFile(filePath: string): void {
@@ -296,7 +309,7 @@ export class Workspace {
       try {
         listener.removeFile(filePath);
       } catch (error) {
-        this.options.log('error', `Removing ${filePath} from an index failed: ${(error as Error).stack ?? error}`);
+        this.options.log('error', `Removing ${filePath} from an index failed: ${errorDetail(error)}`);
       }
     }
   }
@@ -336,7 +349,8 @@ export class Workspace {
       const discovered: string[] = [];
       const folderOfFile: WorkspaceFolder[] = [];
       for (const folder of this.folderList) {
-        for (const file of discoverFiles(folder.rules, () => progress?.cancelled() ?? false)) {
+        const unreadable = (dir: string, error: Error) => this.options.log('warning', `Not indexed: the folder ${dir} could not be read: ${error.message}`);
+        for (const file of discoverFiles(folder.rules, () => progress?.cancelled() ?? false, unreadable)) {
           discovered.push(file);
           folderOfFile.push(folder);
         }
