@@ -26,6 +26,7 @@ import { testabilitySettingsDefaults, type TestabilitySettings } from '../testab
 import { TestReferenceIndex } from '../testability/testIndex';
 import { isAnalyzablePath, loadTypeScript, parseSource, type TypeScript } from '../testability/typescript';
 import { lineMapOf, lspLineStarts, positionAt } from '../testability/lines';
+import { errorDetail } from '../errors';
 
 /** Where the rules are explained; each diagnostic links to `#<code>`. */
 export const testabilityDocsUri = pathToUri(path.resolve(__dirname, '..', '..', '..', '..', 'docs', 'testability.md'));
@@ -283,8 +284,9 @@ function requirementDefinitions(ctx: ServerContext, ids: readonly string[]): Dia
     try {
       const requirement = ctx.graph.trace(id)?.requirement;
       if (requirement) places.push({ location: requirement.location, message: `${requirement.id}: ${requirement.title} (${requirement.status})` });
-    } catch {
+    } catch (error) {
       // The trace is another area's; a failure there leaves the diagnostic without this detail.
+      ctx.client.log('error', `The trace of ${id} failed while describing a diagnostic: ${errorDetail(error)}`);
     }
   }
   return places;

@@ -155,8 +155,11 @@ export function completion(ctx: ServerContext, params: CompletionParams): Comple
   if (!path) return [];
   const text = ctx.readText(path);
   if (text === undefined) return [];
+  // Only the line itself counts: a cursor past its end is at its end, never on the lines below.
   const lineStart = offsetAt(text, { line: params.position.line, character: 0 });
-  const before = text.slice(lineStart, lineStart + params.position.character);
+  const lineEnd = text.slice(lineStart).search(/[\r\n]|$/) + lineStart;
+  const before = text.slice(lineStart, Math.min(lineStart + params.position.character, lineEnd));
+  const position = { line: params.position.line, character: before.length };
   let partial: string | undefined;
   for (const pattern of completionContexts) {
     const match = pattern.exec(before);
@@ -169,8 +172,8 @@ export function completion(ctx: ServerContext, params: CompletionParams): Comple
   // A list item in a source file is not a place for IDs; in a requirements file it may be a `Covers:` entry.
   if (/^\s*[-*+]\s/.test(before) && ctx.roleOf(path) !== 'requirements') return [];
   const range = {
-    start: { line: params.position.line, character: params.position.character - partial.length },
-    end: params.position,
+    start: { line: position.line, character: position.character - partial.length },
+    end: position,
   };
   const lower = partial.toLowerCase();
   return ctx.graph
@@ -353,8 +356,9 @@ export const showTraceCommand: CommandHandler = (ctx, args) => {
     ctx.client.showMessage('warning', `No requirement ${id} is defined in the workspace.`);
     return null;
   }
-  const list = (links: { location: { uri: string; range: { start: { line: number } } }; symbol?: string }[]) =>
-    links.map((link) => `${link.symbol ? `${link.symbol} ` : ''}(${where(ctx, link.location)})`).join(', ') || 'none';
+  // A test is named by its title where one is known, code by its symbol.
+  const list = (links: { location: { uri: string; range: { start: { line: number } } }; symbol?: string; testName?: string }[]) =>
+    links.map((link) => `${link.testName ? `"${link.testName}" ` : link.symbol ? `${link.symbol} ` : ''}(${where(ctx, link.location)})`).join(', ') || 'none';
   const r = result.requirement;
   ctx.client.showMessage(
     'info',

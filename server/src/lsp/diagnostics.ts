@@ -8,9 +8,13 @@
  */
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { DiagnosticSource, ServerContext } from '../context';
+import { clampPositions, type LineTable } from './convert';
 import { pathToUri } from './uri';
+import { errorDetail } from '../errors';
 
 export interface DiagnosticsHubOptions {
+  /** The lines of a document, to keep every diagnostic inside it (see `clampPositions`). */
+  tableOf?(uri: string): LineTable | undefined;
   /** The client pulls diagnostics for open documents. */
   pull: boolean;
   isOpen(path: string): boolean;
@@ -92,10 +96,14 @@ export class DiagnosticsHub {
         // A loop, not push(...list): spreading 100,000 arguments overflows the stack.
         for (const diagnostic of await source.collect(ctx, path)) all.push(diagnostic);
       } catch (error) {
-        ctx.client.log('error', `Diagnostics from ${source.name} for ${path} failed: ${(error as Error).stack ?? error}`);
+        ctx.client.log('error', `Diagnostics from ${source.name} for ${path} failed: ${errorDetail(error)}`);
       }
     }
-    return capDiagnostics(all);
+    const capped = capDiagnostics(all);
+    if (!this.options.tableOf) return capped;
+    const { value, moved } = clampPositions(capped, pathToUri(path), this.options.tableOf);
+    if (moved > 0) ctx.client.log('log', `Moved ${moved} position(s) of diagnostics for ${path} inside the document.`);
+    return value;
   }
 
   /** Schedules re-collection of these files ('all': every indexed file and every file with diagnostics). */
@@ -148,11 +156,14 @@ export class DiagnosticsHub {
   private async push(path: string): Promise<void> {
     if (this.disposed) return;
     if (this.options.pull && this.options.isOpen(path)) return;
+    const version = this.context().documentVersion(path);
     const diagnostics = await this.collect(path);
+    // The document changed while they were collected: the change has scheduled a newer push.
+    if (this.context().documentVersion(path) !== version) return;
     if (diagnostics.length === 0 && !this.pushed.has(path)) return;
     if (diagnostics.length === 0) this.pushed.delete(path);
     else this.pushed.add(path);
-    this.context().client.publishDiagnostics(pathToUri(path), diagnostics);
+    this.context().client.publishDiagnostics(pathToUri(path), diagnostics, version);
   }
 
   dispose(): void {

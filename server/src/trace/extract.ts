@@ -11,6 +11,7 @@ import { extractDoorstopItem, isDoorstopItemPath, parseDoorstopConfig } from './
 import { defaultIdPattern, idRegExp } from './ids';
 import { extractMarkdown } from './markdown';
 import type { DoorstopDocument, FileFacts, FileRole, Problem, RequirementDef, TraceTag } from './model';
+import { extractReqif, isReqifPath } from './reqif';
 import { extractTags } from './tags';
 import { LineIndex, looksBinary, withLineFeeds } from './text';
 
@@ -29,6 +30,8 @@ export interface ExtractOptions {
    * index of a large workspace is faster by a tenth, and few files are ever asked about.
    */
   deferBindings?: boolean;
+  /** ReqIF: the attribute whose value is a requirement's ID (setting `trace.reqif.idAttribute`). */
+  reqifIdAttribute?: string;
   /**
    * The file's path relative to its workspace folder: it decides whether a Markdown file is a
    * requirements document (`isRequirementsDocument`). The path itself when absent.
@@ -96,6 +99,12 @@ export function extractFacts(path: string, original: string, options: ExtractOpt
       const item = extractDoorstopItem(path, text, lines, options.doorstop);
       facts.requirements = item.requirements;
       for (const problem of item.problems) facts.problems.push(problem);
+      return facts;
+    }
+    if (options.role === 'requirements' && isReqifPath(path)) {
+      const reqif = extractReqif(path, text, { idAttribute: options.reqifIdAttribute });
+      facts.requirements = reqif.requirements;
+      facts.problems.push(...reqif.problems);
       return facts;
     }
     if (options.role === 'requirements') {

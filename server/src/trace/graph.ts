@@ -173,6 +173,11 @@ export class TraceGraph implements TraceQuery {
     return this.answers.isRejected(id);
   }
 
+  /** ReqIF: the SPEC-OBJECT IDENTIFIER a requirement was read from, for writing results back. */
+  reqifIdentifier(id: string): string | undefined {
+    return this.index.items.get(id)?.[0]?.def?.reqif?.identifier;
+  }
+
   /** The files the graph holds facts of. */
   files(): string[] {
     return [...this.index.factsByFile.keys()];
