@@ -10,11 +10,26 @@ const minifiedName = /[.-]min\.(?:js|mjs|cjs|css)$|\.(?:js|css)\.map$/i;
 
 /**
  * Average characters of code per line above which a file is minified: GitHub's Linguist uses 110
- * for JavaScript and CSS. Hand-written code averages 25–45; only files with at least `minSize`
- * characters of code count, so a short one-liner is not taken for a bundle.
+ * for JavaScript and CSS. Hand-written code averages 25–45. Only files with at least `minSize`
+ * characters of code are judged by their lines: a small bundle costs little to read, and a small
+ * file of one long hand-written expression (a test of deep nesting) must keep its findings.
  */
 const maxAverageLine = 110;
-const minSize = 2048;
+const minSize = 64 * 1024;
+
+/**
+ * Minified code packs statements and rules onto its lines: at least one `;` or `}` per 250
+ * characters of code. A long expression written by hand (a call chain, nested parentheses) has
+ * few, and stays a file whose findings the user should see.
+ */
+function manyStatements(text: string, code: number): boolean {
+  let ends = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 59 || c === 125) ends++;
+  }
+  return ends * 250 >= code;
+}
 
 /** Markers code generators write near the top of their output. */
 const generatedMarker = /@generated\b|\bDO NOT EDIT\b|\bgenerated\b[^\n]{0,60}\bdo not (?:edit|modify)\b/i;
@@ -45,7 +60,7 @@ export function generatedReason(filePath: string, text: string): string | undefi
       if (found === -1) break;
       from = found + 1;
     }
-    if (lines <= enough && code >= minSize && code / lines > maxAverageLine) {
+    if (lines <= enough && code >= minSize && code / lines > maxAverageLine && manyStatements(text, code)) {
       return `its lines are ${Math.round(code / lines)} characters long on average, as minified code's are`;
     }
   }
