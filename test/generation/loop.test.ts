@@ -374,6 +374,17 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
     assert.equal(source.match(/The URL slug of a product title/g)?.length, 1, `one doc comment is kept:\n${source}`);
     assert.match(source, /^export function slugify\(title: string\): string \{\n  return/m, `the indented block is dedented:\n${source}`);
     assert.equal(loop.rounds[0].testsPassed, 2);
+    const criteria = loop.rounds[0].issues.filter((i) => i.check === 'criteria');
+    assert.deepEqual(criteria.map((i) => [i.blocking, i.message]), [[false, 'No kept test covers acceptance criteria "3. Returns an empty string for a title without letters or digits." of REQ-1.']], 'the criterion without a test is named');
+    assert.match(loop.message, /No kept test covers acceptance criteria "3\. Returns an empty string/);
+  });
+
+  it('counts a test that names its criterion as covering it', async () => {
+    const marked = answer('slugify-good').replace("it('returns an empty string without letters or digits', () => {", "it('handles punctuation only', () => {\n    // criterion 3");
+    const run = await generate(root, implementSlugify(root), [{ answer: marked }], { testRuns: 1 });
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'passed', `${loop.message} ${issuesOf(run)}`);
+    assert.deepEqual(loop.rounds[0].issues.filter((i) => i.check === 'criteria'), [], issuesOf(run));
   });
 
   it('restates the expected headers after a format error, and refuses an APPEND that repeats the imports', async () => {

@@ -208,8 +208,10 @@ describe('generation over stdio', function () {
     const slugify = path.join(root, 'src', 'slugify.ts');
     // The id the client gives its next request: the one `$/cancelRequest` must name.
     const id = (client as unknown as { nextId: number }).nextId;
-    const response = client!.requestRaw('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'stub', uri: uriOf(slugify), symbol: 'slugify' }] }, 20_000);
-    await client!.waitFor((m) => m.method === 'window/logMessage' && /Round 1\/3: asking scripted-model/.test(m.params.message), 'the progress log line', 10_000, true);
+    const response = client!.requestRaw('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'stub', uri: uriOf(slugify), symbol: 'slugify' }] }, 60_000);
+    await client!.waitFor((m) => m.method === 'window/logMessage' && /gathering the context/.test(m.params.message), 'the first progress log line', 10_000, true);
+    // Gathering loads TypeScript and parses the project: seconds on a loaded machine.
+    await client!.waitFor((m) => m.method === 'window/logMessage' && /Round 1\/3: asking scripted-model/.test(m.params.message), 'the progress log line', 40_000, true);
     const deadline = Date.now() + 5000;
     while (model.requests.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     client!.notify('$/cancelRequest', { id });
