@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { isScriptPath, listTests, parseSource, type TypeScriptModule } from './declarations';
 import { gatherTask, type GatherRequest, type WorkspaceView } from './gather';
 import { runGenerationLoop, type LoopPorts, type LoopResult, type TargetCoverage } from './loop';
-import type { PlannedFile, TestFramework, TestRunResult, TestVerdict } from './model';
+import type { PlannedFile, TestFilesRunner, TestRunResult, TestVerdict } from './model';
 import { planAnswer } from './plan';
 import { OfflineProvider } from './providers/offline';
 import { OpenAIProvider } from './providers/openai';
@@ -26,7 +26,7 @@ import { checkTestabilityOf } from './testabilityCheck';
 import { typeCheckPlanned } from './typecheck';
 
 /** Runs given test files in a folder once; the workspace's test runner or the small one in runner.ts. */
-export type TestFilesRunner = (input: { dir: string; files: string[]; framework: TestFramework; timeoutMs: number; env: NodeJS.ProcessEnv; signal: AbortSignal; workspace: string; sandbox: boolean }) => Promise<TestRunResult>;
+export type { TestFilesRunner };
 
 export interface EngineInput {
   ts: TypeScriptModule;
