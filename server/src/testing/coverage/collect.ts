@@ -16,18 +16,9 @@ import * as path from 'node:path';
 import { loadCoverageReport, PathResolver } from './read';
 import type { CoverageMap } from './model';
 import { originalSourceOf, readV8Coverage, TextCache, withinPackage } from './v8';
-import type { FrameworkName, RunPlan } from '../model';
+import type { RunCoverage, RunPlan } from '../model';
 
-export interface RunCoverage {
-  framework: FrameworkName;
-  scope: 'tests' | 'run' | 'none';
-  /** Every measured line of the run (all tests together). */
-  lines: CoverageMap;
-  /** Per test, when `scope` is `tests`: its file, full title and the lines it ran. */
-  tests: { file: string; testName: string; lines: CoverageMap }[];
-  note?: string;
-  problems: string[];
-}
+export type { RunCoverage };
 
 /** What a plan needs to be run with coverage, and how to read it afterwards. */
 export interface CoverageSetup {
