@@ -10,6 +10,7 @@ import { Workspace } from '../workspace/workspace';
 import { checkTrace } from '../trace/check';
 import { formatCheck, formatTrace, type TraceFormat } from '../trace/reports';
 import type { TestResultRecord } from '../trace/model';
+import { errorDetail } from '../errors';
 
 const usage = `Usage: tandem <command> [options] [PATH]
 
@@ -263,7 +264,7 @@ run(process.argv.slice(2)).then(
       // One line the user can act on; TANDEM_DEBUG=1 shows where an unexpected failure came from.
       process.stderr.write(`tandem: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`);
     } else {
-      process.stderr.write(`tandem: ${(error as Error).stack ?? error}\n`);
+      process.stderr.write(`tandem: ${errorDetail(error)}\n`);
     }
     process.exitCode = 2;
   },

@@ -9,7 +9,7 @@ import { loadJUnitResults, walkFiles } from './junit';
 import type { TestOutcome } from './model';
 import { diskFingerprints } from './results';
 import type { TestSession } from './session';
-import { matchesAny } from '../workspace/glob';
+import { matchesAny } from '../text/glob';
 
 const maxReportSearch = 20000;
 

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { TestResultRecord } from '../trace/model';
 import { parseJson } from '../trace/nesting';
-import { readTextFile } from '../workspace/files';
+import { readTextFile } from '../text/read';
 import type { TestOutcome } from './model';
 
 /**

@@ -13,7 +13,7 @@ import { extractMarkdown } from './markdown';
 import type { DoorstopDocument, FileFacts, FileRole, Problem, RequirementDef, TraceTag } from './model';
 import { extractReqif, isReqifPath } from './reqif';
 import { extractTags } from './tags';
-import { LineIndex, looksBinary } from './text';
+import { LineIndex, looksBinary, withLineFeeds } from './text';
 
 export type { DoorstopDocument };
 export { isDoorstopItemPath, parseDoorstopConfig };
@@ -81,10 +81,12 @@ function headingDefinitions(requirements: RequirementDef[], lines: LineIndex): R
 /** Data and markup files in which OpenFastTrace looks for its tags. */
 const oftTagFile = /\.(?:json|ya?ml|xml|fxml|x?html?|toml|cfg|conf|ini|tf|tfvars|proto|bat|puml|plantuml)$/i;
 
-export function extractFacts(path: string, text: string, options: ExtractOptions): FileFacts {
+export function extractFacts(path: string, original: string, options: ExtractOptions): FileFacts {
   const facts: FileFacts = { path, role: options.role, requirements: [], tags: [], problems: [] };
   try {
-    if (looksBinary(text)) return facts;
+    if (looksBinary(original)) return facts;
+    // Every reader looks for `\n`; a CR-only file reads as LF with the same offsets and positions.
+    const text = withLineFeeds(original);
     const lines = new LineIndex(text);
     let idSource = options.idPattern || defaultIdPattern;
     let idRegex = idRegExp(idSource);
@@ -96,7 +98,7 @@ export function extractFacts(path: string, text: string, options: ExtractOptions
     if (options.doorstop && options.role === 'requirements') {
       const item = extractDoorstopItem(path, text, lines, options.doorstop);
       facts.requirements = item.requirements;
-      facts.problems.push(...item.problems);
+      for (const problem of item.problems) facts.problems.push(problem);
       return facts;
     }
     if (options.role === 'requirements' && isReqifPath(path)) {
@@ -108,7 +110,7 @@ export function extractFacts(path: string, text: string, options: ExtractOptions
     if (options.role === 'requirements') {
       const markdown = extractMarkdown(path, text, lines, idRegex, !changeLogName.test(path));
       facts.requirements = isRequirementsDocument(options.relativePath ?? path, text) ? markdown.requirements : headingDefinitions(markdown.requirements, lines);
-      facts.problems.push(...markdown.problems);
+      for (const problem of markdown.problems) facts.problems.push(problem);
       return facts;
     }
     if (options.role === 'other') {
@@ -123,7 +125,7 @@ export function extractFacts(path: string, text: string, options: ExtractOptions
     const tags = extractTags({ path, text, role: options.role, idRegex, idSource, lines, deferBindings });
     facts.tags = tags.tags;
     if (deferBindings && facts.tags.length > 0) facts.bindingsDeferred = true;
-    facts.problems.push(...tags.problems);
+    for (const problem of tags.problems) facts.problems.push(problem);
   } catch (error) {
     facts.problems.push(problemAtStart(path, 'extract-failed', `Tandem could not read this file completely: ${(error as Error).message}`));
   }

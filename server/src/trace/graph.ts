@@ -31,6 +31,8 @@ export interface TraceQuery {
   readonly version: number;
   requirements(params: RequirementsParams, under?: (path: string) => boolean): RequirementSummary[];
   trace(id: string): RequirementTrace | null;
+  /** A requirement's summary without a trace's lists; null for an unknown ID. */
+  summary(id: string): RequirementSummary | null;
   traceAt(path: string, position: Position): TraceAtResult;
   idAt(path: string, position: Position): { id: string; span: Span } | null;
   definitions(id: string): FileSpan[];
@@ -109,6 +111,10 @@ export class TraceGraph implements TraceQuery {
 
   trace(id: string): RequirementTrace | null {
     return this.answers.trace(id);
+  }
+
+  summary(id: string): RequirementSummary | null {
+    return this.answers.summaryOf(id);
   }
 
   traceAt(path: string, position: Position): TraceAtResult {

@@ -8,15 +8,8 @@ import type { DefectKind, RequirementFormat, RequirementStatus, TestResultSummar
 
 export type { DefectKind, RequirementFormat, RequirementStatus, TestResultSummary };
 
-export interface Position {
-  line: number;
-  character: number;
-}
-
-export interface Span {
-  start: Position;
-  end: Position;
-}
+export type { Position, Span } from '../text/span';
+import type { Span } from '../text/span';
 
 /** A place in a file. */
 export interface FileSpan {

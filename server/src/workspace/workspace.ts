@@ -21,7 +21,9 @@ import {
   type TandemSettings,
 } from './config';
 import { discoverFiles, IgnoreRules, readTextFile, relativePath, type ReadResult } from './files';
+import { generatedReason } from './generated';
 import { fileRole } from './roles';
+import { errorDetail } from '../errors';
 
 /** One workspace folder and what was read from its root. */
 export interface WorkspaceFolder {
@@ -186,8 +188,10 @@ export class Workspace {
   /** The open document's text, else the file's text on disk; undefined for missing, binary or oversized files. */
   readText(filePath: string): string | undefined {
     const overlay = this.overlays.get(filePath);
-    if (overlay) return overlay.text;
-    const read = readTextFile(filePath, this.settings(filePath).maxFileSize);
+    const limit = this.settings(filePath).maxFileSize;
+    // An open document over the size limit is not read either: no feature parses 64 MB per keystroke.
+    if (overlay) return overlay.text.length > limit ? undefined : overlay.text;
+    const read = readTextFile(filePath, limit);
     return read.ok ? read.text : undefined;
   }
 
@@ -275,6 +279,10 @@ export class Workspace {
     }
     const options = this.extractOptions(filePath, folder);
     const role = options.role;
+    if (this.skipsGenerated(filePath, content, role, settings)) {
+      this.removeFile(filePath);
+      return;
+    }
     try {
       // An open document is bound now: it is the file being asked about. Files from disk are
       // bound on first use, most of them never.
@@ -282,7 +290,7 @@ export class Workspace {
       this.graph.setFile(facts);
     } catch (error) {
       // Extraction is written never to throw; if it does, the file is left out and the server goes on.
-      this.options.log('error', `Reading ${filePath} for the trace failed: ${(error as Error).stack ?? error}`);
+      this.options.log('error', `Reading ${filePath} for the trace failed: ${errorDetail(error)}`);
       this.graph.removeFile(filePath);
     }
     this.indexed.set(filePath, role);
@@ -290,7 +298,7 @@ export class Workspace {
       try {
         listener.setFile(filePath, content, role, this.indexing);
       } catch (error) {
-        this.options.log('error', `An index of ${filePath} failed: ${(error as Error).stack ?? error}`);
+        this.options.log('error', `An index of ${filePath} failed: ${errorDetail(error)}`);
       }
     }
   }
@@ -307,6 +315,21 @@ export class Workspace {
         this.options.log('error', `An index of ${filePath} failed: ${(error as Error).stack ?? error}`);
       }
     }
+  }
+
+  /**
+   * True when the file is minified or generated and the settings leave such files out (logged once).
+   * Requirement documents are always read: long Markdown lines are paragraphs, not minified code.
+   */
+  private skipsGenerated(filePath: string, text: string, role: FileRole, settings: TandemSettings): boolean {
+    if (!settings.excludeGenerated || role === 'requirements') return false;
+    const reason = generatedReason(filePath, text);
+    if (reason === undefined) return false;
+    if (!this.skipped.has(filePath)) {
+      this.skipped.add(filePath);
+      this.options.log('info', `Not indexed: ${filePath} looks minified or generated (${reason}); set excludeGenerated to false to read it.`);
+    }
+    return true;
   }
 
   /** How a file is read for the trace: its role, the ID pattern of its folder, its Doorstop document. */
@@ -329,7 +352,7 @@ export class Workspace {
       try {
         listener.removeFile(filePath);
       } catch (error) {
-        this.options.log('error', `Removing ${filePath} from an index failed: ${(error as Error).stack ?? error}`);
+        this.options.log('error', `Removing ${filePath} from an index failed: ${errorDetail(error)}`);
       }
     }
   }
@@ -407,8 +430,8 @@ export class Workspace {
   setOverlay(filePath: string, text: string, version: number): void {
     this.overlays.set(filePath, { text, version });
     if (!this.isInWorkspace(filePath) && !this.indexed.has(filePath)) return;
-    const limit = this.settings(filePath).maxFileSize;
-    if (text.length > limit) {
+    if (this.isOversized(filePath)) {
+      const limit = this.settings(filePath).maxFileSize;
       if (!this.skipped.has(filePath)) {
         this.skipped.add(filePath);
         this.options.log('info', `Not indexed: ${filePath} has ${text.length} characters open in the editor, over the limit of ${limit} (setting maxFileSize).`);
@@ -417,6 +440,12 @@ export class Workspace {
       return;
     }
     this.indexFile(filePath, text);
+  }
+
+  /** True when an open document is over the size limit (setting maxFileSize): it is kept, but not read by any feature. */
+  isOversized(filePath: string): boolean {
+    const overlay = this.overlays.get(filePath);
+    return overlay !== undefined && overlay.text.length > this.settings(filePath).maxFileSize;
   }
 
   /** An editor closed a document: the file on disk is the truth again. */
