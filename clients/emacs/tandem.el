@@ -419,6 +419,14 @@ With a prefix argument GAPS-ONLY, only those not covered or with defects."
         (unless (string-empty-p description) (insert "  " description)))
       (insert "\n"))))
 
+(defun tandem--code-coverage-text (coverage)
+  "`   code: 87%' for a requirement's COVERAGE (`codeCoverage'), empty when none is known."
+  (let ((total (and (not (tandem--false-p coverage)) coverage (tandem-get coverage "total"))))
+    (if (and (numberp total) (> total 0))
+        (format "   code: %d%%%s" (floor (* 100 (tandem-get coverage "covered")) total)
+                (if (equal (tandem-get coverage "scope") "run") " (run)" ""))
+      "")))
+
 (defun tandem--link-description (link)
   "The symbol or test name of a trace LINK, with its latest result."
   (let ((name (or (tandem-get link "testName") (tandem-get link "symbol")))
@@ -439,9 +447,10 @@ With a prefix argument GAPS-ONLY, only those not covered or with defects."
       (let ((summary (tandem-get trace "requirement")))
         (insert (propertize (format "%s  %s" (tandem-get summary "id") (or (tandem-get summary "title") "")) 'face 'bold)
                 "\n"
-                (format "Status: %s   implementations: %d   tests: %d\n"
+                (format "Status: %s   implementations: %d   tests: %d%s\n"
                         (propertize (tandem-get summary "status") 'face (tandem--status-face (tandem-get summary "status")))
-                        (tandem-get summary "implementations") (tandem-get summary "tests")))
+                        (tandem-get summary "implementations") (tandem-get summary "tests")
+                        (tandem--code-coverage-text (tandem-get summary "codeCoverage"))))
         (let ((text (tandem-get trace "text")))
           (when (and (stringp text) (not (string-empty-p text))) (insert "\n" (string-trim text) "\n")))
         (insert "\n")

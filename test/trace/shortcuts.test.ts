@@ -111,7 +111,7 @@ describe('trace: shortcuts and their expressions', () => {
     const texts: string[] = [];
     for (const call of calls) for (const lead of leads) for (const gap of ['', ' ', '\t', '\u00a0', '\u3000']) texts.push(`${lead}${call}${gap}(${gap}`, `x = ${call}(`, `${lead}${call} `);
     const sourceLines = sourceFiles.flatMap((file) => fs.readFileSync(file, 'utf8').split('\n'));
-    texts.push(...sourceLines, ...sourceLines.map((line) => `${line}(`));
+    for (const line of sourceLines) texts.push(line, `${line}(`);
     let checked = 0;
     for (const [name, syntax] of Object.entries(languages)) {
       for (const text of texts) {

@@ -36,6 +36,7 @@ import { maySend } from '../generation/paths';
 import { generationSettingsDefaults, validateGenerationSettings, type GenerationSettings } from '../generation/settings';
 import { pathToUri, uriToPath } from '../lsp/uri';
 import { testabilityRuleCodes, type TestabilityRuleCode } from '../testability/model';
+import { errorDetail } from '../errors';
 
 /** The `generation` section for the settings loader. */
 export const generationSettingsSection = {
@@ -355,7 +356,7 @@ async function runToEnd(ctx: ServerContext, run: Run): Promise<void> {
     });
   } catch (error) {
     result = { provider: 'offline', error: `generation failed unexpectedly: ${(error as Error).message}` };
-    ctx.client.log('error', `generation ${runId}: ${(error as Error).stack ?? error}`);
+    ctx.client.log('error', `generation ${runId}: ${errorDetail(error)}`);
   } finally {
     stopOnCancel.dispose();
   }

@@ -5,7 +5,7 @@
  * holds it.
  */
 
-import { durationProblem } from '../workspace/limits';
+import { durationProblem } from '../limits';
 
 export interface GenerationSettings {
   /**

@@ -5,8 +5,7 @@
  * the model to use. Both start the tests through the launcher of testing/env.ts with the scrubbed
  * environment.
  */
-import type { TestFilesRunner } from './engine';
-import type { TestFramework, TestRunResult, TestVerdict } from './model';
+import type { TestFilesRunner, TestFramework, TestRunResult, TestVerdict } from './model';
 import { runTestFiles as runWithOwnRunner } from './runner';
 
 const frameworkNames: Record<TestFramework, 'mocha' | 'node' | 'jest' | 'vitest'> = { mocha: 'mocha', 'node:test': 'node', jest: 'jest', vitest: 'vitest' };

@@ -4,7 +4,7 @@
  * stack traces write them (the LSP layer converts).
  */
 import type { TestResultRecord } from '../trace/model';
-import type { RunCoverage } from './coverage/collect';
+import type { CoverageMap } from './coverage/model';
 
 export type { TestResultRecord };
 
@@ -117,4 +117,16 @@ export interface RunOptions {
   maxOutputBytes?: number;
   /** Measure code coverage (per test where the framework allows it; see `coverage/collect.ts`). */
   coverage?: boolean;
+}
+
+/** What a run measured of code coverage: all its lines, and per test when the framework allows it (see `coverage/collect.ts`). */
+export interface RunCoverage {
+  framework: FrameworkName;
+  scope: 'tests' | 'run' | 'none';
+  /** Every measured line of the run (all tests together). */
+  lines: CoverageMap;
+  /** Per test, when `scope` is `tests`: its file, full title and the lines it ran. */
+  tests: { file: string; testName: string; lines: CoverageMap }[];
+  note?: string;
+  problems: string[];
 }

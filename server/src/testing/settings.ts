@@ -3,7 +3,7 @@
  * is detected per package, runs are bounded in time and output, and nothing runs unasked.
  */
 
-import { durationProblem } from '../workspace/limits';
+import { durationProblem } from '../limits';
 
 export interface TestingSettings {
   /** Kill a test run's whole process tree after this many milliseconds. */

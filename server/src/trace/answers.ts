@@ -91,6 +91,11 @@ export class TraceAnswers {
     this.bound.delete(facts);
   }
 
+  /** One requirement's summary, without a trace's lists: cheap also for an ID defined thousands of times. Null for an unknown ID. */
+  summaryOf(id: string): RequirementSummary | null {
+    return (this.index.items.get(id)?.length ?? 0) > 0 ? this.summary(id) : null;
+  }
+
   private summary(id: string): RequirementSummary {
     const items = this.index.items.get(id) ?? [];
     const first = items[0];
@@ -185,6 +190,7 @@ export class TraceAnswers {
     downstream.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return {
       requirement: this.summary(id),
+      ...(first.def?.section ? { section: first.def.section } : {}),
       text: first.def?.text ?? '',
       acceptanceCriteria: first.def?.acceptanceCriteria ?? [],
       needs: [...first.needs],
@@ -320,7 +326,7 @@ export class TraceAnswers {
   /** Every tag and link that names the ID, and its definitions when asked. */
   references(id: string, includeDeclaration: boolean): FileSpan[] {
     const out: FileSpan[] = [];
-    if (includeDeclaration) out.push(...this.definitions(id));
+    if (includeDeclaration) for (const definition of this.definitions(id)) out.push(definition);
     for (const tag of this.index.tagsByTarget.get(id) ?? []) out.push({ path: tag.path, span: tag.span });
     for (const item of this.index.coveredBy.get(id) ?? []) {
       if (item.tag) out.push({ path: item.tag.path, span: item.tag.span });

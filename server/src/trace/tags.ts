@@ -16,6 +16,7 @@ import type { FileRole, Problem, Span, TraceTag } from './model';
 import { scanCode, type CodeScan, type TestCall } from './scan';
 import { LineCursor, lineEndAt, textLineLength } from './tags-lines';
 import { CommentTag, OftTag, PlainOftItem, PlainSymbol, TitleTag } from './tags-objects';
+import { isWordCode } from '../text/chars';
 import { isSpace, lineSpan, PackedSpan, type LineIndex } from './text';
 
 /** A cheap test for anything that could be a tag; files without it are not scanned. */
@@ -126,11 +127,6 @@ const unbound: Binding = Object.freeze({});
 /** Test functions by name: `test_…`, `Test…`, `testSomething`. */
 function isTestName(name: string): boolean {
   return /^(?:test|Test)|(?:^|\.)test[A-Z_]/.test(name.split('.').pop()!);
-}
-
-/** `[A-Za-z0-9_]`, what `\w` matches. */
-function isWordCode(code: number): boolean {
-  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
 }
 
 /** Families whose methods sit inside the braces of a type declaration. */

@@ -7,13 +7,18 @@
  * of the same element type), unknown keys are reported, and each area may add checks of its own.
  * An invalid value is reported and replaced by its default; loading never throws.
  */
+import { parseJson } from '../trace/nesting';
+import { idPatternProblem } from '../trace/patternSafety';
+import { globProblem } from '../text/glob';
 import { generationSettingsDefaults, validateGenerationSettings, type GenerationSettings } from '../generation/settings';
 import { testabilitySettingsDefaults, validateTestabilitySettings, type TestabilitySettings } from '../testability/settings';
 import { testingSettingsDefaults, validateTestingSettings, type TestingSettings } from '../testing/settings';
-import { validateCoreSettings } from './limits';
+import { validateCoreSettings } from '../limits';
 
 /** How strongly a kind of finding is reported; `off` hides it. */
-export type Severity = 'error' | 'warning' | 'information' | 'hint' | 'off';
+import type { Severity } from '../trace/model';
+
+export type { Severity };
 export const severities: readonly Severity[] = ['error', 'warning', 'information', 'hint', 'off'];
 
 export interface TraceSettings {
@@ -27,6 +32,8 @@ export interface TraceSettings {
   uncoveredSeverity: Severity;
   /** What `tandem check` demands of every requirement. */
   checkRequire: 'covered' | 'verified';
+  /** ReqIF sources: the attribute (LONG-NAME) whose value is a requirement's ID. */
+  reqif: { idAttribute: string };
   /** The share (percent) of a requirement's implementation its tests must run for `tandem check`; 0: no bar. */
   minCoverage: number;
 }
@@ -38,6 +45,8 @@ export interface TandemSettings {
   maxFileSize: number;
   /** Environment variable names never passed to child processes (on top of the model's key variable). */
   secretEnv: string[];
+  /** Leave minified and generated files (recognised by name and content) out of the index and the diagnostics. */
+  excludeGenerated: boolean;
   trace: TraceSettings;
   testability: TestabilitySettings;
   testing: TestingSettings;
@@ -46,7 +55,7 @@ export interface TandemSettings {
 
 export const traceSettingsDefaults: TraceSettings = {
   idPattern: '[A-Z][A-Z0-9]*-\\d+',
-  requirements: ['**/*.md', '**/*.markdown'],
+  requirements: ['**/*.md', '**/*.markdown', '**/*.reqif', '**/*.reqifz'],
   tests: [
     '**/test/**',
     '**/tests/**',
@@ -63,6 +72,7 @@ export const traceSettingsDefaults: TraceSettings = {
   ],
   uncoveredSeverity: 'warning',
   checkRequire: 'covered',
+  reqif: { idAttribute: 'ReqIF.ForeignID' },
   minCoverage: 0,
 };
 
@@ -70,6 +80,7 @@ export const coreSettingsDefaults = {
   exclude: ['**/node_modules/**', '**/.git/**', '**/out/**', '**/dist/**', '**/build/**', '**/coverage/**', '**/.tandem/**'],
   maxFileSize: 2 * 1024 * 1024,
   secretEnv: ['OPENAI_API_KEY', 'TANDEM_API_KEY', 'ANTHROPIC_API_KEY', 'AZURE_OPENAI_API_KEY'],
+  excludeGenerated: true,
 };
 
 /** One area's section of the settings: its defaults and, optionally, checks beyond types. */
@@ -85,14 +96,14 @@ export const settingsSections = new Map<string, SettingsSection>([
     {
       defaults: traceSettingsDefaults as unknown as Record<string, unknown>,
       validate: (value: TraceSettings) => {
+        // Patterns and globs come from the repository: untrusted, checked before anything runs them.
         const problems: string[] = [];
-        try {
-          new RegExp(value.idPattern);
-        } catch (error) {
-          problems.push(`trace.idPattern is not a valid regular expression: ${(error as Error).message}`);
-        }
+        const patternProblem = idPatternProblem(value.idPattern);
+        if (patternProblem) problems.push(patternProblem);
+        problems.push(...globListProblems('trace.requirements', value.requirements), ...globListProblems('trace.tests', value.tests));
         if (!severities.includes(value.uncoveredSeverity)) problems.push(`trace.uncoveredSeverity must be one of ${severities.join(', ')}`);
         if (!['covered', 'verified'].includes(value.checkRequire)) problems.push(`trace.checkRequire must be "covered" or "verified"`);
+        if (value.reqif.idAttribute.trim() === '') problems.push('trace.reqif.idAttribute must name an attribute');
         if (!(value.minCoverage >= 0 && value.minCoverage <= 100)) problems.push('trace.minCoverage must be a percentage from 0 to 100');
         return problems;
       },
@@ -145,8 +156,10 @@ function mergeChecked(
   problems: SettingsProblem[],
 ): void {
   for (const [key, value] of Object.entries(override)) {
+    // Reported once by the caller; never followed (it would reach a prototype).
+    if (key === '__proto__') continue;
     const path = prefix ? `${prefix}.${key}` : key;
-    if (!(key in defaults)) {
+    if (!Object.hasOwn(defaults, key)) {
       problems.push({ key: path, message: `unknown setting "${path}"` });
       continue;
     }
@@ -174,14 +187,28 @@ function mergeChecked(
   }
 }
 
+/** What is wrong with the globs of one list setting, one message per invalid glob. */
+export function globListProblems(key: string, globs: readonly string[]): string[] {
+  return globs.flatMap((glob) => {
+    const problem = globProblem(glob);
+    return problem ? [`${key}: ${problem}`] : [];
+  });
+}
+
 /** Applies one source of settings over `settings` (in place) and returns the problems found. */
 export function applySettings(settings: TandemSettings, source: unknown): SettingsProblem[] {
   const problems: SettingsProblem[] = [];
   if (source === undefined || source === null) return problems;
+  if (isPlainObject(source) && Object.hasOwn(source, '__proto__')) problems.push({ key: '__proto__', message: 'the key "__proto__" is not a setting; it was ignored' });
   if (!isPlainObject(source)) return [{ key: '', message: `settings must be an object, not ${typeName(source)}` }];
   const defaults = defaultSettings() as unknown as Record<string, unknown>;
   const candidate = structuredClone(settings) as unknown as Record<string, unknown>;
   mergeChecked(candidate, defaults, source, '', problems);
+  const excludeProblems = Object.hasOwn(source, 'exclude') ? globListProblems('exclude', candidate.exclude as string[]) : [];
+  if (excludeProblems.length > 0) {
+    for (const message of excludeProblems) problems.push({ key: 'exclude', message });
+    candidate.exclude = structuredClone(settings.exclude);
+  }
   // Area checks beyond types: an invalid section value falls back to what it was before this source.
   for (const [name, section] of settingsSections) {
     if (!section.validate || !(name in source)) continue;
@@ -218,7 +245,8 @@ export function locateKey(text: string, key: string): number {
 /** Parses a `tandem.json` text: the settings it holds and its problems, with offsets. */
 export function parseSettingsFile(text: string): { value: unknown; problems: SettingsProblem[] } {
   try {
-    return { value: JSON.parse(stripJsonComments(text)), problems: [] };
+    const problems: SettingsProblem[] = text.includes('"__proto__"') ? [{ key: '__proto__', message: 'the key "__proto__" is not a setting; it was ignored', offset: text.indexOf('"__proto__"') }] : [];
+    return { value: parseJson(stripJsonComments(text)), problems };
   } catch (error) {
     const message = (error as Error).message;
     const at = /position (\d+)/.exec(message);

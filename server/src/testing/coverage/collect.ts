@@ -16,18 +16,9 @@ import * as path from 'node:path';
 import { loadCoverageReport, PathResolver } from './read';
 import type { CoverageMap } from './model';
 import { originalSourceOf, readV8Coverage, TextCache, withinPackage } from './v8';
-import type { FrameworkName, RunPlan } from '../model';
+import type { RunCoverage, RunPlan } from '../model';
 
-export interface RunCoverage {
-  framework: FrameworkName;
-  scope: 'tests' | 'run' | 'none';
-  /** Every measured line of the run (all tests together). */
-  lines: CoverageMap;
-  /** Per test, when `scope` is `tests`: its file, full title and the lines it ran. */
-  tests: { file: string; testName: string; lines: CoverageMap }[];
-  note?: string;
-  problems: string[];
-}
+export type { RunCoverage };
 
 /** What a plan needs to be run with coverage, and how to read it afterwards. */
 export interface CoverageSetup {
@@ -96,17 +87,28 @@ export function coverageSetup(plan: RunPlan): CoverageSetup | { note: string } {
         args: [],
         collect: (reported) => {
           const texts = new TextCache();
-          const testFiles = reported.flatMap((entry) => entry.coverageFiles);
-          const all = readV8Coverage([...jsonFiles(dir), ...testFiles], keep, texts);
+          // Each coverage file is read once: a test's files count for it and for the run.
           const tests: RunCoverage['tests'] = [];
-          const problems = [...all.problems];
+          const problems: string[] = [];
+          const lines: CoverageMap = new Map();
+          const add = (from: CoverageMap) => {
+            for (const [file, hits] of from) {
+              const into = lines.get(file);
+              if (!into) lines.set(file, new Map(hits));
+              else for (const [line, count] of hits) into.set(line, (into.get(line) ?? 0) + count);
+            }
+          };
           for (const entry of reported) {
             const read = readV8Coverage(entry.coverageFiles, keep, texts);
             problems.push(...read.problems);
+            add(read.lines);
             tests.push({ file: originalSourceOf(path.resolve(packageDir, entry.file)), testName: entry.titles.join(' '), lines: read.lines });
           }
+          const rest = readV8Coverage(jsonFiles(dir), keep, texts);
+          problems.push(...rest.problems);
+          add(rest.lines);
           const scope = perTest && tests.length > 0 ? 'tests' : 'run';
-          return { framework, scope, lines: all.lines, tests, problems };
+          return { framework, scope, lines, tests, problems };
         },
         dispose,
       };
