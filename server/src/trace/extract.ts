@@ -11,7 +11,7 @@ import { extractDoorstopItem, isDoorstopItemPath, parseDoorstopConfig } from './
 import { defaultIdPattern, idRegExp } from './ids';
 import { extractMarkdown } from './markdown';
 import type { DoorstopDocument, FileFacts, FileRole, Problem, RequirementDef, TraceTag } from './model';
-import { extractTags } from './tags';
+import { extractTags, type ShortTagMeaning } from './tags';
 import { LineIndex, looksBinary } from './text';
 
 export type { DoorstopDocument };
@@ -34,6 +34,8 @@ export interface ExtractOptions {
    * requirements document (`isRequirementsDocument`). The path itself when absent.
    */
   relativePath?: string;
+  /** OpenFastTrace short tags `[[name:revision]]` are read in this file, with this meaning. */
+  shortTags?: ShortTagMeaning;
 }
 
 /**
@@ -111,7 +113,7 @@ export function extractFacts(path: string, text: string, options: ExtractOptions
       return facts;
     }
     const deferBindings = options.deferBindings === true && options.role !== 'test';
-    const tags = extractTags({ path, text, role: options.role, idRegex, idSource, lines, deferBindings });
+    const tags = extractTags({ path, text, role: options.role, idRegex, idSource, lines, deferBindings, shortTags: options.shortTags });
     facts.tags = tags.tags;
     if (deferBindings && facts.tags.length > 0) facts.bindingsDeferred = true;
     facts.problems.push(...tags.problems);
