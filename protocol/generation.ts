@@ -6,7 +6,7 @@
  * so an editor needs no custom code to generate; `tandem/generationReport` is for views and logs
  * that want to show what a run did.
  */
-import { RequestType } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 
 /** What a run was asked to do. */
 export type GenerationKind = 'requirement' | 'stub' | 'tests' | 'refactor';
@@ -124,8 +124,19 @@ export namespace GenerationReportRequest {
 
 /** The commands generation offers through code actions (`workspace/executeCommand`). */
 export const generationCommands = {
-  /** Runs the loop for one `GenerateArguments`; resolves to the run's `GenerationReport`. */
+  /**
+   * Starts the loop for one `GenerateArguments` and answers at once with the run's
+   * `GenerationReport` (status `running`); the edit and `tandem/generationDidFinish` follow.
+   */
   generate: 'tandem.generate',
   /** Applies the kept best attempt of a run whose rounds ran out; its argument is `{ runId }`. */
   applyAttempt: 'tandem.applyGenerationAttempt',
+  /** Cancels a running run; its argument is `{ runId }`; answers whether it was running. */
+  cancel: 'tandem.cancelGeneration',
 } as const;
+
+/** Server → client: a run is over (applied, failed, cancelled…); the params are its final `GenerationReport`. */
+export namespace GenerationDidFinishNotification {
+  export const method = 'tandem/generationDidFinish' as const;
+  export const type = new NotificationType<GenerationReport>(method);
+}

@@ -34,7 +34,7 @@ export type RequirementStatus = 'unimplemented' | 'untested' | 'failing' | 'cove
 export const requirementStatuses: readonly RequirementStatus[] = ['unimplemented', 'untested', 'failing', 'covered', 'verified'];
 
 /** The file format a requirement was read from. */
-export type RequirementFormat = 'markdown' | 'oft' | 'doorstop';
+export type RequirementFormat = 'markdown' | 'oft' | 'doorstop' | 'reqif';
 
 /**
  * What is wrong with a requirement or one of its links. The OpenFastTrace kinds keep that tool's
@@ -177,6 +177,8 @@ export interface TraceParams {
 /** Everything known about one requirement: the answer to "where is this defined, built, tested?". */
 export interface RequirementTrace {
   requirement: RequirementSummary;
+  /** Where the requirement sits in its document, outermost first (ReqIF: the specification and the parents in its hierarchy); absent when flat. */
+  section?: string[];
   text: string;
   acceptanceCriteria: string[];
   /** OpenFastTrace `Needs:` (artifact types that must cover it); empty for other formats. */

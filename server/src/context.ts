@@ -29,7 +29,8 @@ export interface ProgressReporter {
 
 /** The only way features reach the editor. */
 export interface ClientSeam {
-  publishDiagnostics(uri: string, diagnostics: Diagnostic[]): void;
+  /** `version`: the open document's version the diagnostics describe, so the editor can drop stale ones. */
+  publishDiagnostics(uri: string, diagnostics: Diagnostic[], version?: number): void;
   /** Asks the editor to apply an edit the user can review and undo. */
   applyEdit(label: string, edit: WorkspaceEdit): Promise<{ applied: boolean; failureReason?: string }>;
   showMessage(type: 'error' | 'warning' | 'info', message: string): void;

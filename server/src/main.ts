@@ -2,10 +2,20 @@
  * `tandem-ls`: the language server's entry point. Parses argv, picks the transport, hardens the
  * process, and hands the connection to `createServer`.
  */
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import {
+  createConnection,
+  IPCMessageReader,
+  IPCMessageWriter,
+  ProposedFeatures,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageReader,
+  type MessageWriter,
+} from 'vscode-languageserver/node';
 import type { Connection } from 'vscode-languageserver';
 import * as net from 'node:net';
 import { FrameGuard } from './lsp/framing';
+import { GatedReader } from './lsp/gate';
 import { createServer } from './server';
 import { serverVersion } from './version';
 
@@ -28,6 +38,26 @@ Settings come from tandem.json at each workspace folder's root and from the edit
 settings section. The command-line tool with the same engine is \`tandem\` (see \`tandem --help\`).
 `;
 
+/** Where bad input is reported: the editor's log once there is a connection, else standard error. */
+const toStderr = (message: string) => void process.stderr.write(`tandem-ls: ${message}\n`);
+let warn: (message: string) => void = toStderr;
+
+/** Every byte-stream transport reads through the frame guard: the reader sees only frames it accepts. */
+function guarded(input: NodeJS.ReadableStream): StreamMessageReader {
+  const guard = new FrameGuard();
+  input.pipe(guard);
+  guard.onProblem = (message) => warn(`Bad input from the editor: ${message}; the server goes on.`);
+  return new StreamMessageReader(guard);
+}
+
+/** Every transport reads through the gate: the lifecycle and the parameters' shapes are checked once, for all handlers. */
+function gated(reader: MessageReader, writer: MessageWriter): [MessageReader, MessageWriter] {
+  const gate = new GatedReader(reader, writer);
+  // Before initialize the server may not write to the editor: such problems go to standard error.
+  gate.onProblem = (message, initialized) => (initialized ? warn : toStderr)(`Bad input from the editor: ${message}; the server goes on.`);
+  return [gate, writer];
+}
+
 function main(argv: string[]): void {
   if (argv.includes('--version') || argv.includes('-v')) {
     process.stdout.write(`${serverVersion()}\n`);
@@ -48,7 +78,7 @@ function main(argv: string[]): void {
   let connection: Connection;
   const socketArg = argv.find((arg) => arg.startsWith('--socket=') || arg.startsWith('--port='));
   if (argv.includes('--node-ipc')) {
-    connection = createConnection(ProposedFeatures.all);
+    connection = createConnection(ProposedFeatures.all, ...gated(new IPCMessageReader(process), new IPCMessageWriter(process)));
   } else if (socketArg) {
     const port = Number(socketArg.split('=')[1]);
     const socket = net.connect(port, '127.0.0.1');
@@ -57,12 +87,9 @@ function main(argv: string[]): void {
       process.exit(1);
     });
     socket.on('close', () => process.exit(0));
-    connection = createConnection(ProposedFeatures.all, socket, socket);
+    connection = createConnection(ProposedFeatures.all, ...gated(guarded(socket), new StreamMessageWriter(socket)));
   } else {
-    const guard = new FrameGuard();
-    process.stdin.pipe(guard);
-    connection = createConnection(ProposedFeatures.all, guard, process.stdout);
-    guard.onProblem = (message) => connection.console.warn(`Bad input from the editor: ${message}; the server goes on.`);
+    connection = createConnection(ProposedFeatures.all, ...gated(guarded(process.stdin), new StreamMessageWriter(process.stdout)));
     // The editor closing our input is the editor going away.
     process.stdin.on('end', () => process.exit(0));
   }
@@ -85,6 +112,8 @@ function main(argv: string[]): void {
   // Writes to a closed stdout (the editor died) must not crash the process with EPIPE.
   process.stdout.on('error', () => process.exit(0));
 
+  const ready = connection;
+  warn = (message) => ready.console.warn(message);
   createServer(connection);
   connection.listen();
 }

@@ -12,6 +12,8 @@ import {
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
   DocumentDiagnosticReportKind,
+  ErrorCodes,
+  ResponseError,
   FileChangeType,
   ProposedFeatures,
   TextDocumentSyncKind,
@@ -24,7 +26,6 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver';
-import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CoverageRequest, RequirementsRequest, TraceAtRequest, TraceDidChangeNotification, TraceRequest } from '../../protocol/trace';
 import { ServerInfoRequest, settingsSection } from '../../protocol/settings';
 import type { CodeActionProvider, CodeLensProvider, CommandHandler, DiagnosticSource, FileIndexer, ServerContext } from './context';
@@ -67,6 +68,9 @@ import {
 } from './features/trace';
 import { ConnectionClient } from './lsp/client';
 import { DiagnosticsHub } from './lsp/diagnostics';
+import { clampPositions } from './lsp/convert';
+import { clampingDocuments } from './lsp/documents';
+import { DocumentLines } from './lsp/positions';
 import { pathToUri, uriToPath } from './lsp/uri';
 import { serverVersion } from './version';
 import { ChangeBatcher, watchFolders, type ServerWatcher } from './workspace/watcher';
@@ -79,8 +83,8 @@ export { ProposedFeatures };
  * Commands that break the server on purpose, so tests can prove it survives: only present when the
  * environment sets TANDEM_FAULT_INJECTION=1.
  */
-function faultInjectionCommands(): Record<string, CommandHandler> {
-  return {
+function faultInjectionCommands(): [string, CommandHandler][] {
+  return Object.entries({
     'tandem.fault.throw': () => {
       throw new Error('fault injected: a handler threw');
     },
@@ -94,7 +98,7 @@ function faultInjectionCommands(): Record<string, CommandHandler> {
       void Promise.reject(new Error('fault injected: an unhandled rejection'));
       return 'rejected';
     },
-  };
+  } satisfies Record<string, CommandHandler>);
 }
 
 /** Debounce of `tandem/traceDidChange`. */
@@ -107,7 +111,7 @@ export function createServer(connection: Connection): void {
   let capabilities: ClientCapabilities = {};
   const client = new ConnectionClient(connection, () => capabilities);
   const workspace = new Workspace({ toUri: pathToUri, log: (level, message) => client.log(level, message) });
-  const documents = new TextDocuments(TextDocument);
+  const documents = new TextDocuments(clampingDocuments((message) => client.log('warning', message)));
   let watcherKind: 'client' | 'server' | 'none' = 'none';
   let serverWatcher: ServerWatcher | undefined;
   let traceVersion = 0;
@@ -142,6 +146,20 @@ export function createServer(connection: Connection): void {
     },
   };
 
+  // ---- The edge positions leave through ----------------------------------------------------------
+  // Every position sent lies inside the document version it describes: results are clamped here,
+  // diagnostics in the hub, and a position that had to move is logged (it is a bug to fix).
+  const lines = new DocumentLines(
+    (file) => workspace.readText(file),
+    (file) => workspace.documentVersion(file),
+  );
+  const tableOf = (uri: string) => lines.tableOf(uri);
+  function inside<T>(uri: string | undefined, result: T): T {
+    const { value, moved } = clampPositions(result, uri, tableOf);
+    if (moved > 0) client.log('log', `Moved ${moved} position(s) of a result for ${uri ?? 'the workspace'} inside their documents.`);
+    return value;
+  }
+
   // ---- The wiring table ------------------------------------------------------------------------
   // Every diagnostic source, code action and code lens provider, command, per-file index and
   // request, in one place.
@@ -153,18 +171,19 @@ export function createServer(connection: Connection): void {
   const fileIndexers: FileIndexer[] = [testabilityIndexer, testRunsIndexer];
   /** Called after a document is saved: run-on-save of the affected tests. */
   const saveHooks: ((ctx: ServerContext, path: string) => void)[] = [testRunsOnSave];
-  const commands: Record<string, CommandHandler> = {
-    'tandem.showTrace': showTraceCommand,
-    'tandem.reindex': () => reindex(),
-    ...testabilityCommands,
-    ...testRunsCommands,
-    ...generationCommands,
-  };
-  if (process.env.TANDEM_FAULT_INJECTION === '1') Object.assign(commands, faultInjectionCommands());
+  // A map of own entries: a command name is looked up only among these (never `constructor` or `toString`).
+  const commands = new Map<string, CommandHandler>([
+    ['tandem.showTrace', showTraceCommand],
+    ['tandem.reindex', () => reindex()],
+    ...Object.entries(testabilityCommands),
+    ...Object.entries(testRunsCommands),
+    ...Object.entries(generationCommands),
+  ]);
+  if (process.env.TANDEM_FAULT_INJECTION === '1') for (const [name, handler] of faultInjectionCommands()) commands.set(name, handler);
 
-  connection.onRequest(RequirementsRequest.type, (params) => requirements(ctx, params));
-  connection.onRequest(TraceRequest.type, (params) => trace(ctx, params));
-  connection.onRequest(TraceAtRequest.type, (params) => traceAt(ctx, params));
+  connection.onRequest(RequirementsRequest.type, (params) => inside(undefined, requirements(ctx, params)));
+  connection.onRequest(TraceRequest.type, (params) => inside(undefined, trace(ctx, params)));
+  connection.onRequest(TraceAtRequest.type, (params) => inside(params.textDocument.uri, traceAt(ctx, params)));
   connection.onRequest(CoverageRequest.type, (params) => coverage(ctx, params));
   connection.onRequest(ServerInfoRequest.type, () => ({
     version: serverVersion(),
@@ -173,19 +192,19 @@ export function createServer(connection: Connection): void {
     indexing: workspace.indexing || !workspace.firstIndexDone,
     watcher: watcherKind,
   }));
-  connection.onHover((params) => hover(ctx, params));
-  connection.onDefinition((params) => definition(ctx, params));
-  connection.onReferences((params) => references(ctx, params));
-  connection.onCompletion((params) => completion(ctx, params));
-  connection.onDocumentSymbol((params) => documentSymbols(ctx, params.textDocument.uri));
-  connection.onWorkspaceSymbol((params) => workspaceSymbols(ctx, params));
-  connection.onPrepareRename((params) => prepareRename(ctx, params));
-  connection.onRenameRequest((params) =>
-    rename(ctx, params, (capabilities.workspace?.workspaceEdit?.documentChanges === true && capabilities.workspace.workspaceEdit.resourceOperations?.includes('rename')) === true),
+  connection.onHover(async (params) => inside(params.textDocument.uri, await hover(ctx, params)));
+  connection.onDefinition(async (params) => inside(params.textDocument.uri, await definition(ctx, params)));
+  connection.onReferences(async (params) => inside(params.textDocument.uri, await references(ctx, params)));
+  connection.onCompletion(async (params) => inside(params.textDocument.uri, await completion(ctx, params)));
+  connection.onDocumentSymbol(async (params) => inside(params.textDocument.uri, await documentSymbols(ctx, params.textDocument.uri)));
+  connection.onWorkspaceSymbol(async (params) => inside(undefined, await workspaceSymbols(ctx, params)));
+  connection.onPrepareRename(async (params) => inside(params.textDocument.uri, await prepareRename(ctx, params)));
+  connection.onRenameRequest(async (params) =>
+    inside(undefined, await rename(ctx, params, (capabilities.workspace?.workspaceEdit?.documentChanges === true && capabilities.workspace.workspaceEdit.resourceOperations?.includes('rename')) === true)),
   );
-  connection.languages.callHierarchy.onPrepare((params) => prepareCallHierarchy(ctx, params));
-  connection.languages.callHierarchy.onIncomingCalls((params) => incomingCalls(ctx, params));
-  connection.languages.callHierarchy.onOutgoingCalls((params) => outgoingCalls(ctx, params));
+  connection.languages.callHierarchy.onPrepare(async (params) => inside(undefined, await prepareCallHierarchy(ctx, params)));
+  connection.languages.callHierarchy.onIncomingCalls(async (params) => inside(undefined, await incomingCalls(ctx, params)));
+  connection.languages.callHierarchy.onOutgoingCalls(async (params) => inside(undefined, await outgoingCalls(ctx, params)));
   connection.onRequest(RunTestsRequest.type, (params, token) => runTestsRequest(ctx, params, token, (params as { workDoneToken?: string }).workDoneToken));
   connection.onRequest(CancelTestRunRequest.type, (params) => cancelTestRun(ctx, params));
   connection.onRequest(GenerationReportRequest.type, (params) => generationReport(ctx, params));
@@ -202,6 +221,7 @@ export function createServer(connection: Connection): void {
 
   // ---- Merged features -------------------------------------------------------------------------
   const diagnostics = new DiagnosticsHub(() => ctx, diagnosticSources, {
+    tableOf,
     pull: false,
     isOpen: (file) => workspace.isOpen(file),
     ready: () => workspace.firstIndexDone,
@@ -216,13 +236,13 @@ export function createServer(connection: Connection): void {
     for (const provider of codeActionProviders) {
       if (token.isCancellationRequested) break;
       try {
-        all.push(...(await provider(ctx, params, token)));
+        for (const action of await provider(ctx, params, token)) all.push(action);
       } catch (error) {
         client.log('error', `A code action provider failed: ${errorDetail(error)}`);
       }
     }
     const only = params.context.only;
-    return only ? all.filter((action) => !('kind' in action) || !action.kind || only.some((kind) => action.kind === kind || action.kind!.startsWith(`${kind}.`))) : all;
+    return inside(params.textDocument.uri, only ? all.filter((action) => !('kind' in action) || !action.kind || only.some((kind) => action.kind === kind || action.kind!.startsWith(`${kind}.`))) : all);
   });
 
   connection.onCodeLens(async (params, token) => {
@@ -231,18 +251,18 @@ export function createServer(connection: Connection): void {
     const all: CodeLens[] = [];
     for (const provider of codeLensProviders) {
       try {
-        all.push(...(await provider(ctx, file, token)));
+        for (const lens of await provider(ctx, file, token)) all.push(lens);
       } catch (error) {
         client.log('error', `A code lens provider failed: ${errorDetail(error)}`);
       }
     }
-    return all;
+    return inside(params.textDocument.uri, all);
   });
 
   connection.onExecuteCommand(async (params, token) => {
-    const handler = commands[params.command];
-    if (!handler) throw new Error(`Unknown command ${params.command}`);
-    return handler(ctx, params.arguments ?? [], token, params.workDoneToken);
+    const handler = commands.get(params.command);
+    if (!handler) throw new ResponseError(ErrorCodes.InvalidParams, `Unknown command ${JSON.stringify(params.command)}; the server's commands are ${[...commands.keys()].join(', ')}`);
+    return inside(undefined, await handler(ctx, params.arguments ?? [], token, params.workDoneToken));
   });
 
   connection.languages.diagnostics.on(async (params) => {
@@ -374,7 +394,7 @@ export function createServer(connection: Connection): void {
         renameProvider: { prepareProvider: true },
         callHierarchyProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.Refactor, CodeActionKind.RefactorExtract, CodeActionKind.RefactorRewrite, CodeActionKind.Source] },
-        executeCommandProvider: { commands: Object.keys(commands) },
+        executeCommandProvider: { commands: [...commands.keys()] },
         ...(pull ? { diagnosticProvider: { interFileDependencies: true, workspaceDiagnostics: false } } : {}),
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
@@ -435,6 +455,9 @@ export function createServer(connection: Connection): void {
     const file = uriToPath(event.document.uri);
     if (!file) return;
     workspace.setOverlay(file, event.document.getText(), event.document.version);
+    if (workspace.isOversized(file)) {
+      client.showMessage('warning', `Tandem does not read ${path.basename(file)}: at ${event.document.getText().length} characters it is over the limit of ${workspace.settings(file).maxFileSize} (setting maxFileSize).`);
+    }
     afterIndexChange([file]);
     diagnostics.opened(file);
   });

@@ -51,7 +51,8 @@ describe('the wire', () => {
 
   it('answers invalid parameters with an error that says what was expected', async () => {
     const response = await client.requestRaw('tandem/trace', { nope: 1 });
-    assert.match(response.error?.message ?? '', /needs \{ id: string \}/);
+    assert.equal(response.error?.code, -32602);
+    assert.match(response.error?.message ?? '', /params\.id must be a string, not missing/);
     await stillServing();
   });
 

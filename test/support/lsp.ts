@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LspClient, uriOf } from '../../server/src/cli/lspClient';
+import { PositionChecker } from './positions';
 
 export { LspClient, uriOf };
 
@@ -77,11 +78,25 @@ export interface StartOptions {
 }
 
 /**
+ * Watches every position the server sends (see `PositionChecker`): a response with a position
+ * outside its document fails its request, and `shutdown` fails when a notification had one.
+ */
+export function checkedClient(client: LspClient): LspClient {
+  client.inspector = new PositionChecker();
+  const shutdown = client.shutdown.bind(client);
+  client.shutdown = async () => {
+    await shutdown();
+    if (client.violations.length > 0) throw new Error(`The server sent positions outside their documents:\n${client.violations.slice(0, 10).join('\n')}`);
+  };
+  return client;
+}
+
+/**
  * Starts the server on a workspace folder, initializes it like an editor, and (by default) waits
  * for the first full index, signalled by the "Indexed N files" log line.
  */
 export async function startServer(root: string, options: StartOptions = {}): Promise<LspClient> {
-  const client = new LspClient(serverBin, options.args ?? ['--stdio'], options.env);
+  const client = checkedClient(new LspClient(serverBin, options.args ?? ['--stdio'], options.env));
   client.configuration = options.configuration;
   for (const method of options.unanswered ?? []) client.unanswered.add(method);
   const folders = [root, ...(options.folders ?? [])];

@@ -13,11 +13,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cliBin, repoRoot, startServer, uriOf, type LspClient } from '../support/lsp';
+import { cliBin, startServer, uriOf, type LspClient } from '../support/lsp';
 import { parseCoverageXml, parseLcov, PathResolver } from '../../server/src/testing/coverage';
-import { fixturesDir, markerLine, missingInstall, removeProject } from './support';
+import { copyRunFixture, coverageFixtures, frameworkOf, runFixtures } from './coverageSupport';
+import { markerLine, missingInstall, removeProject } from './support';
 
-const coverageFixtures = path.join(repoRoot, 'test', 'fixtures', 'coverage');
 
 function tandem(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [cliBin, ...args], { encoding: 'utf8', timeout: 60000 });
@@ -164,39 +164,6 @@ describe('coverage report readers', () => {
   });
 });
 
-/** The framework fixture whose installed node_modules a coverage fixture borrows. */
-const frameworkOf: Record<string, { fixture: string; package?: string }> = {
-  mocha: { fixture: 'mocha', package: 'mocha' },
-  node: { fixture: 'node' },
-  jest: { fixture: 'jest', package: 'jest' },
-  vitest: { fixture: 'vitest', package: '@vitest/coverage-v8' },
-};
-
-/** Copies a coverage fixture, links the framework's install, and compiles TypeScript where the framework needs JavaScript. */
-function copyRunFixture(name: string): string {
-  const [framework, language] = name.split('-');
-  const target = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `tandem-coverage-${name}-`)));
-  fs.cpSync(path.join(coverageFixtures, name), target, { recursive: true });
-  const modules = path.join(fixturesDir, frameworkOf[framework].fixture, 'node_modules');
-  if (fs.existsSync(modules)) fs.symlinkSync(modules, path.join(target, 'node_modules'), 'dir');
-  if (language === 'ts' && framework !== 'vitest') {
-    const ts = require('typescript') as typeof import('typescript');
-    for (const relative of ['src/pricing.ts', 'test/pricing.test.ts']) {
-      const source = fs.readFileSync(path.join(target, relative), 'utf8');
-      const out = path.join(target, 'out', relative.replace(/\.ts$/, '.js'));
-      const output = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, sourceMap: true }, fileName: path.basename(relative) });
-      fs.mkdirSync(path.dirname(out), { recursive: true });
-      const map = JSON.parse(output.sourceMapText!);
-      map.sources = [path.relative(path.dirname(out), path.join(target, relative)).split(path.sep).join('/')];
-      fs.writeFileSync(out, output.outputText.replace(/\/\/# sourceMappingURL=\S+\s*$/, `//# sourceMappingURL=${path.basename(out)}.map\n`));
-      fs.writeFileSync(`${out}.map`, JSON.stringify(map));
-    }
-  }
-  return target;
-}
-
-const runFixtures = ['mocha-js', 'mocha-ts', 'node-js', 'node-ts', 'jest-js', 'vitest-js', 'vitest-ts'];
-
 for (const name of runFixtures) {
   const [framework, language] = name.split('-');
   describe(`coverage of a ${framework} run (${language === 'ts' ? 'TypeScript' : 'JavaScript'}) over stdio`, function () {
@@ -268,3 +235,41 @@ for (const name of runFixtures) {
     });
   });
 }
+
+describe('coverage switched off', function () {
+  this.timeout(60000);
+  let root: string;
+  let client: LspClient;
+
+  before(async function () {
+    const missing = missingInstall('mocha', 'mocha');
+    if (missing) {
+      console.log(`      skipped: ${missing}`);
+      this.skip();
+    }
+    root = copyRunFixture('mocha-js');
+    client = await startServer(root, { configuration: { testing: { coverage: false } } });
+  });
+  after(async () => {
+    await client?.shutdown();
+    if (root) removeProject(root);
+  });
+
+  it('measures nothing with testing.coverage false, and shows no uncovered hints by default', async () => {
+    const result = await client.request('tandem/runTests', { scope: 'all' }, 45000);
+    assert.strictEqual(result.state, 'passed', JSON.stringify(result.problems));
+    assert.strictEqual(result.coverage, undefined);
+    const { requirements } = await client.request('tandem/requirements', {});
+    assert.deepStrictEqual(requirements.map((r: any) => r.codeCoverage), [null, null]);
+    // A report read on the command counts even so; the hints stay off (testing.showUncovered).
+    fs.writeFileSync(path.join(root, 'lcov.info'), `SF:${path.join(root, 'src', 'pricing.js')}\nDA:10,1\nDA:11,1\nDA:12,1\nDA:14,0\nend_of_record\n`);
+    const loaded = await client.request('workspace/executeCommand', { command: 'tandem.loadCoverage', arguments: ['lcov.info'] });
+    assert.deepStrictEqual(loaded, { measured: 1, problems: [] });
+    const after = await client.request('tandem/trace', { id: 'PRC-2' });
+    assert.deepStrictEqual([after.requirement.codeCoverage.covered, after.requirement.codeCoverage.total, after.requirement.codeCoverage.scope], [3, 4, 'run']);
+    const source = path.join(root, 'src', 'pricing.js');
+    client.open(source);
+    const diagnostics = await client.request('textDocument/diagnostic', { textDocument: { uri: uriOf(source) } });
+    assert.ok(!(diagnostics.items ?? []).some((d: any) => d.code === 'not-covered'), JSON.stringify(diagnostics));
+  });
+});

@@ -27,7 +27,7 @@ export class LspClient {
   readonly child: ChildProcessWithoutNullStreams;
   private buffer = Buffer.alloc(0);
   private nextId = 1;
-  private readonly pending = new Map<number | string, { resolve: (m: Message) => void }>();
+  private readonly pending = new Map<number | string, { resolve: (m: Message) => void; request: Message }>();
   private waiters: Waiter[] = [];
   readonly notifications: Message[] = [];
   readonly serverRequests: Message[] = [];
@@ -43,6 +43,13 @@ export class LspClient {
   readonly unanswered = new Set<string>();
   /** The result of `initialize`, once the caller has stored it. */
   initializeResult: any;
+  /**
+   * Watches every message: `sent` sees what the client writes, `received` what the server sends
+   * (with the request a response answers) and returns what is wrong with it. A response with
+   * problems fails its request; problems in notifications are kept in `violations`.
+   */
+  inspector: { sent(message: Message): void; received(message: Message, request?: Message): string[] } | undefined;
+  readonly violations: string[] = [];
 
   constructor(serverBin: string, args: string[] = ['--stdio'], env?: NodeJS.ProcessEnv) {
     this.child = spawn(process.execPath, [serverBin, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
@@ -56,26 +63,48 @@ export class LspClient {
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
   }
 
+  /** Chunks received since `buffer` was last joined, and the bytes the frame being read needs. */
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private needed = 0;
+
   private onData(chunk: Buffer): void {
-    this.buffer = Buffer.concat([this.buffer, chunk]);
+    // Chunks are joined only once a whole frame is there: joining on every chunk is quadratic in a large message.
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.buffered < this.needed) return;
+    this.buffer = Buffer.concat([this.buffer, ...this.chunks]);
+    this.chunks = [];
+    this.buffered = this.buffer.length;
     for (;;) {
       const headerEnd = this.buffer.indexOf('\r\n\r\n');
       if (headerEnd < 0) return;
       const header = this.buffer.subarray(0, headerEnd).toString('ascii');
       const length = Number(/Content-Length: (\d+)/i.exec(header)?.[1]);
-      if (this.buffer.length < headerEnd + 4 + length) return;
+      if (this.buffer.length < headerEnd + 4 + length) {
+        this.needed = headerEnd + 4 + length;
+        return;
+      }
       const body = this.buffer.subarray(headerEnd + 4, headerEnd + 4 + length).toString('utf8');
       this.buffer = this.buffer.subarray(headerEnd + 4 + length);
+      this.buffered = this.buffer.length;
+      this.needed = 0;
       this.onMessage(JSON.parse(body));
     }
   }
 
   private onMessage(message: Message): void {
     if (message.id !== undefined && message.method === undefined) {
-      this.pending.get(message.id)?.resolve(message);
+      const pending = this.pending.get(message.id);
       this.pending.delete(message.id);
+      const problems = this.inspector?.received(message, pending?.request) ?? [];
+      if (problems.length > 0) {
+        this.violations.push(...problems);
+        pending?.resolve({ ...message, problems } as Message);
+      } else pending?.resolve(message);
       return;
     }
+    if (message.method) this.violations.push(...(this.inspector?.received(message) ?? []));
     if (message.id !== undefined && message.method) {
       this.serverRequests.push(message);
       this.answerServerRequest(message);
@@ -114,6 +143,7 @@ export class LspClient {
   }
 
   write(message: object): void {
+    this.inspector?.sent(message as Message);
     const body = Buffer.from(JSON.stringify(message), 'utf8');
     this.child.stdin.write(Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, 'ascii'), body]));
   }
@@ -141,12 +171,27 @@ export class LspClient {
     return response.result as R;
   }
 
+  /**
+   * Runs `tandem.generate` like an editor: the command answers at once with the run's id, and
+   * the final report arrives as `tandem/generationDidFinish`; resolves to that report.
+   */
+  async generate<R = any>(args: unknown, timeoutMs = 60000): Promise<R> {
+    const started = await this.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [args] });
+    const runId = started?.runId;
+    const finished = await this.waitFor((m) => m.method === 'tandem/generationDidFinish' && m.id === undefined && m.params?.runId === runId, `the end of generation run ${runId}`, timeoutMs, true);
+    return finished.params as R;
+  }
+
   /** Sends a request and returns the whole response message, errors included. */
   async requestRaw(method: string, params?: unknown, timeoutMs = 10000): Promise<Message> {
     const id = this.nextId++;
-    const response = new Promise<Message>((resolve) => this.pending.set(id, { resolve }));
-    this.write({ jsonrpc: '2.0', id, method, params });
-    return this.race(response, `the response to ${method}`, timeoutMs);
+    const request: Message = { jsonrpc: '2.0', id, method, params };
+    const response = new Promise<Message>((resolve) => this.pending.set(id, { resolve, request }));
+    this.write(request);
+    const message = await this.race(response, `the response to ${method}`, timeoutMs);
+    const problems = (message as { problems?: string[] }).problems;
+    if (problems) throw new Error(`${method} answered with positions outside their documents:\n${problems.slice(0, 5).join('\n')}`);
+    return message;
   }
 
   notify(method: string, params?: unknown): void {

@@ -16,18 +16,25 @@ const usage = `Usage: tandem <command> [options] [PATH]
 
 Commands:
   trace [PATH]     print the requirement → code → test matrix of the workspace at PATH (default .)
-      --format text|json|csv|markdown|junit   output format (default text)
+      --format text|json|csv|markdown|junit|html|sarif|reqif   output format (default text)
       --out FILE                              write to FILE instead of standard output
       --results FILE...                       JUnit XML test results to count (passed → verified)
       --coverage FILE...                      coverage reports (LCOV, Cobertura, JaCoCo, coverage.py JSON)
+      --link-base URL                         html: link path:line evidence to URL/path#Lline
   check [PATH]     print the gaps and defects; exit 1 when there are any (the CI gate)
       --require covered|verified              what every requirement must reach (default: setting trace.checkRequire)
       --results FILE...                       JUnit XML test results to count
       --coverage FILE...                      coverage reports to join to the requirements
       --min-coverage PERCENT                  fail requirements whose code is covered below this (default: trace.minCoverage)
-      --format text|json|junit                output format (default text)
+      --format text|json|junit|sarif          output format (default text)
       --out FILE                              write to FILE instead of standard output
       --allow-empty                           pass when no requirement was found (it fails by default)
+  testability [PATH]  print the testability findings of the workspace's JavaScript and TypeScript
+      --format text|json|sarif                output format (default text)
+  serve [PATH]     serve the HTML report on 127.0.0.1, rebuilt as the workspace changes
+      --port N                                the port (default 7357; 0 picks a free one)
+      --results FILE...                       JUnit XML test results to count
+      --link-base URL                         as for trace --format html
   demo [PATH]      start the language server over stdio on PATH (default: the bundled examples/)
                    and print what an editor would show: diagnostics, lenses, hover, trace, coverage
 
@@ -48,7 +55,7 @@ interface Parsed {
 /** Splits argv into the command, positional arguments and `--name value` options (repeatable). */
 export function parseArgs(argv: string[]): Parsed {
   const parsed: Parsed = { positional: [], options: new Map() };
-  const takesValues = new Set(['--format', '--out', '--results', '--require', '--coverage', '--min-coverage']);
+  const takesValues = new Set(['--format', '--out', '--results', '--require', '--coverage', '--min-coverage', '--link-base', '--port']);
   const lists = new Set(['--results', '--coverage']);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -188,18 +195,21 @@ async function run(argv: string[]): Promise<number> {
   const givenMinCoverage = parsed.command === 'demo' ? undefined : parseMinCoverage(parsed);
   switch (parsed.command) {
     case 'trace': {
-      const format = (option(parsed, '--format', ['text', 'json', 'csv', 'markdown', 'junit']) ?? 'text') as TraceFormat;
+      const format = option(parsed, '--format', ['text', 'json', 'csv', 'markdown', 'junit', 'html', 'sarif', 'reqif']) ?? 'text';
       const workspace = await indexWorkspace(root, log);
       const results = await loadResults(workspace, parsed.options.get('--results') ?? [], log);
       if (results.length > 0) workspace.graph.setTestResults(results);
       await loadCoverage(workspace, parsed.options.get('--coverage') ?? [], log);
       const minCoverage = minCoverageOf(givenMinCoverage, workspace);
-      output(formatTrace(workspace.graph, format, { relativeTo: workspace.folders()[0].path, minCoverage }), out);
+      if (format === 'html' || format === 'sarif' || format === 'reqif') {
+        const { formatReport } = await import('../report/index.js');
+        output(formatReport(workspace, format, { linkBase: option(parsed, '--link-base') }), out);
+      } else output(formatTrace(workspace.graph, format as TraceFormat, { relativeTo: workspace.folders()[0].path, minCoverage }), out);
       return 0;
     }
     case 'check': {
       const workspace = await indexWorkspace(root, log);
-      const format = option(parsed, '--format', ['text', 'json', 'junit']) ?? 'text';
+      const format = option(parsed, '--format', ['text', 'json', 'junit', 'sarif']) ?? 'text';
       const require = (option(parsed, '--require', ['covered', 'verified']) ?? workspace.settings().trace.checkRequire) as 'covered' | 'verified';
       const results = await loadResults(workspace, parsed.options.get('--results') ?? [], log);
       if (results.length > 0) workspace.graph.setTestResults(results);
@@ -208,14 +218,31 @@ async function run(argv: string[]): Promise<number> {
       const result = checkTrace(workspace.graph, { require, minCoverage, requirementFiles: workspace.countIndexed('requirements'), allowEmpty: parsed.options.has('--allow-empty') });
       if (result.empty) log(result.empty);
       const relativeTo = workspace.folders()[0].path;
+      const { checkSarif } = await import('../report/sarif.js');
       const text =
         format === 'json'
           ? JSON.stringify(result, null, 2)
           : format === 'junit'
             ? formatTrace(workspace.graph, 'junit', { relativeTo, minCoverage })
-            : formatCheck(result, { relativeTo, minCoverage });
+            : format === 'sarif'
+              ? checkSarif(result, { root: relativeTo })
+              : formatCheck(result, { relativeTo, minCoverage });
       output(text, out);
       return result.ok ? 0 : 1;
+    }
+    case 'testability': {
+      const format = option(parsed, '--format', ['text', 'json', 'sarif']) ?? 'text';
+      const workspace = await indexWorkspace(root, log);
+      const { runTestability } = await import('./testability.js');
+      output(runTestability(workspace, format as 'text' | 'json' | 'sarif').text, out);
+      return 0;
+    }
+    case 'serve': {
+      const port = Number(option(parsed, '--port') ?? '7357');
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (0 to 65535), not "${option(parsed, '--port')}"`);
+      const workspace = await indexWorkspace(root, log);
+      const { serveReport } = await import('./serve.js');
+      return serveReport(workspace, { port, linkBase: option(parsed, '--link-base'), results: parsed.options.get('--results') ?? [], log, loadResults: (files) => loadResults(workspace, files, log) });
     }
     case 'demo': {
       const { runDemo } = await import('./demo.js');

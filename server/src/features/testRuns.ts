@@ -451,18 +451,30 @@ export const testRunsCodeLenses: CodeLensProvider = (ctx, file) => {
       if (result) lenses.push({ range, command: { title: describeResult(state, result), command: 'tandem.showTestResult', arguments: [uri, test.testName] } });
     }
   }
+  // One title per ID: a trace lists every definition, so asking it once per copy of a duplicated ID is quadratic.
+  const titles = new Map<string, string | null>();
   for (const symbol of ctx.graph.documentSymbols(file)) {
     if (symbol.kind !== 'requirement') continue;
-    const trace = ctx.graph.trace(symbol.name);
-    if (!trace || trace.tests.length === 0) continue;
-    const known = trace.tests.filter((link) => link.result);
-    const passed = known.filter((link) => link.result!.outcome === 'passed' && !link.result!.stale).length;
-    const latest = known.map((link) => link.result!.at).sort().pop();
-    const title = latest ? `▶ Run tests (${passed}/${trace.tests.length} passed · ${ago(latest)})` : `▶ Run tests (${trace.tests.length})`;
+    let title = titles.get(symbol.name);
+    if (title === undefined) {
+      // The summary counts the tests; only a requirement with tests needs its trace (with each test's result).
+      title = (ctx.graph.summary(symbol.name)?.tests ?? 0) > 0 ? runTitle(ctx.graph.trace(symbol.name)) : null;
+      titles.set(symbol.name, title);
+    }
+    if (title === null) continue;
     lenses.push({ range: { start: symbol.span.start, end: symbol.span.start }, command: { title, command: 'tandem.runTests', arguments: [{ scope: 'requirement', id: symbol.name }] } });
   }
   return lenses;
 };
+
+/** The title of a requirement's "run its tests" lens, or null when it has no tests. */
+function runTitle(trace: ReturnType<ServerContext['graph']['trace']>): string | null {
+  if (!trace || trace.tests.length === 0) return null;
+  const known = trace.tests.filter((link) => link.result);
+  const passed = known.filter((link) => link.result!.outcome === 'passed' && !link.result!.stale).length;
+  const latest = known.map((link) => link.result!.at).sort().pop();
+  return latest ? `▶ Run tests (${passed}/${trace.tests.length} passed · ${ago(latest)})` : `▶ Run tests (${trace.tests.length})`;
+}
 
 function lineRange(ctx: ServerContext, file: string, line: number, column: number): Diagnostic['range'] {
   const lines = ctx.readText(file)?.split('\n') ?? [''];

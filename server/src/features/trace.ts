@@ -114,7 +114,13 @@ export function hover(ctx: ServerContext, params: TextDocumentPositionParams): H
     if (result.acceptanceCriteria.length > 0) {
       lines.push('', '**Acceptance criteria**', ...result.acceptanceCriteria.map((criterion) => `- ${criterion}`));
     }
-    if (result.defects.length > 0) lines.push('', '**Defects**', ...result.defects.map((defect) => `- ${defect.kind}: ${defect.message}`));
+    if (result.defects.length > 0) {
+      // A duplicated ID has one defect per copy, all saying the same: each line is shown once.
+      const distinct = new Set<string>();
+      for (const defect of result.defects) if (distinct.size < 50) distinct.add(`- ${defect.kind}: ${defect.message}`);
+      lines.push('', '**Defects**');
+      for (const line of distinct) lines.push(line);
+    }
     lines.push('', `Defined at ${where(ctx, r.location)}`);
   }
   return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: toRange(found.span) };
@@ -149,8 +155,11 @@ export function completion(ctx: ServerContext, params: CompletionParams): Comple
   if (!path) return [];
   const text = ctx.readText(path);
   if (text === undefined) return [];
+  // Only the line itself counts: a cursor past its end is at its end, never on the lines below.
   const lineStart = offsetAt(text, { line: params.position.line, character: 0 });
-  const before = text.slice(lineStart, lineStart + params.position.character);
+  const lineEnd = text.slice(lineStart).search(/[\r\n]|$/) + lineStart;
+  const before = text.slice(lineStart, Math.min(lineStart + params.position.character, lineEnd));
+  const position = { line: params.position.line, character: before.length };
   let partial: string | undefined;
   for (const pattern of completionContexts) {
     const match = pattern.exec(before);
@@ -163,8 +172,8 @@ export function completion(ctx: ServerContext, params: CompletionParams): Comple
   // A list item in a source file is not a place for IDs; in a requirements file it may be a `Covers:` entry.
   if (/^\s*[-*+]\s/.test(before) && ctx.roleOf(path) !== 'requirements') return [];
   const range = {
-    start: { line: params.position.line, character: params.position.character - partial.length },
-    end: params.position,
+    start: { line: position.line, character: position.character - partial.length },
+    end: position,
   };
   const lower = partial.toLowerCase();
   return ctx.graph
@@ -196,12 +205,18 @@ function codePart(summary: RequirementSummary): string {
 /** Code lens over each requirement: `2 impl · 3 tests · verified · 87% of its code`; choosing it shows the trace. */
 export const traceCodeLenses: CodeLensProvider = (ctx, path) => {
   const lenses: CodeLens[] = [];
+  // One title per ID: a trace lists every definition, so asking it once per copy of a duplicated ID is quadratic.
+  const titles = new Map<string, string | null>();
   for (const symbol of ctx.graph.documentSymbols(path)) {
     if (symbol.kind !== 'requirement') continue;
-    const summary = ctx.graph.trace(symbol.name)?.requirement;
-    if (!summary) continue;
-    const title = `${summary.implementations} impl · ${testCount(summary.tests)} · ${summary.status}${codePart(summary)}${summary.defects.length ? ` · ${summary.defects.join(', ')}` : ''}`;
-    lenses.push({ range: toRange(symbol.span), command: { title, command: 'tandem.showTrace', arguments: [summary.id] } });
+    let title = titles.get(symbol.name);
+    if (title === undefined) {
+      const summary = ctx.graph.summary(symbol.name);
+      title = summary ? `${summary.implementations} impl · ${testCount(summary.tests)} · ${summary.status}${codePart(summary)}${summary.defects.length ? ` · ${summary.defects.join(', ')}` : ''}` : null;
+      titles.set(symbol.name, title);
+    }
+    if (title === null) continue;
+    lenses.push({ range: toRange(symbol.span), command: { title, command: 'tandem.showTrace', arguments: [symbol.name] } });
   }
   return lenses;
 };
@@ -341,8 +356,9 @@ export const showTraceCommand: CommandHandler = (ctx, args) => {
     ctx.client.showMessage('warning', `No requirement ${id} is defined in the workspace.`);
     return null;
   }
-  const list = (links: { location: { uri: string; range: { start: { line: number } } }; symbol?: string }[]) =>
-    links.map((link) => `${link.symbol ? `${link.symbol} ` : ''}(${where(ctx, link.location)})`).join(', ') || 'none';
+  // A test is named by its title where one is known, code by its symbol.
+  const list = (links: { location: { uri: string; range: { start: { line: number } } }; symbol?: string; testName?: string }[]) =>
+    links.map((link) => `${link.testName ? `"${link.testName}" ` : link.symbol ? `${link.symbol} ` : ''}(${where(ctx, link.location)})`).join(', ') || 'none';
   const r = result.requirement;
   ctx.client.showMessage(
     'info',

@@ -4,11 +4,12 @@
  * scratch test runs into the loop. Plain data in and out, so the language server, the CLI and the
  * tests drive the same code; `features/generation.ts` only turns the result into an LSP edit.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isScriptPath, listTests, parseSource, type TypeScriptModule } from './declarations';
 import { gatherTask, type GatherRequest, type WorkspaceView } from './gather';
-import { runGenerationLoop, type LoopPorts, type LoopResult } from './loop';
+import { runGenerationLoop, type LoopPorts, type LoopResult, type TargetCoverage } from './loop';
 import type { PlannedFile, TestFilesRunner, TestRunResult, TestVerdict } from './model';
 import { planAnswer } from './plan';
 import { OfflineProvider } from './providers/offline';
@@ -16,7 +17,9 @@ import { OpenAIProvider } from './providers/openai';
 import type { ModelProvider } from './providers/provider';
 import { scrubbedEnv } from '../testing/env';
 import { Redactor, redacting } from './redact';
-import { createScratchCopy, type ScratchCopy } from './scratch';
+import { coverageFiles, coveragePreload, coveredLines, instrumentFile } from './coverage';
+import { runTestFiles } from './runner';
+import { createScratchCopy, runnableName, type ScratchCopy } from './scratch';
 import type { GenerationSettings } from './settings';
 import type { GenerationTask } from './task';
 import { checkTestabilityOf } from './testabilityCheck';
@@ -175,11 +178,43 @@ export async function runGeneration(input: EngineInput): Promise<EngineResult> {
   /** The titles of the tests a planned test file held before the change, by path. */
   const existingTestsOf = (planned: PlannedFile[]) =>
     new Map(planned.filter((f) => f.isTest && f.before !== undefined).map((f) => [f.path, new Set(listTests(ts, parseSource(ts, f.path, f.before!)).map((t) => t.fullTitle))]));
+  // "Generate tests": the target's lines the project's own tests run (once) and each new test runs alone.
+  let coveredBefore: Set<number> | undefined;
+  const targetTests = input.request.kind === 'tests' && input.request.path ? testsImporting(view, input.request.path).slice(0, maxRegressionFiles) : [];
+  const coverageRun = async (planned: PlannedFile[], files: (scratch: ScratchCopy) => string[], only: { fullTitle: string; title: string } | undefined, signal: AbortSignal): Promise<{ lines: number; covered: Set<number> } | undefined> => {
+    const target = task.target!;
+    return inScratch(planned, planned.length === 0 ? targetTests : [], async (scratch, env) => {
+      const run = files(scratch);
+      if (run.length === 0) return { lines: 0, covered: new Set<number>() };
+      const lines = instrumentFile(ts, path.join(scratch.dir, runnableName(target.path)), target.symbol);
+      if (!lines) return undefined;
+      const { preload, output } = coverageFiles(scratch.dir);
+      fs.writeFileSync(preload, coveragePreload(output));
+      await runTestFiles({ dir: scratch.dir, files: run, framework: task.framework, timeoutMs: settings.testTimeoutMs, env, signal, sandbox: settings.sandbox, resolvePaths: [view.folder], preload, only });
+      return { lines: lines.length, covered: coveredLines(output, lines) };
+    });
+  };
+  const targetCoverage = async (planned: PlannedFile[], tests: { path: string; fullTitle: string; title: string }[], signal: AbortSignal): Promise<TargetCoverage | undefined> => {
+    const target = task.target!;
+    coveredBefore ??= targetTests.length > 0 ? (await coverageRun([], (scratch) => scratch.extraTestFiles, undefined, signal))?.covered : new Set<number>();
+    const byTest = new Map<string, Set<number>>();
+    let lines = 0;
+    for (const test of tests) {
+      if (signal.aborted) return undefined;
+      const measured = await coverageRun(planned, (scratch) => scratch.testFiles.filter((file) => scratch.origin.get(file) === test.path), test, signal);
+      if (!measured) return undefined;
+      lines = measured.lines;
+      byTest.set(`${test.path}\u0000${test.fullTitle}`, measured.covered);
+    }
+    return { path: target.path, symbol: target.symbol, lines, before: coveredBefore ?? new Set(), byTest };
+  };
+  // The baseline of the type check: a few of the project's own test files and the target, unchanged.
+  const baselineFiles = [...view.files().filter((file) => view.isTest(file) && /\.[mc]?tsx?$/.test(file)).slice(0, 3), ...(input.request.path ? [input.request.path] : [])];
   const ports: LoopPorts = {
     provider,
     ts,
     plan: (files) => planAnswer({ folder: view.folder, files, readText, isTestPath: (relative) => view.isTest(path.join(view.folder, relative)), ts, replaceable, requirementId: task.requirement?.id }),
-    typeCheck: input.typeCheck ?? ((planned) => typeCheckPlanned({ ts, folder: view.folder, planned, overlay: input.overlay })),
+    typeCheck: input.typeCheck ?? ((planned) => typeCheckPlanned({ ts, folder: view.folder, planned, overlay: input.overlay, baselineFiles })),
     checkTestability: (planned) => checkTestabilityOf(ts, planned, input.testabilitySettings, task),
     runTests: async (planned: PlannedFile[], runs: number, signal: AbortSignal, beforeRun: (run: number) => void) => {
       const appendedTo = existingTestsOf(planned);
@@ -209,6 +244,7 @@ export async function runGeneration(input: EngineInput): Promise<EngineResult> {
       const result = await runner({ dir: scratch.dir, files: scratch.testFiles, framework: task.framework, timeoutMs: settings.testTimeoutMs, env, signal, workspace: view.folder, sandbox: settings.sandbox });
       return { ...result, verdicts: result.verdicts.map((v) => ({ ...v, path: back(v.path) })) };
     }) : undefined,
+    coverage: task.kind === 'tests' && task.target && (task.framework === 'mocha' || task.framework === 'node:test') ? (planned, tests, signal) => targetCoverage(planned, tests, signal) : undefined,
     progress: input.progress,
   };
   const loop = await runGenerationLoop(

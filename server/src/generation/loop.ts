@@ -39,8 +39,23 @@ export interface LoopPorts {
    * at all), so that a test which passes there too is known to prove nothing. Absent: no such check.
    */
   runAgainstOld?(planned: PlannedFile[], signal: AbortSignal): Promise<TestRunResult>;
+  /**
+   * "Generate tests": which lines of the target the project's own tests run (before) and each of
+   * the given new tests runs alone, from V8 coverage. Undefined when it cannot be measured.
+   */
+  coverage?(planned: PlannedFile[], tests: { path: string; fullTitle: string; title: string }[], signal: AbortSignal): Promise<TargetCoverage | undefined>;
   /** Names the stage and round, for `$/progress` or the log. */
   progress(message: string): void;
+}
+
+export interface TargetCoverage {
+  path: string;
+  symbol: string;
+  lines: number;
+  /** Indexes of the target's lines the project's tests run. */
+  before: Set<number>;
+  /** By `path\u0000fullTitle`: the lines each new test runs alone. */
+  byTest: Map<string, Set<number>>;
 }
 
 export interface LoopOptions {
@@ -66,6 +81,7 @@ export interface LoopResult {
 interface NewTest {
   file: PlannedFile;
   fullTitle: string;
+  title: string;
   body: string;
 }
 
@@ -75,7 +91,7 @@ function newTests(ts: TypeScriptModule, planned: PlannedFile[]): NewTest[] {
   for (const file of planned.filter((f) => f.isTest)) {
     const before = new Set(file.before === undefined ? [] : listTests(ts, parseSource(ts, file.path, file.before)).map((t) => t.fullTitle));
     for (const test of listTests(ts, parseSource(ts, file.path, file.after))) {
-      if (!before.has(test.fullTitle)) found.push({ file, fullTitle: test.fullTitle, body: test.body });
+      if (!before.has(test.fullTitle)) found.push({ file, fullTitle: test.fullTitle, title: test.title, body: test.body });
     }
   }
   return found;
@@ -174,7 +190,8 @@ export async function runGenerationLoop(task: GenerationTask, ports: LoopPorts, 
     record.checksMs = Date.now() - checksStarted;
     if (signal.aborted) return finish('cancelled', 'Generation was cancelled during the checks.');
     if (blockingCount(issues) === 0) {
-      return finish('passed', `Every check passed in round ${round}.${droppedNote(issues)}`, planned);
+      const coverage = record.coverage ? ` ${record.coverage.symbol} runs ${record.coverage.coveredAfter} of its ${record.coverage.lines} lines under test (${record.coverage.coveredBefore} before).` : '';
+      return finish('passed', `Every check passed in round ${round}.${coverage}${droppedNote(issues)}`, planned);
     }
     // Only a whole attempt may be offered: one with a refused or unreadable block would be half an edit.
     const whole = !issues.some((i) => i.blocking && wholeAttemptChecks.has(i.check));
@@ -284,6 +301,47 @@ async function runChecks(
     return;
   }
   if (blockingCount(issues) === 0 && ports.runAgainstOld) await proveByFailure(task, ports, planned, issues, record, round, options, signal);
+  if (blockingCount(issues) === 0 && ports.coverage) await proveByCoverage(task, ports, planned, issues, record, round, options, signal);
+}
+
+/** At most this many new tests are run one by one for their coverage. */
+const maxCoverageRuns = 12;
+
+/**
+ * "Generate tests": each kept test must execute lines of the target, and together they must run
+ * lines the project's own tests do not. The target's line coverage before and after goes into
+ * the round's record.
+ */
+async function proveByCoverage(task: GenerationTask, ports: LoopPorts, planned: PlannedFile[], issues: GenerationCheckIssue[], record: GenerationRound, round: number, options: LoopOptions, signal: AbortSignal): Promise<void> {
+  const { ts } = ports;
+  const tests = newTests(ts, planned).slice(0, maxCoverageRuns);
+  if (tests.length === 0 || !task.target) return;
+  ports.progress(`Round ${round}/${options.rounds}: measuring the coverage of ${task.target.symbol}`);
+  const started = Date.now();
+  const titled = tests.map((t) => ({ path: t.file.path, fullTitle: t.fullTitle, title: t.title }));
+  const coverage = await ports.coverage!(planned, titled, signal);
+  record.stageMs.coverage = Date.now() - started;
+  if (!coverage || signal.aborted) return;
+  const id = (t: NewTest) => `${t.file.path}\u0000${t.fullTitle}`;
+  const idle = tests.filter((t) => (coverage.byTest.get(id(t))?.size ?? 0) === 0);
+  const kept = tests.filter((t) => !idle.includes(t));
+  const after = new Set(coverage.before);
+  for (const t of kept) for (const line of coverage.byTest.get(id(t)) ?? []) after.add(line);
+  record.coverage = { path: coverage.path, symbol: coverage.symbol, lines: coverage.lines, coveredBefore: coverage.before.size, coveredAfter: after.size };
+  if (kept.length === 0) {
+    issues.push({ check: 'proof', message: `no new test executes a line of ${coverage.symbol}: ${idle.map((t) => `"${t.fullTitle}"`).join(', ')} never run it; call ${coverage.symbol} and check what it returns`, blocking: true });
+    return;
+  }
+  for (const file of new Set(idle.map((t) => t.file))) dropTests(ts, file, new Set(idle.filter((t) => t.file === file).map((t) => t.fullTitle)));
+  for (const t of idle) issues.push({ check: 'proof', path: t.file.relative, message: `dropped "${t.fullTitle}": it executes no line of ${coverage.symbol}, so it proves nothing about it`, blocking: false });
+  record.testsPassed = Math.max(0, record.testsPassed - idle.length);
+  if (after.size <= coverage.before.size) {
+    issues.push({
+      check: 'proof',
+      message: `the new tests add no coverage of ${coverage.symbol}: the project's tests already run ${coverage.before.size} of its ${coverage.lines} lines, and with the new tests still ${after.size}; test the behaviour they leave out`,
+      blocking: true,
+    });
+  }
 }
 
 /**

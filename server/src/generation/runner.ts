@@ -26,6 +26,10 @@ export interface RunTestFilesInput {
   resolvePaths?: string[];
   /** Run under Node's permission model (see `sandboxFlags`). */
   sandbox?: boolean;
+  /** A CommonJS script to load before the tests (`--require`), e.g. the coverage recorder. */
+  preload?: string;
+  /** Run only this test: mocha matches its full title, node:test its own title. */
+  only?: { fullTitle: string; title: string };
 }
 
 /**
@@ -193,7 +197,7 @@ export async function runTestFiles(input: RunTestFilesInput): Promise<TestRunRes
 
 /** Node flags of a run: source maps (so stacks name the workspace's TypeScript lines), and the sandbox. */
 function nodeFlags(input: RunTestFilesInput, frameworkEntry?: string): string[] {
-  const flags = ['--enable-source-maps'];
+  const flags = ['--enable-source-maps', ...(input.preload ? ['--require', input.preload] : [])];
   if (!input.sandbox) return flags;
   const readable = [path.join(input.dir, 'node_modules'), ...(frameworkEntry ? [packagesFolder(frameworkEntry)] : [])].filter((p) => fs.existsSync(p));
   return [...flags, ...(sandboxFlags(input.framework, input.dir, readable) ?? [])];
@@ -202,7 +206,8 @@ function nodeFlags(input: RunTestFilesInput, frameworkEntry?: string): string[] 
 async function runMocha(input: RunTestFilesInput, output: string): Promise<TestRunResult> {
   const mocha = resolveMocha(input.dir, input.resolvePaths ?? []);
   if (!mocha) return { verdicts: [], error: 'mocha is not installed in the workspace' };
-  const args = [...nodeFlags(input, mocha), mocha, '--no-config', '--no-package', '--reporter', 'json', '--reporter-option', `output=${output}`, '--timeout', '5000', ...input.files];
+  const only = input.only ? ['--fgrep', input.only.fullTitle] : [];
+  const args = [...nodeFlags(input, mocha), mocha, '--no-config', '--no-package', '--reporter', 'json', '--reporter-option', `output=${output}`, '--timeout', '5000', ...only, ...input.files];
   const outcome = await runNode(args, input.dir, input.env, input.timeoutMs, input.signal);
   const stopped = failure(outcome, input.timeoutMs);
   if (stopped) return { verdicts: [], error: stopped };
@@ -234,7 +239,8 @@ async function runNodeTest(input: RunTestFilesInput, output: string): Promise<Te
   const loadErrors = `${output}.load`;
   fs.writeFileSync(reporter, nodeTestReporter);
   fs.writeFileSync(entry, nodeTestEntry);
-  const args = [...nodeFlags(input), `--test-reporter=${reporter}`, `--test-reporter-destination=${output}`, entry, loadErrors, ...input.files];
+  const only = input.only ? [`--test-name-pattern=^${input.only.title.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`] : [];
+  const args = [...nodeFlags(input), `--test-reporter=${reporter}`, `--test-reporter-destination=${output}`, ...only, entry, loadErrors, ...input.files];
   try {
     const outcome = await runNode(args, input.dir, input.env, input.timeoutMs, input.signal);
     const stopped = failure(outcome, input.timeoutMs);
@@ -265,6 +271,9 @@ function readNodeTestReport(input: RunTestFilesInput, output: string, loadErrors
   }
   const verdicts: TestVerdict[] = [];
   const stack: string[] = [];
+  // Source maps make node:test name the TypeScript file a test came from; the run knows the JavaScript one.
+  const stem = (file: string) => file.replace(/\.[^./\\]+$/, '');
+  const fileOf = (file: string | undefined) => (file === undefined ? input.files[0] : input.files.includes(file) ? file : (input.files.find((f) => stem(f) === stem(file)) ?? file));
   for (const line of lines) {
     let event: { type: string; name: string; nesting: number; file?: string; kind?: string; skip: boolean; todo: boolean; message?: string };
     try {
@@ -280,7 +289,7 @@ function readNodeTestReport(input: RunTestFilesInput, output: string, loadErrors
     }
     if (event.kind === 'suite') continue;
     const titles = [...stack.slice(0, event.nesting), event.name];
-    const file = event.file ?? input.files[0];
+    const file = fileOf(event.file);
     if (event.type === 'test:fail' && /^\d+ subtests? failed$/.test(event.message ?? '')) continue;
     verdicts.push({
       path: file,

@@ -19,8 +19,8 @@ export class ConnectionClient implements ClientSeam {
     private readonly capabilities: () => ClientCapabilities,
   ) {}
 
-  publishDiagnostics(uri: string, diagnostics: import('vscode-languageserver').Diagnostic[]): void {
-    void this.connection.sendDiagnostics({ uri, diagnostics });
+  publishDiagnostics(uri: string, diagnostics: import('vscode-languageserver').Diagnostic[], version?: number): void {
+    void this.connection.sendDiagnostics(version === undefined ? { uri, diagnostics } : { uri, version, diagnostics });
   }
 
   async applyEdit(label: string, edit: WorkspaceEdit): Promise<{ applied: boolean; failureReason?: string }> {

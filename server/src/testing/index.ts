@@ -15,7 +15,7 @@ export * from './model';
 export { chooseFramework, detectFramework, findPackageDir, isMissing } from './detect';
 export { commandLine, escapeRegExp } from './commands';
 export { runTests, scrubbedEnv, toOutcome } from './runner';
-export { loadJUnitResults, parseJUnitCases, parseJUnitXml, parseXml, resolveTestFile } from './junit';
+export { JUnitReader, loadJUnitResults, parseJUnitCases, parseJUnitXml, requirementPropertyNames, resolveTestFile } from './junit';
 export { ImportGraph, isCodeFile, relativeSpecifiers, resolveSpecifier } from './importGraph';
 export { TestResultStore, diskFingerprints, fingerprint, readSavedResults, type StoredResult } from './results';
 export { failingFrame, mapThroughSourceMap, parseStack } from './stack';

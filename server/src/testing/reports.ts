@@ -65,7 +65,7 @@ export function loadJUnitReportsInto(session: TestSession, files: string[], wher
       if (record.result.message !== undefined) outcome.message = record.result.message;
       const failedAt = outcome.outcome === 'failed' || outcome.outcome === 'errored' ? junitFailurePlace(record.result.message, record.path, where.roots) : undefined;
       if (failedAt) outcome.failedAt = failedAt;
-      session.store.put({ outcome, at: record.result.at, source: 'junit', fingerprints: { [record.path]: print } });
+      session.store.put({ outcome, at: record.result.at, source: 'junit', fingerprints: { [record.path]: print }, ...(record.requirements ? { requirements: record.requirements } : {}) });
       given.push({ file: record.path, testName: record.testName });
     }
     session.junit.set(report, given);

@@ -25,7 +25,10 @@ export class LineIndex {
 
   constructor(private readonly text: string) {}
 
-  /** The offsets at which each line starts; built on first use. */
+  /**
+   * The offsets at which each line starts; built on first use. Lines end as LSP ends them: at
+   * `\n`, `\r\n` or a lone `\r` — not at U+2028 or U+2029, which LSP does not count.
+   */
   lineStarts(): number[] {
     if (!this.starts) {
       const starts = [0];
@@ -34,6 +37,13 @@ export class LineIndex {
       while (at !== -1) {
         starts.push(at + 1);
         at = text.indexOf('\n', at + 1);
+      }
+      if (hasLoneCarriageReturn(text)) {
+        starts.length = 1;
+        for (let i = 0; i < text.length; i++) {
+          const c = text.charCodeAt(i);
+          if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
+        }
       }
       this.starts = starts;
     }
@@ -78,4 +88,20 @@ export class LineIndex {
   lineCount(): number {
     return this.lineStarts().length;
   }
+}
+
+/** True when the text has a carriage return that is not followed by a line feed (an old Mac line end). */
+export function hasLoneCarriageReturn(text: string): boolean {
+  for (let at = text.indexOf('\r'); at !== -1; at = text.indexOf('\r', at + 1)) {
+    if (text.charCodeAt(at + 1) !== 10) return true;
+  }
+  return false;
+}
+
+/**
+ * The text with every lone `\r` turned into `\n`: the same length, so every offset is unchanged,
+ * and lines then end where LSP ends them (`\n`, `\r\n`, `\r`) for readers that look for `\n`.
+ */
+export function withLineFeeds(text: string): string {
+  return hasLoneCarriageReturn(text) ? text.replace(/\r(?!\n)/g, '\n') : text;
 }

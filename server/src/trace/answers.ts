@@ -19,7 +19,7 @@ import type {
   TraceLink,
 } from '../../../protocol/trace';
 import type { TagBinding } from './extract';
-import { tagOfLink, sameSpan, type IndexView, type Item, type RawLink } from './graphIndex';
+import { tagOfLink, type IndexView, type Item, type RawLink } from './graphIndex';
 import { idPrefix, isTestArtifactType, parseOftId } from './ids';
 import type { FileFacts, FileSpan, Position, Problem, RequirementDef, Severity, Span, TraceTag } from './model';
 import { isSuspect, type RawDefect, type StatusRules } from './status';
@@ -89,6 +89,11 @@ export class TraceAnswers {
   dropBindings(facts: FileFacts): void {
     this.refined.delete(facts);
     this.bound.delete(facts);
+  }
+
+  /** One requirement's summary, without a trace's lists: cheap also for an ID defined thousands of times. Null for an unknown ID. */
+  summaryOf(id: string): RequirementSummary | null {
+    return (this.index.items.get(id)?.length ?? 0) > 0 ? this.summary(id) : null;
   }
 
   private summary(id: string): RequirementSummary {
@@ -185,6 +190,7 @@ export class TraceAnswers {
     downstream.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return {
       requirement: this.summary(id),
+      ...(first.def?.section ? { section: first.def.section } : {}),
       text: first.def?.text ?? '',
       acceptanceCriteria: first.def?.acceptanceCriteria ?? [],
       needs: [...first.needs],
@@ -271,15 +277,14 @@ export class TraceAnswers {
     if (named && this.index.items.has(named.id)) return { requirements: [this.summary(named.id)] };
     const facts = this.index.factsByFile.get(path);
     if (!facts) return { requirements: [] };
-    let best: { scope: Span; tags: TraceTag[]; symbol?: string } | undefined;
+    // Every tag whose scope holds the position serves it; the innermost scope names the symbol.
+    const around: { scope: Span; tag: TraceTag; symbol?: string }[] = [];
     for (const tag of facts.tags) {
       const binding = this.bindingOf(tag);
       const scope = binding.scope;
-      if (!scope || !spanContains(scope, position)) continue;
-      if (!best || spanSize(scope) < spanSize(best.scope)) best = { scope, tags: [tag], symbol: binding.symbol?.name ?? binding.testName };
-      else if (sameSpan(scope, best.scope)) best.tags.push(tag);
+      if (scope && spanContains(scope, position)) around.push({ scope, tag, symbol: binding.symbol?.name ?? binding.testName });
     }
-    if (!best) {
+    if (around.length === 0) {
       // In a requirements file, the requirement whose section holds the position.
       let section: RequirementDef | undefined;
       for (const def of facts.requirements) {
@@ -287,9 +292,12 @@ export class TraceAnswers {
       }
       return { requirements: section && this.index.items.has(section.id) ? [this.summary(section.id)] : [] };
     }
-    const ids = [...new Set(best.tags.map((t) => t.target))].filter((id) => this.index.items.has(id));
+    // Innermost first (the scope that ends first), then in text order.
+    around.sort((a, b) => a.scope.end.line - b.scope.end.line || a.scope.end.character - b.scope.end.character || a.tag.span.start.line - b.tag.span.start.line || a.tag.span.start.character - b.tag.span.start.character);
+    const ids = [...new Set(around.map((entry) => entry.tag.target))].filter((id) => this.index.items.has(id));
     const result: TraceAtResult = { requirements: ids.map((id) => this.summary(id)) };
-    if (best.symbol) result.symbol = best.symbol;
+    const symbol = around.find((entry) => entry.symbol)?.symbol;
+    if (symbol) result.symbol = symbol;
     return result;
   }
 
@@ -318,7 +326,7 @@ export class TraceAnswers {
   /** Every tag and link that names the ID, and its definitions when asked. */
   references(id: string, includeDeclaration: boolean): FileSpan[] {
     const out: FileSpan[] = [];
-    if (includeDeclaration) out.push(...this.definitions(id));
+    if (includeDeclaration) for (const definition of this.definitions(id)) out.push(definition);
     for (const tag of this.index.tagsByTarget.get(id) ?? []) out.push({ path: tag.path, span: tag.span });
     for (const item of this.index.coveredBy.get(id) ?? []) {
       if (item.tag) out.push({ path: item.tag.path, span: item.tag.span });

@@ -11,8 +11,9 @@ import { extractDoorstopItem, isDoorstopItemPath, parseDoorstopConfig } from './
 import { defaultIdPattern, idRegExp } from './ids';
 import { extractMarkdown } from './markdown';
 import type { DoorstopDocument, FileFacts, FileRole, Problem, RequirementDef, TraceTag } from './model';
+import { extractReqif, isReqifPath } from './reqif';
 import { extractTags, type ShortTagMeaning } from './tags';
-import { LineIndex, looksBinary } from './text';
+import { LineIndex, looksBinary, withLineFeeds } from './text';
 
 export type { DoorstopDocument };
 export { isDoorstopItemPath, parseDoorstopConfig };
@@ -29,6 +30,8 @@ export interface ExtractOptions {
    * index of a large workspace is faster by a tenth, and few files are ever asked about.
    */
   deferBindings?: boolean;
+  /** ReqIF: the attribute whose value is a requirement's ID (setting `trace.reqif.idAttribute`). */
+  reqifIdAttribute?: string;
   /**
    * The file's path relative to its workspace folder: it decides whether a Markdown file is a
    * requirements document (`isRequirementsDocument`). The path itself when absent.
@@ -80,10 +83,12 @@ function headingDefinitions(requirements: RequirementDef[], lines: LineIndex): R
 /** Data and markup files in which OpenFastTrace looks for its tags. */
 const oftTagFile = /\.(?:json|ya?ml|xml|fxml|x?html?|toml|cfg|conf|ini|tf|tfvars|proto|bat|puml|plantuml)$/i;
 
-export function extractFacts(path: string, text: string, options: ExtractOptions): FileFacts {
+export function extractFacts(path: string, original: string, options: ExtractOptions): FileFacts {
   const facts: FileFacts = { path, role: options.role, requirements: [], tags: [], problems: [] };
   try {
-    if (looksBinary(text)) return facts;
+    if (looksBinary(original)) return facts;
+    // Every reader looks for `\n`; a CR-only file reads as LF with the same offsets and positions.
+    const text = withLineFeeds(original);
     const lines = new LineIndex(text);
     let idSource = options.idPattern || defaultIdPattern;
     let idRegex = idRegExp(idSource);
@@ -95,13 +100,19 @@ export function extractFacts(path: string, text: string, options: ExtractOptions
     if (options.doorstop && options.role === 'requirements') {
       const item = extractDoorstopItem(path, text, lines, options.doorstop);
       facts.requirements = item.requirements;
-      facts.problems.push(...item.problems);
+      for (const problem of item.problems) facts.problems.push(problem);
+      return facts;
+    }
+    if (options.role === 'requirements' && isReqifPath(path)) {
+      const reqif = extractReqif(path, text, { idAttribute: options.reqifIdAttribute });
+      facts.requirements = reqif.requirements;
+      facts.problems.push(...reqif.problems);
       return facts;
     }
     if (options.role === 'requirements') {
       const markdown = extractMarkdown(path, text, lines, idRegex, !changeLogName.test(path));
       facts.requirements = isRequirementsDocument(options.relativePath ?? path, text) ? markdown.requirements : headingDefinitions(markdown.requirements, lines);
-      facts.problems.push(...markdown.problems);
+      for (const problem of markdown.problems) facts.problems.push(problem);
       return facts;
     }
     if (options.role === 'other') {
@@ -116,7 +127,7 @@ export function extractFacts(path: string, text: string, options: ExtractOptions
     const tags = extractTags({ path, text, role: options.role, idRegex, idSource, lines, deferBindings, shortTags: options.shortTags });
     facts.tags = tags.tags;
     if (deferBindings && facts.tags.length > 0) facts.bindingsDeferred = true;
-    facts.problems.push(...tags.problems);
+    for (const problem of tags.problems) facts.problems.push(problem);
   } catch (error) {
     facts.problems.push(problemAtStart(path, 'extract-failed', `Tandem could not read this file completely: ${(error as Error).message}`));
   }

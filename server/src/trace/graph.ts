@@ -31,6 +31,8 @@ export interface TraceQuery {
   readonly version: number;
   requirements(params: RequirementsParams, under?: (path: string) => boolean): RequirementSummary[];
   trace(id: string): RequirementTrace | null;
+  /** A requirement's summary without a trace's lists; null for an unknown ID. */
+  summary(id: string): RequirementSummary | null;
   traceAt(path: string, position: Position): TraceAtResult;
   idAt(path: string, position: Position): { id: string; span: Span } | null;
   definitions(id: string): FileSpan[];
@@ -111,6 +113,10 @@ export class TraceGraph implements TraceQuery {
     return this.answers.trace(id);
   }
 
+  summary(id: string): RequirementSummary | null {
+    return this.answers.summaryOf(id);
+  }
+
   traceAt(path: string, position: Position): TraceAtResult {
     return this.answers.traceAt(path, position);
   }
@@ -165,6 +171,11 @@ export class TraceGraph implements TraceQuery {
 
   isRejected(id: string): boolean {
     return this.answers.isRejected(id);
+  }
+
+  /** ReqIF: the SPEC-OBJECT IDENTIFIER a requirement was read from, for writing results back. */
+  reqifIdentifier(id: string): string | undefined {
+    return this.index.items.get(id)?.[0]?.def?.reqif?.identifier;
   }
 
   /** The files the graph holds facts of. */

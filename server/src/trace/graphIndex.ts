@@ -116,6 +116,8 @@ export class GraphIndex implements IndexView {
   private readonly linkTargetCounts = new Map<string, number>();
   readonly prefixes = new Map<string, number>();
   results = new Map<string, TestResultRecord[]>();
+  /** Tags that test results carry in their properties (see `setResultTags`). */
+  private resultTags: TraceTag[] = [];
   /** IDs that tags or links name and no item defines (read through `unknownTargets`). */
   private unknownTargetSet = new Set<string>();
   /** Set while a full index is built: the unknown targets are found again on first use. */
@@ -195,7 +197,38 @@ export class GraphIndex implements IndexView {
       }
     }
     this.results = next;
+    this.setResultTags(records, touched);
     if (touched.size > 0) this.invalidate(touched, undefined);
+  }
+
+  /**
+   * The links that results name in their own properties (JUnit `verifies`): one `verifies` tag
+   * each, at the start of the test file, bound to the test by its title. They count like tags in
+   * the test's source; the IDs they name and named before are touched.
+   */
+  private setResultTags(records: readonly TestResultRecord[], touched: Set<string>): void {
+    const tags: TraceTag[] = [];
+    const seen = new Set<string>();
+    for (const record of records) {
+      for (const id of record.requirements ?? []) {
+        const key = `${record.path}\u0000${record.testName}\u0000${id}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const span = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+        tags.push({ kind: 'verifies', target: id, path: record.path, span, role: 'test', artifactType: 'utest', testName: record.testName });
+      }
+    }
+    if (tags.length === 0 && this.resultTags.length === 0) return;
+    this.settleUnknownTargets();
+    for (const tag of this.resultTags) {
+      remove(this.tagsByTarget, tag.target, (t) => t === tag);
+      touched.add(tag.target);
+    }
+    for (const tag of tags) {
+      push(this.tagsByTarget, tag.target, tag);
+      touched.add(tag.target);
+    }
+    this.resultTags = tags;
   }
 
   /** IDs whose trace changed and files whose problems changed since the last call; empties the set. */

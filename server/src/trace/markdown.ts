@@ -20,11 +20,11 @@ import { lineSpan } from './text';
 
 const oftIdLine = new RegExp(`^\`?(${oftIdSource})\`?`);
 const oftIdAnywhere = new RegExp(`(?<![\\w~])${oftIdSource}(?![\\w~])`, 'g');
-const headingLine = /^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$/;
+const headingLine = /^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$/s;
 const oftOff = /(?:^|\W)oft:off(?:\W|$)/u;
 const oftOn = /(?:^|\W)oft:on(?:\W|$)/u;
-const bulletLine = /^(\s{0,3})[+*-]\s+(.*)$/;
-const numberedLine = /^(\s{0,3})\d+[.)]\s+(.*)$/;
+const bulletLine = /^(\s{0,3})[+*-]\s+(.*)$/s;
+const numberedLine = /^(\s{0,3})\d+[.)]\s+(.*)$/s;
 const statusLine = /^Status:\s*(approved|proposed|draft|rejected)\s*$/;
 const needsInline = /^Needs:(\s*\w+\s*(?:,\s*\w+\s*)*)$/;
 const tagsInline = /^Tags:(\s*\w+\s*(?:,\s*\w+\s*)*)$/;
@@ -36,7 +36,7 @@ const criteriaLabel = /^acceptance criteria:?$/i;
 const criteriaHeading = /^(?:\*\*|__)?acceptance criteria(?:\*\*|__)?:?(?:\*\*|__)?$/i;
 /** The words that open a link line of a plain item (`Covers: REQ-1`), in any case, maybe bold. */
 export const plainLinkWords = ['Covers', 'Derives from', 'Parent', 'Parents', 'Refines', 'Depends on'];
-export const plainLinkLine = new RegExp(`^\\s*(?:\\*\\*)?(${plainLinkWords.join('|')})(?:\\*\\*)?\\s*:(?:\\*\\*)?\\s*(.*)$`, 'i');
+export const plainLinkLine = new RegExp(`^\\s*(?:\\*\\*)?(${plainLinkWords.join('|')})(?:\\*\\*)?\\s*:(?:\\*\\*)?\\s*(.*)$`, 'is');
 
 /**
  * The character codes a line that `plainLinkLine` matches can start with, after white space: the
@@ -916,13 +916,13 @@ function readOftLine(item: OpenOftItem, content: string, line: number, problems:
       return;
     }
     case 'needs': {
-      const bullet = /^\s{0,3}[+*-](?:.*\W)?([A-Za-z]+)(?:\W.*)?$/.exec(content);
+      const bullet = /^\s{0,3}[+*-](?:.*\W)?([A-Za-z]+)(?:\W.*)?$/s.exec(content);
       if (bullet) def.needs.push(bullet[1]);
       else if (trimmed.length === 0) item.section = 'description';
       return;
     }
     case 'tags': {
-      const bullet = /^\s{0,3}[+*-]\s*(.*)$/.exec(content);
+      const bullet = /^\s{0,3}[+*-]\s*(.*)$/s.exec(content);
       if (bullet) def.tags.push(bullet[1].trim());
       else if (trimmed.length === 0) item.section = 'spec';
       return;

@@ -77,6 +77,10 @@ export interface RequirementDef {
   fingerprint?: string;
   /** Doorstop: `active: false` or `normative: false` items are kept but not traced. */
   active?: boolean;
+  /** Where it sits in its document, outermost first (ReqIF: specification and hierarchy parents). */
+  section?: string[];
+  /** ReqIF: the SPEC-OBJECT's IDENTIFIER and its attribute values by LONG-NAME, for writing results back. */
+  reqif?: { identifier: string; attributes: Record<string, string> };
 }
 
 /**
@@ -129,6 +133,11 @@ export interface TestResultRecord {
   /** The full title of the test (suite titles and test title joined by a space). */
   testName: string;
   result: TestResultSummary;
+  /**
+   * Requirements the result itself names (JUnit `<properties>`: `verifies`, `requirement`, …): the
+   * test verifies them even when its source holds no tag.
+   */
+  requirements?: string[];
 }
 
 /**

@@ -37,10 +37,20 @@ export function jsonNesting(text: string, limit = maxDataNesting): number {
   return deepest;
 }
 
-/** `JSON.parse` behind the nesting cap: a deeper text throws a SyntaxError that says so. */
+/** Drops `__proto__` keys: JSON.parse makes them own properties, and a later copy by assignment would set a prototype. */
+function withoutProto(key: string, value: unknown): unknown {
+  return key === '__proto__' ? undefined : value;
+}
+
+/**
+ * `JSON.parse` behind the nesting cap: a deeper text throws a SyntaxError that says so. A leading
+ * byte order mark is read as a space (offsets stay), and `__proto__` keys are dropped wherever
+ * they are, so nothing read can reach a prototype.
+ */
 export function parseJson(text: string, limit = maxDataNesting): unknown {
-  if (jsonNesting(text, limit) > limit) throw new SyntaxError(`it nests deeper than ${limit} levels`);
-  return JSON.parse(text);
+  const body = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
+  if (jsonNesting(body, limit) > limit) throw new SyntaxError(`it nests deeper than ${limit} levels`);
+  return body.includes('"__proto__"') ? JSON.parse(body, withoutProto) : JSON.parse(body);
 }
 
 /** A line of block structure still open: its indentation, the levels it reaches, and whether it is a `- ` item. */

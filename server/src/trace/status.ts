@@ -239,8 +239,10 @@ export class StatusRules {
     let implemented = implementations.length > 0;
     // A Doorstop item that code does not name directly is realised through its child items (the
     // items of lower documents that link to it): it stands as well as its weakest child.
-    if (first?.def?.format === 'doorstop' && implementations.length === 0 && tests.length === 0) {
-      const children = (this.index.coveredBy.get(id) ?? []).filter((child) => child.def?.format === 'doorstop');
+    // ReqIF objects linked by spec relations stand the same way.
+    const derived = first?.def?.format === 'doorstop' || first?.def?.format === 'reqif' ? first.def.format : undefined;
+    if (derived && implementations.length === 0 && tests.length === 0) {
+      const children = (this.index.coveredBy.get(id) ?? []).filter((child) => child.def?.format === derived);
       let weakest: RequirementStatus | undefined;
       for (const child of children) {
         const sub = this.computed(child.id);

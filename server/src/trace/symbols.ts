@@ -28,12 +28,19 @@ export function refineBindings(path: string, text: string, tags: readonly TraceT
   if (tags.length === 0) return out;
   const t = loadTypeScript();
   const kind = /\.[cm]?tsx$|\.jsx$/i.test(path) ? t.ScriptKind.TSX : /\.[cm]?ts$/i.test(path) ? t.ScriptKind.TS : t.ScriptKind.JS;
-  const source = t.createSourceFile(path, text, t.ScriptTarget.Latest, true, kind);
-  const lines = new LineIndex(text);
-  for (const tag of tags) {
-    const offset = lines.offset(tag.span.start);
-    if (text.slice(offset, offset + tag.target.length) !== tag.target) continue;
-    out.set(tag, bindAt(t, source, lines, offset, tag));
+  try {
+    const source = t.createSourceFile(path, text, t.ScriptTarget.Latest, true, kind);
+    const lines = new LineIndex(text);
+    for (const tag of tags) {
+      const offset = lines.offset(tag.span.start);
+      if (text.slice(offset, offset + tag.target.length) !== tag.target) continue;
+      out.set(tag, bindAt(t, source, lines, offset, tag));
+    }
+  } catch (error) {
+    // The parser and the walk recurse once per level of nesting: thousands of nested parentheses
+    // or blocks run out of stack. The tags then keep the binding of the per-language rules.
+    if (!(error instanceof RangeError)) throw error;
+    out.clear();
   }
   return out;
 }

@@ -6,7 +6,7 @@
 import type { Position, Span } from './model';
 import { PackedSpan } from '../text/span';
 
-export { LineIndex } from '../text/lines';
+export { LineIndex, hasLoneCarriageReturn, withLineFeeds } from '../text/lines';
 export { isSpace } from '../text/chars';
 export { looksBinary } from '../text/read';
 export { PackedSpan };

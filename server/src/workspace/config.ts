@@ -7,6 +7,9 @@
  * of the same element type), unknown keys are reported, and each area may add checks of its own.
  * An invalid value is reported and replaced by its default; loading never throws.
  */
+import { parseJson } from '../trace/nesting';
+import { idPatternProblem } from '../trace/patternSafety';
+import { globProblem } from '../text/glob';
 import { generationSettingsDefaults, validateGenerationSettings, type GenerationSettings } from '../generation/settings';
 import { testabilitySettingsDefaults, validateTestabilitySettings, type TestabilitySettings } from '../testability/settings';
 import { testingSettingsDefaults, validateTestingSettings, type TestingSettings } from '../testing/settings';
@@ -34,6 +37,8 @@ export interface TraceSettings {
    * `coveredArtifactType~namePrefix+name~revision` as an item of type `tagArtifactType`.
    */
   shortTags: ShortTagSettings[];
+  /** ReqIF sources: the attribute (LONG-NAME) whose value is a requirement's ID. */
+  reqif: { idAttribute: string };
   /** The share (percent) of a requirement's implementation its tests must run for `tandem check`; 0: no bar. */
   minCoverage: number;
 }
@@ -53,6 +58,8 @@ export interface TandemSettings {
   maxFileSize: number;
   /** Environment variable names never passed to child processes (on top of the model's key variable). */
   secretEnv: string[];
+  /** Leave minified and generated files (recognised by name and content) out of the index and the diagnostics. */
+  excludeGenerated: boolean;
   trace: TraceSettings;
   testability: TestabilitySettings;
   testing: TestingSettings;
@@ -61,7 +68,7 @@ export interface TandemSettings {
 
 export const traceSettingsDefaults: TraceSettings = {
   idPattern: '[A-Z][A-Z0-9]*-\\d+',
-  requirements: ['**/*.md', '**/*.markdown'],
+  requirements: ['**/*.md', '**/*.markdown', '**/*.reqif', '**/*.reqifz'],
   tests: [
     '**/test/**',
     '**/tests/**',
@@ -79,6 +86,7 @@ export const traceSettingsDefaults: TraceSettings = {
   uncoveredSeverity: 'warning',
   checkRequire: 'covered',
   shortTags: [],
+  reqif: { idAttribute: 'ReqIF.ForeignID' },
   minCoverage: 0,
 };
 
@@ -86,6 +94,7 @@ export const coreSettingsDefaults = {
   exclude: ['**/node_modules/**', '**/.git/**', '**/out/**', '**/dist/**', '**/build/**', '**/coverage/**', '**/.tandem/**'],
   maxFileSize: 2 * 1024 * 1024,
   secretEnv: ['OPENAI_API_KEY', 'TANDEM_API_KEY', 'ANTHROPIC_API_KEY', 'AZURE_OPENAI_API_KEY'],
+  excludeGenerated: true,
 };
 
 /** One area's section of the settings: its defaults and, optionally, checks beyond types. */
@@ -118,15 +127,15 @@ export const settingsSections = new Map<string, SettingsSection>([
     {
       defaults: traceSettingsDefaults as unknown as Record<string, unknown>,
       validate: (value: TraceSettings) => {
+        // Patterns and globs come from the repository: untrusted, checked before anything runs them.
         const problems: string[] = [];
-        try {
-          new RegExp(value.idPattern);
-        } catch (error) {
-          problems.push(`trace.idPattern is not a valid regular expression: ${(error as Error).message}`);
-        }
+        const patternProblem = idPatternProblem(value.idPattern);
+        if (patternProblem) problems.push(patternProblem);
+        problems.push(...globListProblems('trace.requirements', value.requirements), ...globListProblems('trace.tests', value.tests));
         if (!severities.includes(value.uncoveredSeverity)) problems.push(`trace.uncoveredSeverity must be one of ${severities.join(', ')}`);
         if (!['covered', 'verified'].includes(value.checkRequire)) problems.push(`trace.checkRequire must be "covered" or "verified"`);
         problems.push(...shortTagProblems(value.shortTags));
+        if (value.reqif.idAttribute.trim() === '') problems.push('trace.reqif.idAttribute must name an attribute');
         if (!(value.minCoverage >= 0 && value.minCoverage <= 100)) problems.push('trace.minCoverage must be a percentage from 0 to 100');
         return problems;
       },
@@ -179,8 +188,10 @@ function mergeChecked(
   problems: SettingsProblem[],
 ): void {
   for (const [key, value] of Object.entries(override)) {
+    // Reported once by the caller; never followed (it would reach a prototype).
+    if (key === '__proto__') continue;
     const path = prefix ? `${prefix}.${key}` : key;
-    if (!(key in defaults)) {
+    if (!Object.hasOwn(defaults, key)) {
       problems.push({ key: path, message: `unknown setting "${path}"` });
       continue;
     }
@@ -208,14 +219,28 @@ function mergeChecked(
   }
 }
 
+/** What is wrong with the globs of one list setting, one message per invalid glob. */
+export function globListProblems(key: string, globs: readonly string[]): string[] {
+  return globs.flatMap((glob) => {
+    const problem = globProblem(glob);
+    return problem ? [`${key}: ${problem}`] : [];
+  });
+}
+
 /** Applies one source of settings over `settings` (in place) and returns the problems found. */
 export function applySettings(settings: TandemSettings, source: unknown): SettingsProblem[] {
   const problems: SettingsProblem[] = [];
   if (source === undefined || source === null) return problems;
+  if (isPlainObject(source) && Object.hasOwn(source, '__proto__')) problems.push({ key: '__proto__', message: 'the key "__proto__" is not a setting; it was ignored' });
   if (!isPlainObject(source)) return [{ key: '', message: `settings must be an object, not ${typeName(source)}` }];
   const defaults = defaultSettings() as unknown as Record<string, unknown>;
   const candidate = structuredClone(settings) as unknown as Record<string, unknown>;
   mergeChecked(candidate, defaults, source, '', problems);
+  const excludeProblems = Object.hasOwn(source, 'exclude') ? globListProblems('exclude', candidate.exclude as string[]) : [];
+  if (excludeProblems.length > 0) {
+    for (const message of excludeProblems) problems.push({ key: 'exclude', message });
+    candidate.exclude = structuredClone(settings.exclude);
+  }
   // Area checks beyond types: an invalid section value falls back to what it was before this source.
   for (const [name, section] of settingsSections) {
     if (!section.validate || !(name in source)) continue;
@@ -252,7 +277,8 @@ export function locateKey(text: string, key: string): number {
 /** Parses a `tandem.json` text: the settings it holds and its problems, with offsets. */
 export function parseSettingsFile(text: string): { value: unknown; problems: SettingsProblem[] } {
   try {
-    return { value: JSON.parse(stripJsonComments(text)), problems: [] };
+    const problems: SettingsProblem[] = text.includes('"__proto__"') ? [{ key: '__proto__', message: 'the key "__proto__" is not a setting; it was ignored', offset: text.indexOf('"__proto__"') }] : [];
+    return { value: parseJson(stripJsonComments(text)), problems };
   } catch (error) {
     const message = (error as Error).message;
     const at = /position (\d+)/.exec(message);

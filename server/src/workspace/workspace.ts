@@ -10,6 +10,7 @@
 import * as path from 'node:path';
 import type { FileRole } from '../trace/model';
 import { TraceGraph } from '../trace/graph';
+import { isReqifPath, readReqifFile } from '../trace/reqif';
 import { bindTags, extractFacts, isDoorstopItemPath, parseDoorstopConfig, type DoorstopDocument, type ExtractOptions } from '../trace/extract';
 import {
   applySettings,
@@ -21,6 +22,7 @@ import {
   type TandemSettings,
 } from './config';
 import { discoverFiles, IgnoreRules, readTextFile, relativePath, type ReadResult } from './files';
+import { generatedReason } from './generated';
 import { fileRole } from './roles';
 import { matchesAny } from '../text/glob';
 import type { ShortTagMeaning } from '../trace/tags';
@@ -189,8 +191,10 @@ export class Workspace {
   /** The open document's text, else the file's text on disk; undefined for missing, binary or oversized files. */
   readText(filePath: string): string | undefined {
     const overlay = this.overlays.get(filePath);
-    if (overlay) return overlay.text;
-    const read = readTextFile(filePath, this.settings(filePath).maxFileSize);
+    const limit = this.settings(filePath).maxFileSize;
+    // An open document over the size limit is not read either: no feature parses 64 MB per keystroke.
+    if (overlay) return overlay.text.length > limit ? undefined : overlay.text;
+    const read = readTextFile(filePath, limit);
     return read.ok ? read.text : undefined;
   }
 
@@ -259,6 +263,11 @@ export class Workspace {
   private indexFile(filePath: string, text?: string, folder = this.folderOf(filePath)): void {
     const settings = folder?.settings ?? this.settings();
     let content = text;
+    if (content === undefined && isReqifPath(filePath) && this.roleOf(filePath, folder) === 'requirements') {
+      // ReqIF exports run to tens of megabytes and archives are binary: they are streamed from disk.
+      this.indexReqifFile(filePath, folder);
+      return;
+    }
     if (content === undefined) {
       const read: ReadResult = readTextFile(filePath, settings.maxFileSize);
       if (!read.ok) {
@@ -273,6 +282,10 @@ export class Workspace {
     }
     const options = this.extractOptions(filePath, folder);
     const role = options.role;
+    if (this.skipsGenerated(filePath, content, role, settings)) {
+      this.removeFile(filePath);
+      return;
+    }
     try {
       // An open document is bound now: it is the file being asked about. Files from disk are
       // bound on first use, most of them never.
@@ -293,6 +306,35 @@ export class Workspace {
     }
   }
 
+  private indexReqifFile(filePath: string, folder: WorkspaceFolder | undefined): void {
+    const settings = folder?.settings ?? this.settings();
+    const read = readReqifFile(filePath, { idAttribute: settings.trace.reqif.idAttribute });
+    this.graph.setFile({ path: filePath, role: 'requirements', requirements: read.requirements, tags: [], problems: read.problems });
+    this.indexed.set(filePath, 'requirements');
+    for (const listener of this.listeners) {
+      try {
+        listener.setFile(filePath, '', 'requirements', this.indexing);
+      } catch (error) {
+        this.options.log('error', `An index of ${filePath} failed: ${(error as Error).stack ?? error}`);
+      }
+    }
+  }
+
+  /**
+   * True when the file is minified or generated and the settings leave such files out (logged once).
+   * Requirement documents are always read: long Markdown lines are paragraphs, not minified code.
+   */
+  private skipsGenerated(filePath: string, text: string, role: FileRole, settings: TandemSettings): boolean {
+    if (!settings.excludeGenerated || role === 'requirements') return false;
+    const reason = generatedReason(filePath, text);
+    if (reason === undefined) return false;
+    if (!this.skipped.has(filePath)) {
+      this.skipped.add(filePath);
+      this.options.log('info', `Not indexed: ${filePath} looks minified or generated (${reason}); set excludeGenerated to false to read it.`);
+    }
+    return true;
+  }
+
   /** How a file is read for the trace: its role, the ID pattern of its folder, its Doorstop document. */
   private extractOptions(filePath: string, folder = this.folderOf(filePath)): ExtractOptions {
     const settings = folder?.settings ?? this.settings();
@@ -302,6 +344,7 @@ export class Workspace {
       doorstop: this.doorstopDocumentOf(filePath),
       relativePath: folder ? relativePath(folder.path, filePath) : path.basename(filePath),
       shortTags: shortTagsOf(settings.trace.shortTags, folder ? relativePath(folder.path, filePath) : path.basename(filePath)),
+      reqifIdAttribute: settings.trace.reqif.idAttribute,
     };
   }
 
@@ -391,8 +434,8 @@ export class Workspace {
   setOverlay(filePath: string, text: string, version: number): void {
     this.overlays.set(filePath, { text, version });
     if (!this.isInWorkspace(filePath) && !this.indexed.has(filePath)) return;
-    const limit = this.settings(filePath).maxFileSize;
-    if (text.length > limit) {
+    if (this.isOversized(filePath)) {
+      const limit = this.settings(filePath).maxFileSize;
       if (!this.skipped.has(filePath)) {
         this.skipped.add(filePath);
         this.options.log('info', `Not indexed: ${filePath} has ${text.length} characters open in the editor, over the limit of ${limit} (setting maxFileSize).`);
@@ -401,6 +444,12 @@ export class Workspace {
       return;
     }
     this.indexFile(filePath, text);
+  }
+
+  /** True when an open document is over the size limit (setting maxFileSize): it is kept, but not read by any feature. */
+  isOversized(filePath: string): boolean {
+    const overlay = this.overlays.get(filePath);
+    return overlay !== undefined && overlay.text.length > this.settings(filePath).maxFileSize;
   }
 
   /** An editor closed a document: the file on disk is the truth again. */

@@ -87,17 +87,28 @@ export function coverageSetup(plan: RunPlan): CoverageSetup | { note: string } {
         args: [],
         collect: (reported) => {
           const texts = new TextCache();
-          const testFiles = reported.flatMap((entry) => entry.coverageFiles);
-          const all = readV8Coverage([...jsonFiles(dir), ...testFiles], keep, texts);
+          // Each coverage file is read once: a test's files count for it and for the run.
           const tests: RunCoverage['tests'] = [];
-          const problems = [...all.problems];
+          const problems: string[] = [];
+          const lines: CoverageMap = new Map();
+          const add = (from: CoverageMap) => {
+            for (const [file, hits] of from) {
+              const into = lines.get(file);
+              if (!into) lines.set(file, new Map(hits));
+              else for (const [line, count] of hits) into.set(line, (into.get(line) ?? 0) + count);
+            }
+          };
           for (const entry of reported) {
             const read = readV8Coverage(entry.coverageFiles, keep, texts);
             problems.push(...read.problems);
+            add(read.lines);
             tests.push({ file: originalSourceOf(path.resolve(packageDir, entry.file)), testName: entry.titles.join(' '), lines: read.lines });
           }
+          const rest = readV8Coverage(jsonFiles(dir), keep, texts);
+          problems.push(...rest.problems);
+          add(rest.lines);
           const scope = perTest && tests.length > 0 ? 'tests' : 'run';
-          return { framework, scope, lines: all.lines, tests, problems };
+          return { framework, scope, lines, tests, problems };
         },
         dispose,
       };

@@ -63,7 +63,7 @@ export function joinCoverage(store: CoverageStore, targets: CoverageTargets, toU
       if (uncovered.length < maxUncovered) uncovered.push({ uri: toUri(path), range: { start: { line: blockStart - 1, character: 0 }, end: { line: blockEnd, character: 0 } } });
       blockStart = -1;
     };
-    for (const line of [...lines].sort((a, b) => a - b)) {
+    for (const line of lines.size > 1 ? [...lines].sort((a, b) => a - b) : lines) {
       const count = hits.get(line);
       if (count === undefined) continue;
       total++;
@@ -102,10 +102,23 @@ export class CoverageJoin {
   private cache = new Map<string, CodeCoverage | null>();
   private key = '';
 
+  private readonly uris = new Map<string, string>();
+  private readonly toUri: (path: string) => string;
+
   constructor(
     private readonly store: CoverageStore,
-    private readonly toUri: (path: string) => string,
-  ) {}
+    toUri: (path: string) => string,
+  ) {
+    // URIs of uncovered blocks repeat per file; making one costs microseconds.
+    this.toUri = (path) => {
+      let uri = this.uris.get(path);
+      if (uri === undefined) {
+        uri = toUri(path);
+        if (this.uris.size < 100000) this.uris.set(path, uri);
+      }
+      return uri;
+    };
+  }
 
   /** The `codeCoverage` hook of the trace graph. */
   readonly hook = (id: string, targets: () => CoverageTargets, graphVersion = 0): CodeCoverage | null => {

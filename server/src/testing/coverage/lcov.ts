@@ -25,15 +25,24 @@ export function parseLcov(text: string): ReadCoverage {
     let stop = end;
     if (stop > start && text.charCodeAt(stop - 1) === 13) stop--;
     const first = text.charCodeAt(start);
-    if (first === 68 /* D */ && text.startsWith('DA:', start)) {
-      const comma = text.indexOf(',', start + 3);
-      if (current && comma > 0 && comma < stop) {
-        const line = Number(text.slice(start + 3, comma));
-        const next = text.indexOf(',', comma + 1);
-        const hits = Number(text.slice(comma + 1, next > 0 && next < stop ? next : stop));
-        if (Number.isInteger(line) && line > 0 && Number.isFinite(hits) && hits >= 0) current.lines.set(line, (current.lines.get(line) ?? 0) + hits);
-        else if (bad++ < 5) problems.push(`line ${lineNumber}: malformed DA record`);
-      } else if (bad++ < 5) problems.push(`line ${lineNumber}: DA record outside a file's record`);
+    if (first === 68 /* D */ && text.charCodeAt(start + 1) === 65 && text.charCodeAt(start + 2) === 58) {
+      // DA:<line>,<hits>[,<checksum>], read digit by digit.
+      let at = start + 3;
+      let line = 0;
+      let digits = 0;
+      for (let c = text.charCodeAt(at); c >= 48 && c <= 57 && digits < 10; c = text.charCodeAt(++at), digits++) line = line * 10 + (c - 48);
+      let hits = -1;
+      if (digits > 0 && text.charCodeAt(at) === 44) {
+        at++;
+        let hitDigits = 0;
+        hits = 0;
+        for (let c = text.charCodeAt(at); c >= 48 && c <= 57 && hitDigits < 16; c = text.charCodeAt(++at), hitDigits++) hits = hits * 10 + (c - 48);
+        if (hitDigits === 0 || (at < stop && text.charCodeAt(at) !== 44)) hits = -1;
+      }
+      if (current && line > 0 && hits >= 0) {
+        const previous = current.lines.get(line);
+        current.lines.set(line, previous === undefined ? hits : previous + hits);
+      } else if (bad++ < 5) problems.push(`line ${lineNumber}: ${current ? 'malformed DA record' : "DA record outside a file's record"}`);
     } else if (first === 83 /* S */ && text.startsWith('SF:', start)) {
       if (files.length >= maxFiles) {
         problems.push(`more than ${maxFiles} files: the rest is left out`);

@@ -68,7 +68,7 @@ export class CoverageStore {
   linesOf(file: string): LineHits | undefined {
     if (!this.merged) {
       const merged: CoverageMap = new Map();
-      const sources = [...this.reports.values(), this.runs];
+      const sources = [...this.reports.values(), this.runs].filter((source) => source.size > 0);
       for (const source of sources) {
         for (const [name, hits] of source) {
           const target = merged.get(name);
