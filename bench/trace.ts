@@ -3,14 +3,15 @@
  * requirements (`Needs: impl, utest`) in 40 files and 40,000 tags in 2,000 source files, in a fresh
  * process, next to `rg` scanning the same files for the same tags and to the least index that
  * obeys the trace's rules (bench/trace-least.ts); the peak RSS of that process; and the latency
- * from `didChange` of one file to the updated trace, through the real server.
+ * from `didChange` of one file to the updated trace, through the real server. Then the same shape
+ * written the OpenFastTrace way, and four times that, as whole `tandem check` processes.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LspClient, uriOf } from '../server/src/cli/lspClient';
-import { generateTraceCorpus } from './trace-corpus';
+import { generateOftCorpus, generateTraceCorpus } from './trace-corpus';
 import { percentile, type BenchRow } from './types';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -124,6 +125,65 @@ async function startUp(dir: string): Promise<{ serverMs: number; nodeMs: number 
   return { serverMs: percentile(server, 50), nodeMs: percentile(bare, 50) };
 }
 
+/**
+ * A whole `tandem check` process on the corpus, as CI runs it: start-up, index, verdict, exit; the
+ * median wall time of three runs and the process's peak RSS (from GNU time when installed).
+ */
+function wholeCheck(dir: string): { ms: number; peakRssMb: number } {
+  const cli = path.join(repoRoot, 'server', 'bin', 'tandem.js');
+  const gnuTime = fs.existsSync('/usr/bin/time');
+  const samples: { ms: number; peakRssMb: number }[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const result = gnuTime
+      ? spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, cli, 'check', dir], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawnSync(process.execPath, [cli, 'check', dir], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+    const ms = performance.now() - started;
+    // Every requirement of the corpus is covered: a check that fails found something wrong.
+    if (result.status !== 0) throw new Error(`tandem check failed on ${dir}: ${result.stderr}`);
+    const kb = gnuTime ? Number(result.stderr.trim().split('\n').pop()) : NaN;
+    samples.push({ ms, peakRssMb: kb / 1024 });
+  }
+  samples.sort((a, b) => a.ms - b.ms);
+  return { ms: samples[Math.floor(samples.length / 2)].ms, peakRssMb: Math.max(...samples.map((s) => s.peakRssMb)) };
+}
+
+/**
+ * The same corpus written the OpenFastTrace way (`req~rN~1` items, `[impl->…]` / `[utest->…]` tags
+ * in Java), and four times that corpus: cold index, whole-process check and ripgrep, beside the
+ * plain corpus's figures measured in the same run.
+ */
+function benchOft(plain: { cold: number; check: { ms: number; peakRssMb: number } }): BenchRow[] {
+  const rows: BenchRow[] = [];
+  const results: { scale: number; cold: { ms: number; peakRssMb: number }; check: { ms: number; peakRssMb: number }; rg: number | undefined; files: number }[] = [];
+  for (const scale of [1, 4]) {
+    const dir = path.join(os.tmpdir(), `tandem-bench-trace-oft-${scale}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const corpus = generateOftCorpus(dir, { scale });
+    timeRipgrep(dir);
+    const rg = timeRipgrep(dir);
+    const cold = coldIndex(dir);
+    if (cold.requirements !== corpus.requirements) throw new Error(`the index listed ${cold.requirements} of ${corpus.requirements} OpenFastTrace items`);
+    const check = wholeCheck(dir);
+    results.push({ scale, cold, check, rg, files: corpus.files.length });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const [one, four] = results;
+  rows.push({ name: 'OpenFastTrace corpus: cold full index', value: one.cold.ms, unit: 'ms', note: `${one.files} files, 20,000 req~rN~1 items, 40,000 [impl->…]/[utest->…] tags in Java` });
+  rows.push({ name: 'OpenFastTrace / plain corpus, cold index', value: one.cold.ms / plain.cold, unit: '×', note: 'target ≤ 1.5×' });
+  rows.push({ name: 'OpenFastTrace: whole tandem check', value: one.check.ms, unit: 'ms', note: `start to exit; the plain corpus: ${plain.check.ms.toFixed(0)} ms; target ≤ 700 ms` });
+  rows.push({ name: 'OpenFastTrace / plain, whole check', value: one.check.ms / plain.check.ms, unit: '×', note: 'target ≤ 1.5×' });
+  rows.push({ name: 'OpenFastTrace: check peak RSS', value: one.check.peakRssMb, unit: 'MB', note: `the plain corpus: ${plain.check.peakRssMb.toFixed(0)} MB; target ≤ 250 MB` });
+  if (one.rg !== undefined) rows.push({ name: 'OpenFastTrace: whole check / ripgrep', value: one.check.ms / one.rg, unit: '×', note: `rg scans the same files in ${one.rg.toFixed(0)} ms (no target)` });
+  rows.push({ name: 'OpenFastTrace 4×: whole tandem check', value: four.check.ms, unit: 'ms', note: `${four.files} files, 80,000 items, 160,000 tags` });
+  rows.push({ name: 'OpenFastTrace 4× / 1×, whole check', value: four.check.ms / one.check.ms, unit: '×', note: 'target ≤ 4.5× (linear)' });
+  rows.push({ name: 'OpenFastTrace 4× / 1×, cold index', value: four.cold.ms / one.cold.ms, unit: '×', note: `${four.cold.ms.toFixed(0)} ms` });
+  rows.push({ name: 'OpenFastTrace 4×: check peak RSS', value: four.check.peakRssMb, unit: 'MB', note: 'target ≤ 600 MB' });
+  if (four.rg !== undefined) rows.push({ name: 'OpenFastTrace 4×: whole check / ripgrep', value: four.check.ms / four.rg, unit: '×', note: `rg: ${four.rg.toFixed(0)} ms` });
+  return rows;
+}
+
 export async function benchTrace(): Promise<BenchRow[]> {
   const dir = path.join(os.tmpdir(), 'tandem-bench-trace');
   fs.rmSync(dir, { recursive: true, force: true });
@@ -138,6 +198,7 @@ export async function benchTrace(): Promise<BenchRow[]> {
   // The floor is the better of the two: on two cores a second thread seldom pays.
   const least = Math.min(leastOne, leastTwo);
   const cold = coldIndex(dir);
+  const check = wholeCheck(dir);
   const latency = await editLatency(dir);
   const start = await startUp(dir);
   const rows: BenchRow[] = [
@@ -159,7 +220,9 @@ export async function benchTrace(): Promise<BenchRow[]> {
   rows.push({ name: 'initialized → trace ready', value: latency.readyMs, unit: 'ms', note: "what an editor without file watching waits: the index and the server's own watcher" });
   rows.push({ name: 'didChange → updated trace p50', value: latency.p50, unit: 'ms', note: 'round trip of a change and tandem/trace, 300 edits' });
   rows.push({ name: 'didChange → updated trace p95', value: latency.p95, unit: 'ms', note: 'target ≤ 10 ms' });
+  rows.push({ name: 'whole tandem check (fresh process)', value: check.ms, unit: 'ms', note: `start to exit, peak RSS ${check.peakRssMb.toFixed(0)} MB` });
   fs.rmSync(dir, { recursive: true, force: true });
+  rows.push(...benchOft({ cold: cold.ms, check }));
   return rows;
 }
 

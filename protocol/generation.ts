@@ -6,7 +6,7 @@
  * so an editor needs no custom code to generate; `tandem/generationReport` is for views and logs
  * that want to show what a run did.
  */
-import { RequestType } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 
 /** What a run was asked to do. */
 export type GenerationKind = 'requirement' | 'stub' | 'tests' | 'refactor';
@@ -46,7 +46,11 @@ export type GenerationStatus =
 /** One finding of a check on a model's answer. */
 export interface GenerationCheckIssue {
   /** Which check found it. */
-  check: 'format' | 'paths' | 'overwrite' | 'syntax' | 'types' | 'testability' | 'tests' | 'flaky' | 'duplicate' | 'size';
+  check: 'format' | 'paths' | 'overwrite' | 'syntax' | 'types' | 'testability' | 'tests' | 'flaky' | 'duplicate' | 'size'
+    /** A test that passes without the change (against the stub), or executes none of the target, proves nothing. */
+    | 'proof'
+    /** An acceptance criterion no kept test covers. */
+    | 'criteria';
   /** Workspace-relative path, when the issue is in one file. */
   path?: string;
   /** One-based line in the proposed text, when known. */
@@ -72,6 +76,8 @@ export interface GenerationRound {
   issues: GenerationCheckIssue[];
   /** Tests of the answer that passed every run. */
   testsPassed: number;
+  /** "Generate tests": the target's executable lines and how many the project's tests ran before and with the new ones. */
+  coverage?: { path: string; symbol: string; lines: number; coveredBefore: number; coveredAfter: number };
 }
 
 /** The record of one run: what `tandem/generationReport` returns and what the log shows. */
@@ -118,8 +124,19 @@ export namespace GenerationReportRequest {
 
 /** The commands generation offers through code actions (`workspace/executeCommand`). */
 export const generationCommands = {
-  /** Runs the loop for one `GenerateArguments`; resolves to the run's `GenerationReport`. */
+  /**
+   * Starts the loop for one `GenerateArguments` and answers at once with the run's
+   * `GenerationReport` (status `running`); the edit and `tandem/generationDidFinish` follow.
+   */
   generate: 'tandem.generate',
   /** Applies the kept best attempt of a run whose rounds ran out; its argument is `{ runId }`. */
   applyAttempt: 'tandem.applyGenerationAttempt',
+  /** Cancels a running run; its argument is `{ runId }`; answers whether it was running. */
+  cancel: 'tandem.cancelGeneration',
 } as const;
+
+/** Server → client: a run is over (applied, failed, cancelled…); the params are its final `GenerationReport`. */
+export namespace GenerationDidFinishNotification {
+  export const method = 'tandem/generationDidFinish' as const;
+  export const type = new NotificationType<GenerationReport>(method);
+}

@@ -82,6 +82,22 @@ export interface RunTestsResult {
   results: TestRunResult[];
   problems: TestRunProblem[];
   durationMs: number;
+  /**
+   * The code coverage each test process measured (setting `testing.coverage`): `tests` when each
+   * test was measured on its own (so a requirement counts only its own tests' lines), `run` when
+   * only the whole process was, `none` when it could not be measured (`note` says why).
+   */
+  coverage?: TestRunCoverage[];
+}
+
+export interface TestRunCoverage {
+  framework: 'mocha' | 'node' | 'jest' | 'vitest';
+  scope: 'tests' | 'run' | 'none';
+  /** Workspace files with measured lines. */
+  files: number;
+  /** Tests measured on their own (scope `tests`). */
+  tests: number;
+  note?: string;
 }
 
 /** Parameters of `tandem/testResults`. */

@@ -34,7 +34,7 @@ export type RequirementStatus = 'unimplemented' | 'untested' | 'failing' | 'cove
 export const requirementStatuses: readonly RequirementStatus[] = ['unimplemented', 'untested', 'failing', 'covered', 'verified'];
 
 /** The file format a requirement was read from. */
-export type RequirementFormat = 'markdown' | 'oft' | 'doorstop';
+export type RequirementFormat = 'markdown' | 'oft' | 'doorstop' | 'reqif';
 
 /**
  * What is wrong with a requirement or one of its links. The OpenFastTrace kinds keep that tool's
@@ -60,8 +60,15 @@ export type DefectKind =
   | 'suspect'
   | 'unknownId';
 
+/**
+ * How the server reports a defect among an editor's diagnostics: `error` for a duplicate ID,
+ * the `trace.uncoveredSeverity` setting for `uncovered` (`off`: not shown), `warning` otherwise.
+ */
+export type DefectSeverity = 'error' | 'warning' | 'information' | 'hint' | 'off';
+
 export interface Defect {
   kind: DefectKind;
+  severity: DefectSeverity;
   /** One sentence a person can act on. */
   message: string;
   /** Where to fix it, when there is such a place (the tag, the `Covers:` line, the link). */
@@ -81,6 +88,21 @@ export interface TestResultSummary {
   message?: string;
 }
 
+/**
+ * How much of a requirement's implementation ran: the executable lines of the code its
+ * implementing tags bind to (the symbols `@implements` binds to; in other languages the
+ * declaration the tag binds to), and how many of them ran.
+ * - `scope: "tests"`: only runs of the requirement's own linked tests count (per-test coverage);
+ * - `scope: "run"`: the coverage of whole runs or reports, whichever tests ran the lines.
+ * `uncovered` names the blocks of lines that did not run, in file order.
+ */
+export interface CodeCoverage {
+  covered: number;
+  total: number;
+  scope: 'tests' | 'run';
+  uncovered?: Location[];
+}
+
 /** One requirement with its status and counts; the row of every list view. */
 export interface RequirementSummary {
   /** The ID as written: `REQ-12`, `req~login~2`, `SRD001`. */
@@ -96,6 +118,8 @@ export interface RequirementSummary {
   tests: number;
   /** Where the requirement is defined (the first definition when it is a duplicate). */
   location: Location;
+  /** The coverage of its implementation; `null` when no coverage of that code is known (see `CodeCoverage`). */
+  codeCoverage?: CodeCoverage | null;
 }
 
 /** Parameters of `tandem/requirements`; every field narrows the list and all are optional. */
@@ -153,10 +177,18 @@ export interface TraceParams {
 /** Everything known about one requirement: the answer to "where is this defined, built, tested?". */
 export interface RequirementTrace {
   requirement: RequirementSummary;
+  /** Where the requirement sits in its document, outermost first (ReqIF: the specification and the parents in its hierarchy); absent when flat. */
+  section?: string[];
   text: string;
   acceptanceCriteria: string[];
   /** OpenFastTrace `Needs:` (artifact types that must cover it); empty for other formats. */
   needs: string[];
+  /** OpenFastTrace `Status:` (`approved`, `proposed`, `draft`, `rejected`); absent means approved or not OpenFastTrace. */
+  itemStatus?: string;
+  /** OpenFastTrace `Tags:`; empty for other formats. */
+  tags: string[];
+  /** OpenFastTrace `Depends:`: the items this one depends on, with their status. */
+  depends: LinkedRequirement[];
   /** Every definition: more than one means a duplicate. */
   definitions: Location[];
   implementations: TraceLink[];

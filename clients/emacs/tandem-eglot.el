@@ -33,6 +33,14 @@ The `tandem' section is `tandem-settings'; other sections are null."
   "Refresh the Tandem views."
   (tandem-trace-did-change params))
 
+(cl-defmethod eglot-handle-notification ((_server tandem-eglot-server) (_method (eql tandem/testResults)) &rest params)
+  "Refresh the Tandem views with the new results."
+  (tandem-test-results params))
+
+(cl-defmethod eglot-handle-notification ((_server tandem-eglot-server) (_method (eql tandem/generationDidFinish)) &rest report)
+  "Say how a run of `tandem-generate' ended."
+  (tandem-generation-did-finish report))
+
 ;; Eglot before 1.10 neither announces nor shows work-done progress, through which Tandem reports
 ;; indexing, test runs and generation; this server class does both on such releases.
 (unless (boundp 'eglot-report-progress)

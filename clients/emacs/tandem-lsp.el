@@ -52,6 +52,15 @@ key of `tandem-settings' becomes one, read when the server asks."
 
 (add-hook 'tandem-connection-functions #'tandem-lsp-connection)
 
+(defun tandem-lsp--suggest-root ()
+  "The folder holding tandem.json, when `tandem-project-root-first' says it wins.
+lsp-mode asks projectile before project.el; this comes before both."
+  (and tandem-project-root-first (tandem-project-root)))
+
+;; The root lsp-mode proposes (and takes, with `lsp-auto-guess-root').
+(when (fboundp 'lsp--suggest-project-root)
+  (advice-add 'lsp--suggest-project-root :before-until #'tandem-lsp--suggest-root))
+
 (lsp-register-client
  (make-lsp-client
   :new-connection (lsp-stdio-connection #'tandem-lsp--command #'tandem-server-available-p)
@@ -62,6 +71,8 @@ key of `tandem-settings' becomes one, read when the server asks."
   :initialization-options #'tandem-settings-object
   :notification-handlers (let ((handlers (make-hash-table :test #'equal)))
                            (puthash "tandem/traceDidChange" (lambda (_workspace params) (tandem-trace-did-change params)) handlers)
+                           (puthash "tandem/testResults" (lambda (_workspace params) (tandem-test-results params)) handlers)
+                           (puthash "tandem/generationDidFinish" (lambda (_workspace params) (tandem-generation-did-finish params)) handlers)
                            handlers)
   :before-file-open-fn (lambda (_workspace) (tandem-lsp--register-settings))
   :initialized-fn (lambda (_workspace) (tandem-lsp--register-settings))))

@@ -105,15 +105,27 @@ Signals a `user-error' saying how to install it when there is none."
 
 ;;;; A folder holding tandem.json is a project
 
+(defcustom tandem-project-root-first t
+  "Non-nil: the nearest folder holding tandem.json is the project root.
+It then wins over the repository around it, for project.el (and so for eglot)
+and for lsp-mode's guess of the root, so that opening a sample or a
+sub-project indexes that folder only.  nil leaves the repository first."
+  :type 'boolean)
+
+(defun tandem-project-root (&optional directory)
+  "The nearest folder above DIRECTORY (default: `default-directory') holding tandem.json, or nil."
+  (when-let ((root (locate-dominating-file (or directory default-directory) "tandem.json")))
+    (file-name-as-directory (expand-file-name root))))
+
 (defun tandem-project-find (directory)
   "A project rooted at the nearest folder above DIRECTORY holding tandem.json."
-  (when-let ((root (locate-dominating-file directory "tandem.json")))
-    (cons 'tandem (expand-file-name root))))
+  (when-let ((root (and tandem-project-root-first (tandem-project-root directory))))
+    (cons 'tandem root)))
 
 (with-eval-after-load 'project
   (cl-defmethod project-root ((project (head tandem))) (cdr project))
-  ;; After the version-control finder, so that a repository still wins.
-  (add-hook 'project-find-functions #'tandem-project-find 90))
+  ;; Before the version-control finder: a folder holding tandem.json wins over the repository.
+  (add-hook 'project-find-functions #'tandem-project-find -90))
 
 ;;;; Talking to the server under either client
 
@@ -256,8 +268,7 @@ the user is waiting for."
   "Requirements with their status.
 \\<tandem-requirements-mode-map>\\[tandem-requirements-visit] visits the definition, \\[tandem-requirements-trace] shows the trace,
 \\[tandem-requirements-toggle-gaps] toggles the gaps filter, \\[revert-buffer] refreshes."
-  (setq tabulated-list-format [("ID" 14 t) ("Status" 14 t) ("Impl" 5 t :right-align t) ("Tests" 6 t :right-align t)
-                               ("Defects" 18 t) ("Title" 0 t)])
+  (setq tabulated-list-format (tandem--requirements-format 14))
   (setq tabulated-list-padding 1)
   (setq tandem--view-query #'tandem--requirements-query
         tandem--view-render #'tandem--requirements-render)
@@ -274,6 +285,11 @@ the user is waiting for."
     ((or "unimplemented" "failing") 'tandem-failing)
     ("untested" 'tandem-gap)
     (_ 'tandem-covered)))
+
+(defun tandem--requirements-format (id-width)
+  "The table's columns, the ID column ID-WIDTH wide."
+  (vector (list "ID" id-width t) '("Status" 14 t) '("Impl" 5 t :right-align t) '("Tests" 6 t :right-align t)
+          '("Defects" 18 t) '("Title" 0 t)))
 
 (defun tandem--requirements-query ()
   "The request behind the requirements table."
@@ -294,10 +310,16 @@ the user is waiting for."
                                     (or (tandem-get summary "title") "")))))
                   (tandem--list (tandem-get result "requirements"))))
     (setq tandem--summaries (tandem--list (tandem-get result "requirements")))
-    (setq header-line-format
-          (concat (if tandem--gaps-only "Requirements with gaps" "All requirements")
+    ;; Wide enough for the longest ID (OpenFastTrace IDs run long), within reason.
+    (setq tabulated-list-format
+          (tandem--requirements-format
+           (min 48 (apply #'max 14 (mapcar (lambda (entry) (1+ (length (car entry)))) tabulated-list-entries)))))
+    ;; The column headers stay in the header line; what the table shows is said in the mode line.
+    (tabulated-list-init-header)
+    (setq mode-line-process
+          (concat (if tandem--gaps-only " gaps" " all")
                   (format " (%d)" (length tabulated-list-entries))
-                  "  RET visit  t trace  f toggle gaps  g refresh"))
+                  "  RET visit  t trace  f gaps  g refresh"))
     (tabulated-list-print t)))
 
 (defun tandem--summary-at-point ()
@@ -359,9 +381,28 @@ With a prefix argument GAPS-ONLY, only those not covered or with defects."
 (defvar-local tandem--trace-id nil
   "The requirement a trace buffer shows.")
 
+(defvar tandem-trace-mode-map
+  (let ((map (make-sparse-keymap)))
+    (define-key map (kbd "TAB") #'forward-button)
+    (define-key map (kbd "<backtab>") #'backward-button)
+    (define-key map (kbd "RET") #'tandem-trace-visit)
+    map)
+  "Keys of `tandem-trace-mode'.")
+
+(defun tandem-trace-visit ()
+  "Visit the place of the link at point, or of the first link on this line."
+  (interactive)
+  (let ((button (or (button-at (point))
+                    (let ((next (next-button (line-beginning-position))))
+                      (and next (<= (button-start next) (line-end-position)) next)))))
+    (if button
+        (tandem-visit-location (button-get button 'tandem-location))
+      (user-error "No link on this line; TAB moves to the next one"))))
+
 (define-derived-mode tandem-trace-mode special-mode "Tandem trace"
   "One requirement's definition, implementations and tests.
-Press RET or click on a place to visit it; \\[revert-buffer] refreshes."
+\\<tandem-trace-mode-map>\\[forward-button] moves to the next link, \\[tandem-trace-visit] visits the link on this line,
+\\[revert-buffer] refreshes."
   (setq tandem--view-query (lambda () (list "tandem/trace" (list :id tandem--trace-id)))
         tandem--view-render #'tandem--trace-render)
   (setq-local revert-buffer-function #'tandem--view-revert))
@@ -377,6 +418,14 @@ Press RET or click on a place to visit it; \\[revert-buffer] refreshes."
       (let ((description (funcall describe link)))
         (unless (string-empty-p description) (insert "  " description)))
       (insert "\n"))))
+
+(defun tandem--code-coverage-text (coverage)
+  "`   code: 87%' for a requirement's COVERAGE (`codeCoverage'), empty when none is known."
+  (let ((total (and (not (tandem--false-p coverage)) coverage (tandem-get coverage "total"))))
+    (if (and (numberp total) (> total 0))
+        (format "   code: %d%%%s" (floor (* 100 (tandem-get coverage "covered")) total)
+                (if (equal (tandem-get coverage "scope") "run") " (run)" ""))
+      "")))
 
 (defun tandem--link-description (link)
   "The symbol or test name of a trace LINK, with its latest result."
@@ -398,9 +447,10 @@ Press RET or click on a place to visit it; \\[revert-buffer] refreshes."
       (let ((summary (tandem-get trace "requirement")))
         (insert (propertize (format "%s  %s" (tandem-get summary "id") (or (tandem-get summary "title") "")) 'face 'bold)
                 "\n"
-                (format "Status: %s   implementations: %d   tests: %d\n"
+                (format "Status: %s   implementations: %d   tests: %d%s\n"
                         (propertize (tandem-get summary "status") 'face (tandem--status-face (tandem-get summary "status")))
-                        (tandem-get summary "implementations") (tandem-get summary "tests")))
+                        (tandem-get summary "implementations") (tandem-get summary "tests")
+                        (tandem--code-coverage-text (tandem-get summary "codeCoverage"))))
         (let ((text (tandem-get trace "text")))
           (when (and (stringp text) (not (string-empty-p text))) (insert "\n" (string-trim text) "\n")))
         (insert "\n")
@@ -474,12 +524,17 @@ Interactively, the requirement at point; with a prefix argument, ask."
   (cond ((hash-table-p object) (hash-table-keys object))
         ((listp object) (cl-loop for (key _value) on object by #'cddr collect (substring (symbol-name key) 1)))))
 
+(defun tandem-percent (ratio)
+  "RATIO (0..1) as a whole percentage, halves rounded up as every other client does.
+Emacs's `round' rounds halves to even (62.5 to 62)."
+  (floor (+ 0.5 (* 100 ratio))))
+
 (defun tandem-coverage-lines (coverage)
   "The lines of the coverage view for a `tandem/coverage' result COVERAGE."
   (let ((by-type (tandem-get coverage "byArtifactType")))
     (append
      (list (format "Tandem coverage: %d requirements, %d%% covered"
-                   (tandem-get coverage "total") (round (* 100 (tandem-get coverage "coveredRatio"))))
+                   (tandem-get coverage "total") (tandem-percent (tandem-get coverage "coveredRatio")))
            ""
            (concat "By status: " (tandem--status-counts coverage)))
      (mapcar (lambda (type)
@@ -567,14 +622,33 @@ For clients that do not show work-done progress themselves."
 ;;;###autoload
 (defun tandem-generate (id)
   "Generate implementation and tests for requirement ID through the model.
-The edit arrives as a workspace edit you can review and undo; progress shows
-through your LSP client's progress display."
+The server answers at once and works on; the edit arrives as a workspace edit
+you can review and undo (applied to buffers, not yet saved), and its outcome
+is shown when the run is over.  Progress shows through your LSP client's
+progress display."
   (interactive (list (or (tandem-id-at-point) (tandem--read-id "Generate for requirement"))))
   (message "Tandem: generating %s..." id)
   (tandem-execute-command "tandem.generate" (list (list :kind "requirement" :requirementId id))
                           (lambda (report)
-                            (message "Tandem: %s: %s" (or (tandem-get report "status") "done")
-                                     (or (tandem-get report "message") "")))))
+                            (let ((run (tandem-get report "runId")))
+                              (when (stringp run) (puthash run t tandem--generation-runs))
+                              (message "Tandem: %s: %s" (or (tandem-get report "title") id)
+                                       (or (tandem-get report "message") ""))))))
+
+(defvar tandem--generation-runs (make-hash-table :test #'equal)
+  "Runs started by `tandem-generate', whose outcome it shows.")
+
+(defun tandem-generation-did-finish (report)
+  "Handle `tandem/generationDidFinish' REPORT: say how a run of `tandem-generate' ended.
+Runs started from a code action are reported by the server's own message."
+  (let ((run (tandem-get report "runId")))
+    (when (and (stringp run) (gethash run tandem--generation-runs))
+      (remhash run tandem--generation-runs)
+      (message "Tandem: %s: %s" (or (tandem-get report "status") "done") (or (tandem-get report "message") "")))))
+
+(defun tandem-test-results (&rest _params)
+  "Handle `tandem/testResults': refresh the views, whose statuses the results change."
+  (tandem-trace-did-change))
 
 (defun tandem-describe-test-run (result)
   "One sentence for a `tandem.runTests' RESULT."

@@ -39,6 +39,7 @@ import {
   disposeTestRuns,
   runTestsRequest,
   testFailureDiagnostics,
+  testRunsCodeCoverage,
   testRunsCodeLenses,
   testRunsCommands,
   testRunsIndexer,
@@ -50,7 +51,12 @@ import {
   definition,
   documentSymbols,
   hover,
+  incomingCalls,
+  outgoingCalls,
+  prepareCallHierarchy,
+  prepareRename,
   references,
+  rename,
   requirements,
   showTraceCommand,
   trace,
@@ -69,6 +75,7 @@ import { pathToUri, uriToPath } from './lsp/uri';
 import { serverVersion } from './version';
 import { ChangeBatcher, watchFolders, type ServerWatcher } from './workspace/watcher';
 import { Workspace, type FileChange } from './workspace/workspace';
+import { errorDetail } from './errors';
 
 export { ProposedFeatures };
 
@@ -156,6 +163,8 @@ export function createServer(connection: Connection): void {
   // ---- The wiring table ------------------------------------------------------------------------
   // Every diagnostic source, code action and code lens provider, command, per-file index and
   // request, in one place.
+  // Requirement summaries carry the coverage of their implementation from the test session.
+  workspace.graph.setOptions({ codeCoverage: testRunsCodeCoverage(ctx) });
   const diagnosticSources: DiagnosticSource[] = [settingsDiagnostics(workspace), traceDiagnostics, testabilityDiagnostics, testFailureDiagnostics];
   const codeActionProviders: CodeActionProvider[] = [traceCodeActions, testabilityCodeActions, generationCodeActions];
   const codeLensProviders: CodeLensProvider[] = [traceCodeLenses, testRunsCodeLenses];
@@ -189,6 +198,13 @@ export function createServer(connection: Connection): void {
   connection.onCompletion(async (params) => inside(params.textDocument.uri, await completion(ctx, params)));
   connection.onDocumentSymbol(async (params) => inside(params.textDocument.uri, await documentSymbols(ctx, params.textDocument.uri)));
   connection.onWorkspaceSymbol(async (params) => inside(undefined, await workspaceSymbols(ctx, params)));
+  connection.onPrepareRename(async (params) => inside(params.textDocument.uri, await prepareRename(ctx, params)));
+  connection.onRenameRequest(async (params) =>
+    inside(undefined, await rename(ctx, params, (capabilities.workspace?.workspaceEdit?.documentChanges === true && capabilities.workspace.workspaceEdit.resourceOperations?.includes('rename')) === true)),
+  );
+  connection.languages.callHierarchy.onPrepare(async (params) => inside(undefined, await prepareCallHierarchy(ctx, params)));
+  connection.languages.callHierarchy.onIncomingCalls(async (params) => inside(undefined, await incomingCalls(ctx, params)));
+  connection.languages.callHierarchy.onOutgoingCalls(async (params) => inside(undefined, await outgoingCalls(ctx, params)));
   connection.onRequest(RunTestsRequest.type, (params, token) => runTestsRequest(ctx, params, token, (params as { workDoneToken?: string }).workDoneToken));
   connection.onRequest(CancelTestRunRequest.type, (params) => cancelTestRun(ctx, params));
   connection.onRequest(GenerationReportRequest.type, (params) => generationReport(ctx, params));
@@ -220,9 +236,9 @@ export function createServer(connection: Connection): void {
     for (const provider of codeActionProviders) {
       if (token.isCancellationRequested) break;
       try {
-        all.push(...(await provider(ctx, params, token)));
+        for (const action of await provider(ctx, params, token)) all.push(action);
       } catch (error) {
-        client.log('error', `A code action provider failed: ${(error as Error).stack ?? error}`);
+        client.log('error', `A code action provider failed: ${errorDetail(error)}`);
       }
     }
     const only = params.context.only;
@@ -235,9 +251,9 @@ export function createServer(connection: Connection): void {
     const all: CodeLens[] = [];
     for (const provider of codeLensProviders) {
       try {
-        all.push(...(await provider(ctx, file, token)));
+        for (const lens of await provider(ctx, file, token)) all.push(lens);
       } catch (error) {
-        client.log('error', `A code lens provider failed: ${(error as Error).stack ?? error}`);
+        client.log('error', `A code lens provider failed: ${errorDetail(error)}`);
       }
     }
     return inside(params.textDocument.uri, all);
@@ -301,7 +317,7 @@ export function createServer(connection: Connection): void {
         client.log('info', `Indexed ${result.files} files in ${Math.round(result.ms)} ms${result.cancelled ? ' (cancelled)' : ''}.`);
       } catch (error) {
         progress.done('failed');
-        client.log('error', `Indexing failed: ${(error as Error).stack ?? error}`);
+        client.log('error', `Indexing failed: ${errorDetail(error)}`);
       }
       afterIndexChange(settingsFilesWithProblems(workspace));
       diagnostics.invalidate('all');
@@ -318,7 +334,7 @@ export function createServer(connection: Connection): void {
       if (again) void reindex();
       else afterIndexChange(settingsFilesWithProblems(workspace));
     } catch (error) {
-      client.log('error', `Applying file changes failed: ${(error as Error).stack ?? error}`);
+      client.log('error', `Applying file changes failed: ${errorDetail(error)}`);
     }
   });
 
@@ -375,6 +391,8 @@ export function createServer(connection: Connection): void {
         codeLensProvider: { resolveProvider: false },
         documentSymbolProvider: true,
         workspaceSymbolProvider: true,
+        renameProvider: { prepareProvider: true },
+        callHierarchyProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.Refactor, CodeActionKind.RefactorExtract, CodeActionKind.RefactorRewrite, CodeActionKind.Source] },
         executeCommandProvider: { commands: [...commands.keys()] },
         ...(pull ? { diagnosticProvider: { interFileDependencies: true, workspaceDiagnostics: false } } : {}),
@@ -463,7 +481,7 @@ export function createServer(connection: Connection): void {
       try {
         hook(ctx, file);
       } catch (error) {
-        client.log('error', `A save hook failed: ${(error as Error).stack ?? error}`);
+        client.log('error', `A save hook failed: ${errorDetail(error)}`);
       }
     }
   });

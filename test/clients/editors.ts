@@ -81,11 +81,24 @@ export function run(command: string, args: string[], options: { env?: NodeJS.Pro
   });
 }
 
-/** A fresh copy of the client fixture workspace, and a scratch file for results. */
-export function freshWorkspace(): { root: string; resultsFile: string } {
-  const root = copyFixture(path.join('clients', 'workspace'));
+/**
+ * A fresh copy of the client fixture workspace, and a scratch file for results. With
+ * `insideRepository`, the copy is a subfolder of a git repository (as `examples/` is of a Tandem
+ * checkout), so that a client that prefers the repository's root over the folder holding
+ * `tandem.json` shows it.
+ */
+export function freshWorkspace(options: { insideRepository?: boolean } = {}): { root: string; resultsFile: string; repository?: string } {
   const resultsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-editor-')), 'results.json');
-  return { root, resultsFile };
+  if (!options.insideRepository) return { root: copyFixture(path.join('clients', 'workspace')), resultsFile };
+  const repository = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-repo-')));
+  // What version control looks for; no git binary is needed.
+  fs.mkdirSync(path.join(repository, '.git', 'objects'), { recursive: true });
+  fs.mkdirSync(path.join(repository, '.git', 'refs'), { recursive: true });
+  fs.writeFileSync(path.join(repository, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+  fs.writeFileSync(path.join(repository, 'README.md'), '# The repository around the workspace\n\n## OUT-1: Not part of the workspace\n');
+  const root = path.join(repository, 'workspace');
+  fs.cpSync(path.join(repoRoot, 'test', 'fixtures', 'clients', 'workspace'), root, { recursive: true });
+  return { root, resultsFile, repository };
 }
 
 /** Reads the JSON results an editor script wrote, or explains why there are none. */

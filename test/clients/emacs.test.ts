@@ -36,7 +36,7 @@ for (const backend of ['lsp-mode', 'eglot'] as const) {
     before(async function () {
       const emacs = requireEditor(this, 'emacs');
       requirePackage(this, backend);
-      const workspace = freshWorkspace();
+      const workspace = freshWorkspace({ insideRepository: true });
       root = workspace.root;
       truth = await serverTruth(root, ['CART-1', 'CART-2']);
       const outcome = await run(emacs, ['--batch', '-Q', '-l', script], {
@@ -130,6 +130,39 @@ for (const backend of ['lsp-mode', 'eglot'] as const) {
         // Eglot 1.9 shows no work-done progress itself; tandem-eglot.el does (lsp-mode shows it in its mode line).
         assert.ok(results.generation_progress.some((text: string) => /\(done\)$/.test(text)), `generation progress ending in "(done)", got ${JSON.stringify(results.generation_progress)}`);
       }
+    });
+
+    it('roots the server at the folder holding tandem.json, not at the repository around it', () => {
+      assert.strictEqual(path.resolve(results.root), root);
+      assert.ok(!results.requirements.some((row: any) => row.id === 'OUT-1'), 'the repository README is not indexed');
+    });
+
+    it('keeps the table\'s column headers, sizes the ID column to the IDs, and rounds halves up', () => {
+      assert.match(results.table_header, /ID\s+Status\s+Impl\s+Tests\s+Defects\s+Title/);
+      assert.match(results.table_mode_line, /all \(\d+\)/);
+      assert.match(results.long_id_row, /^dsn~order-line-parser~1\s+covered/, 'an OpenFastTrace ID is not cut');
+      assert.strictEqual(results.percent_of_ten_in_sixteen, 63);
+    });
+
+    it('TAB moves between the links of the trace buffer and RET visits the link of its line', () => {
+      assert.notStrictEqual(results.tab_first_link, results.tab_second_link);
+      assert.match(results.tab_first_link, /^docs\/requirements\.md:\d+$/);
+      assert.strictEqual(results.ret_on_line_is_button, false, 'RET is pressed off the link text');
+      const [file, line] = results.tab_second_link.split(':');
+      assert.deepStrictEqual(results.ret_visited, { file: path.join(root, file), line: Number(line) });
+    });
+
+    it('handles tandem/testResults and tandem/generationDidFinish (no "Unknown notification")', () => {
+      assert.strictEqual(results.unknown_notification, null);
+    });
+
+    if (backend === 'eglot') it(`runs a generating code action through ${backend}'s own command: the answer is immediate and the edit follows`, () => {
+      assert.ok(results.code_action_returned_ms < 2000, `the command returned after ${results.code_action_returned_ms} ms`);
+      assert.ok(results.code_action_returned_ms < results.code_action_edit_ms, `the answer (${results.code_action_returned_ms} ms) comes before the edit (${results.code_action_edit_ms} ms)`);
+      assert.match(results.code_action_test_buffer ?? '', /@verifies CART-4/);
+      assert.match(results.code_action_test_buffer ?? '', /require\('\.\.\/src\/empty-the-cart'\)/, 'the skeleton imports its stub');
+      assert.match(results.code_action_message, /applied to src\/empty-the-cart\.js, test\/empty-the-cart\.test\.js; not yet saved/);
+      if (backend === 'eglot') assert.ok(results.edit_prompts.some((prompt: string) => /Server wants to edit/.test(prompt)), `eglot asks before the edit: ${JSON.stringify(results.edit_prompts)}`);
     });
 
     it('tandem-restart starts a new server that answers as the old one did', () => {

@@ -136,12 +136,14 @@ describe('VS Code extension: view models', () => {
       text: 'The text.',
       acceptanceCriteria: [],
       needs: [],
+      tags: [],
+      depends: [],
       definitions: [place(1), place(9)],
       implementations: [{ location: place(3), kind: 'implements', symbol: 'parse', artifactType: 'impl' }],
       tests: [{ location: place(5), kind: 'verifies', testName: 'parses', artifactType: 'utest', result: { outcome: 'failed', at: '2026-01-01T00:00:00Z', stale: true, message: 'boom' } }],
       upstream: [],
       downstream: [{ id: 'R-9', title: 'Child', status: 'untested', suspect: true }],
-      defects: [{ kind: 'duplicate', message: 'R-2 is defined twice.', location: place(9) }],
+      defects: [{ kind: 'duplicate', severity: 'error', message: 'R-2 is defined twice.', location: place(9) }],
     };
     const nodes = traceNodes(trace, ['file:///w']);
     const outline = (node: ViewNode): unknown => (node.children ? { [node.label]: node.children.map((child) => `${child.label} | ${child.description ?? ''}`) } : node.label);

@@ -75,7 +75,7 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
     const loop = run.result.loop!;
     assert.equal(loop.status, 'passed', `expected passed, got ${loop.status}: ${loop.message} ${issuesOf(run)}`);
     assert.equal(loop.rounds.length, 1);
-    assert.equal(loop.rounds[0].testsPassed, 3, `expected the 3 new tests to pass twice, got ${loop.rounds[0].testsPassed}`);
+    assert.equal(loop.rounds[0].testsPassed, 3, `expected the 3 new tests to pass every run, got ${loop.rounds[0].testsPassed}`);
     assert.deepEqual(loop.planned!.map((f) => f.relative).sort(), ['src/slugify.ts', 'test/slugify.test.ts']);
     const source = loop.planned!.find((f) => f.relative === 'src/slugify.ts')!;
     assert.match(source.after, /@implements REQ-1[\s\S]*export function slugify[\s\S]*\.join\('-'\)/, `the stub's doc comment and tag should stay above the implementation:\n${source.after}`);
@@ -90,7 +90,7 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
     assert.match(prompt, /describe\('orderTotal'/, 'an existing test goes into the prompt as the style to follow');
     assert.ok(!prompt.includes(secretMarker), 'the .env file must never reach the prompt');
     assert.ok(!prompt.includes(privateMarker), 'a .gitignored file must never reach the prompt');
-    assert.ok(run.progress.some((p) => /Round 1\/3: running the new tests \(2\/2\)/.test(p)), `progress should name the stage and round, got ${run.progress.join(' | ')}`);
+    assert.ok(run.progress.some((p) => /Round 1\/3: running the new tests \(3\/3\)/.test(p)), `progress should name the stage and round, got ${run.progress.join(' | ')}`);
     assert.deepEqual(run.diskChanges, [], 'generation writes nothing into the workspace');
   });
 
@@ -282,7 +282,110 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
       assert.ok(!tests.includes('passes only on the first run'), `the flaky test should be gone:\n${tests}`);
       assert.ok(!tests.includes("it('totals an empty order as zero'"), `the repeated test should be gone:\n${tests}`);
       assert.ok(tests.includes("it('joins words with hyphens'"), 'the good test stays');
+      assert.match(loop.message, /Dropped as flaky: "slugify passes only on the first run": its verdict changed between runs \(passed, failed, failed\)/, `the user is told which test was flaky and why: ${loop.message}`);
+      assert.ok(run.progress.some((p) => /running the new tests \(3\/3\)/.test(p)), 'the new tests run three times by default');
     }
+  });
+
+  it('drops a trivial test and one that passes against the stub, keeping those that prove the change', async () => {
+    const good = answer('slugify-good');
+    const padded = good.replace("  it('returns an empty string without letters or digits'", "  it('is trivially true', () => {\n    assert.ok(true);\n  });\n  it('keeps the stub callable', () => {\n    assert.equal(typeof slugify, 'function');\n  });\n  it('returns an empty string without letters or digits'");
+    assert.notEqual(padded, good);
+    const run = await generate(root, implementSlugify(root), [{ answer: padded }]);
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'passed', `${loop.message} ${issuesOf(run)}`);
+    const proof = loop.rounds[0].issues.filter((i) => i.check === 'proof');
+    assert.deepEqual(proof.map((i) => [i.blocking, /"slugify (is trivially true|keeps the stub callable)"/.exec(i.message)?.[1]]).sort(), [[false, 'is trivially true'], [false, 'keeps the stub callable']], issuesOf(run));
+    const tests = loop.planned!.find((f) => f.isTest)!.after;
+    assert.ok(!tests.includes('trivially true') && !tests.includes('keeps the stub callable'), `the tests that prove nothing are gone:\n${tests}`);
+    assert.ok(tests.includes('drops characters that are not letters or digits'), 'the tests that fail against the stub stay');
+    assert.equal(loop.rounds[0].testsPassed, 3);
+    assert.match(loop.message, /Dropped as proving nothing: "slugify is trivially true": it passes against the stub slugify too/);
+  });
+
+  it('fails a round whose tests all pass against the stub, naming them, and accepts the repair', async () => {
+    const useless = [
+      'FILE src/slugify.ts REPLACE slugify',
+      '```ts',
+      'export function slugify(title: string): string {',
+      "  return (title.toLowerCase().match(/[a-z0-9]+/g) ?? []).join('-');",
+      '}',
+      '```',
+      '',
+      'FILE test/slugify.test.ts CREATE',
+      '```ts',
+      "import { strict as assert } from 'node:assert';",
+      "import { orderTotal } from '../src/orders';",
+      '',
+      "describe('slugify', () => {",
+      "  it('totals one line', () => {",
+      "    assert.equal(orderTotal([{ sku: 'a', unitPrice: 2, quantity: 3 }]), 6);",
+      '  });',
+      '});',
+      '```',
+    ].join('\n');
+    const run = await generate(root, implementSlugify(root), [{ answer: useless }, { answer: answer('slugify-good') }]);
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'passed', `${loop.message} ${issuesOf(run)}`);
+    assert.equal(loop.rounds.length, 2);
+    assert.ok(loop.rounds[0].issues.some((i) => i.check === 'proof' && i.blocking), issuesOf(run));
+    assert.match(lastUserMessage(run, 1), /\[proof\].*no new test fails without the change: "slugify totals one line" passes against the stub slugify too/);
+  });
+
+  it('reads an answer shaped the way chat models write it: reasoning, list markers, quotes, info strings, indented fences, a bold path, a repeated doc comment', async () => {
+    const chatty = [
+      'Let me think about the slug rules first. FILE src/wrong.ts CREATE would be wrong.',
+      '</think>',
+      'Here is the change:',
+      '',
+      '1. FILE "src/slugify.ts" REPLACE `slugify`',
+      '   ```ts title="src/slugify.ts"',
+      '   /**',
+      '    * The URL slug of a product title.',
+      '    * @implements REQ-1',
+      '    */',
+      '   export function slugify(title: string): string {',
+      "     return (title.toLowerCase().match(/[a-z0-9]+/g) ?? []).join('-');",
+      '   }',
+      '   ```',
+      '',
+      '2. And the tests, in **test/slugify.test.ts**:',
+      '',
+      '**test/slugify.test.ts**',
+      '```typescript {1-3}',
+      "import { strict as assert } from 'node:assert';",
+      "import { slugify } from '../src/slugify';",
+      '',
+      "describe('slugify', () => {",
+      "  it('lower-cases and joins words with hyphens', () => {",
+      "    assert.equal(slugify('Red  Wool Socks'), 'red-wool-socks');",
+      '  });',
+      "  it('drops characters that are not letters or digits', () => {",
+      "    assert.equal(slugify('Socks! (2-pack)'), 'socks-2-pack');",
+      '  });',
+      '});',
+      '```',
+    ].join('\n');
+    const run = await generate(root, implementSlugify(root), [{ answer: chatty }]);
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'passed', `${loop.message} ${issuesOf(run)}`);
+    assert.deepEqual(loop.planned!.map((f) => f.relative).sort(), ['src/slugify.ts', 'test/slugify.test.ts']);
+    const source = loop.planned!.find((f) => f.relative === 'src/slugify.ts')!.after;
+    assert.equal(source.match(/The URL slug of a product title/g)?.length, 1, `one doc comment is kept:\n${source}`);
+    assert.match(source, /^export function slugify\(title: string\): string \{\n  return/m, `the indented block is dedented:\n${source}`);
+    assert.equal(loop.rounds[0].testsPassed, 2);
+  });
+
+  it('restates the expected headers after a format error, and refuses an APPEND that repeats the imports', async () => {
+    fs.writeFileSync(path.join(root, 'test', 'slugify.test.ts'), "import { strict as assert } from 'node:assert';\nimport { slugify } from '../src/slugify';\n\ndescribe('slugify exists', () => {\n  it('is a function', () => {\n    assert.equal(typeof slugify, 'function');\n  });\n});\n");
+    const headerless = 'Here is the fix:\n```ts\nexport function slugify(title: string): string {\n  return title;\n}\n```\n';
+    const repeating = answer('slugify-good').replace('FILE test/slugify.test.ts CREATE', 'FILE test/slugify.test.ts APPEND');
+    const run = await generate(root, implementSlugify(root), [{ answer: headerless }, { answer: repeating }, { answer: repeating }], { rounds: 3 });
+    const first = lastUserMessage(run, 1);
+    assert.match(first, /The headers this task expects:\nFILE src\/slugify\.ts REPLACE slugify\nFILE test\/slugify\.test\.ts APPEND \(the file exists: APPEND only the new tests; do not repeat its imports\)/, first);
+    const second = lastUserMessage(run, 2);
+    assert.match(second, /test\/slugify\.test\.ts APPEND redeclares assert, slugify, which the file already declares/, second);
+    assert.match(second, /The headers this task expects:/, 'a refused APPEND is a format error, so the headers are restated');
   });
 
   it('refactors for testability: a finding left in place is fed back, its removal is accepted', async () => {
@@ -296,6 +399,44 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
     assert.match(source.after, /now: number = Date\.now\(\)/);
     assert.match(source.after, /export function orderTotal\(lines: OrderLine\[\]\): number \{\n  return lines\.reduce/, 'the rest of the file is untouched');
     assert.match(lastUserMessage(run, 0), /Refactor placedToday in src\/orders\.ts \(REPLACE it\) so that it no longer triggers "reads the clock inside the function"/);
+  });
+
+  it('lets a refactoring through when the only finding left was there before it', async () => {
+    const orders = path.join(root, 'src', 'orders.ts');
+    fs.writeFileSync(orders, fs.readFileSync(orders, 'utf8').replace('  const now = Date.now();\n', '  const now = Date.now();\n  const jitter = Math.random() * 0;\n').replace('Math.floor(placedAt / 86_400_000)', 'Math.floor((placedAt + jitter) / 86_400_000)'));
+    const keepsRandom = answer('refactor-injected').replace(
+      'export function placedToday(placedAt: number, now: number = Date.now()): boolean {\n  return Math.floor(placedAt / 86_400_000)',
+      'export function placedToday(placedAt: number, now: number = Date.now()): boolean {\n  const jitter = Math.random() * 0;\n  return Math.floor((placedAt + jitter) / 86_400_000)',
+    );
+    assert.match(keepsRandom, /Math\.random/);
+    const request: GatherRequest = { kind: 'refactor', path: orders, symbol: 'placedToday', finding: { code: 'hidden-clock', message: 'reads the clock' } };
+    const run = await generate(root, request, [{ answer: keepsRandom }], { rounds: 1, testRuns: 1 });
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'passed', `${loop.message} ${issuesOf(run)}`);
+    const inherited = loop.rounds[0].issues.filter((i) => i.check === 'testability');
+    assert.ok(inherited.some((i) => !i.blocking && /^hidden-random: .*not counted: the code had this before the change/.test(i.message)), issuesOf(run));
+  });
+
+  it('keeps only generated tests that execute the target, and records its line coverage before and after', async () => {
+    const testsFor = (...bodies: string[]) => ['FILE test/placed-today.test.ts CREATE', '```ts', "import { strict as assert } from 'node:assert';", "import { orderTotal, placedToday } from '../src/orders';", '', "describe('placedToday', () => {", ...bodies, '});', '```'].join('\n');
+    const runsTarget = "  it('is true for an order placed a moment ago', () => {\n    assert.equal(placedToday(Date.now() - 1000), true);\n  });";
+    const runsOther = "  it('totals one line', () => {\n    assert.equal(orderTotal([{ sku: 'a', unitPrice: 2, quantity: 3 }]), 6);\n  });";
+    const request: GatherRequest = { kind: 'tests', path: path.join(root, 'src', 'orders.ts'), symbol: 'placedToday', requirementId: 'REQ-2' };
+    const run = await generate(root, request, [{ answer: testsFor(runsOther) }, { answer: testsFor(runsTarget, runsOther) }], { testRuns: 1 });
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'passed', `${loop.message} ${issuesOf(run)}`);
+    assert.equal(loop.rounds.length, 2);
+    assert.ok(loop.rounds[0].issues.some((i) => i.check === 'proof' && i.blocking && /no new test executes a line of placedToday: "placedToday totals one line"/.test(i.message)), issuesOf(run));
+    assert.match(lastUserMessage(run, 1), /\[proof\].*no new test executes a line of placedToday/);
+    const dropped = loop.rounds[1].issues.filter((i) => i.check === 'proof');
+    assert.deepEqual(dropped.map((i) => [i.blocking, i.message]), [[false, 'dropped "placedToday totals one line": it executes no line of placedToday, so it proves nothing about it']]);
+    const coverage = loop.rounds[1].coverage!;
+    assert.equal(coverage.symbol, 'placedToday');
+    assert.equal(coverage.coveredBefore, 0, "the project's own tests never run placedToday");
+    assert.ok(coverage.lines >= 2 && coverage.coveredAfter === coverage.lines, JSON.stringify(coverage));
+    assert.match(loop.message, new RegExp(`placedToday runs ${coverage.lines} of its ${coverage.lines} lines under test \\(0 before\\)`));
+    const tests = loop.planned!.find((f) => f.isTest)!.after;
+    assert.ok(!tests.includes('totals one line') && tests.includes('placed a moment ago'), tests);
   });
 
   it("refuses a refactoring that breaks the project's own tests of the module", async () => {
@@ -313,6 +454,37 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
     assert.match(regression.message, /"placedToday today is true for an order placed a moment ago" passed before the change and fails with it/);
     assert.ok(run.progress.some((p) => /running the project's tests of src\/orders\.ts before the change/.test(p)));
     assert.equal(run.progress.filter((p) => /before the change/.test(p)).length, 1, 'the baseline runs once per generation, not per round');
+  });
+
+  it('catches a refactoring that breaks a test already in the test file it appends to', async () => {
+    const placed = path.join(root, 'test', 'placed.test.ts');
+    fs.writeFileSync(placed, "import { strict as assert } from 'node:assert';\nimport { placedToday } from '../src/orders';\n\ndescribe('placedToday today', () => {\n  it('is true for an order placed a moment ago', () => {\n    assert.equal(placedToday(Date.now() - 1000), true);\n  });\n});\n");
+    const appending = [
+      'FILE src/orders.ts REPLACE placedToday',
+      '```ts',
+      'export function placedToday(placedAt: number, now: number = Date.now()): boolean {',
+      '  return placedAt > now;',
+      '}',
+      '```',
+      '',
+      'FILE test/placed.test.ts APPEND',
+      '```ts',
+      "describe('placedToday with a given time', () => {",
+      "  it('is true for a later order', () => {",
+      '    assert.equal(placedToday(2, 1), true);',
+      '  });',
+      '});',
+      '```',
+    ].join('\n');
+    const request: GatherRequest = { kind: 'refactor', path: path.join(root, 'src', 'orders.ts'), symbol: 'placedToday', finding: { code: 'hidden-clock', message: 'reads the clock' } };
+    const run = await generate(root, request, [{ answer: appending }], { rounds: 1 });
+    const loop = run.result.loop!;
+    assert.equal(loop.status, 'failed', `the broken existing test must fail the round: ${loop.message} ${issuesOf(run)}`);
+    const regression = loop.rounds[0].issues.find((i) => i.check === 'tests' && i.blocking && /project's test/.test(i.message));
+    assert.ok(regression, `the existing test of the appended file should be reported, got ${issuesOf(run)}`);
+    assert.equal(regression.path, 'test/placed.test.ts');
+    assert.match(regression.message, /"placedToday today is true for an order placed a moment ago" passed before the change and fails with it/);
+    assert.equal(fs.readFileSync(placed, 'utf8').includes('given time'), false, 'nothing is written to the workspace');
   });
 
   it('reports a caller that a refactoring breaks', async () => {
@@ -375,7 +547,8 @@ describe('generation in other kinds of project', function () {
       const stub = loop.planned!.find((f) => !f.isTest)!;
       assert.equal(test.relative, 'test/running-totals.test.js');
       assert.match(test.after, /^import \{ describe, it \} from 'node:test';/);
-      assert.match(test.after, /it\('The running totals of no values are empty\.', \{ todo: true \}\);/);
+      assert.match(test.after, /it\('The running totals of no values are empty\.', \{ todo: true \}, \(\) => \{/);
+      assert.match(test.after, /^import \{ runningTotals \} from '\.\.\/src\/running-totals\.js';$/m, 'the skeleton imports the stub it tests');
       assert.equal(stub.relative, 'src/running-totals.js');
       assert.match(stub.after, /@implements SUM-2[\s\S]*export function runningTotals\(\) \{\s*throw new Error\('not implemented: SUM-2'\)/);
     } finally {
@@ -417,8 +590,10 @@ describe('generation without a model', function () {
     const stub = loop.planned!.find((f) => !f.isTest)!;
     assert.equal(test.relative, 'test/order-totals.test.ts');
     assert.match(test.after, /@verifies REQ-2/);
-    assert.match(test.after, /it\('An empty order totals zero\.'\);/);
-    assert.match(test.after, /it\('A line counts its price once per unit\.'\);/);
+    assert.match(test.after, /it\.skip\('An empty order totals zero\.', \(\) => \{/);
+    assert.match(test.after, /it\.skip\('A line counts its price once per unit\.', \(\) => \{/);
+    assert.match(test.after, /^import \{ orderTotals \} from '\.\.\/src\/order-totals';$/m, 'the skeleton imports the stub it tests');
+    assert.match(test.after, /assert\.equal\(typeof orderTotals, 'function'\);/, 'and asserts');
     assert.equal(stub.relative, 'src/order-totals.ts');
     assert.match(stub.after, /@implements REQ-2[\s\S]*export function orderTotals\(\): never \{\s*throw new Error\('not implemented: REQ-2'\)/);
   });

@@ -7,7 +7,10 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runTestFiles, scrubbedEnv } from '../../server/src/generation/runner';
+import { runTestFiles } from '../../server/src/generation/runner';
+import { scrubbedEnv as policy } from '../../server/src/testing/env';
+
+const scrubbedEnv = (names: string[], base: NodeJS.ProcessEnv = process.env) => policy(base, names, { untrusted: true });
 import { repoRoot } from './support/workspace';
 
 function folder(files: Record<string, string>): string {

@@ -94,7 +94,8 @@ describe('generation over stdio', function () {
     const orders = path.join(root, 'src', 'orders.ts');
     const titles = async (file: string, needle: string) => (await codeActions(file, needle)).filter((a) => a.kind === 'refactor.generate').map((a) => a.title);
     assert.deepEqual(await titles(slugify, 'slugify('), ['Implement `slugify` with tests']);
-    assert.deepEqual(await titles(path.join(root, 'requirements.md'), 'REQ-2'), ['Implement REQ-2 with tests']);
+    assert.deepEqual(await titles(path.join(root, 'requirements.md'), 'REQ-3'), ['Implement REQ-3 with tests']);
+    assert.deepEqual(await titles(path.join(root, 'requirements.md'), 'REQ-2'), [], 'REQ-2 is covered: no generating action');
     assert.deepEqual(await titles(orders, 'placedToday('), ['Generate tests for `placedToday`']);
     assert.deepEqual(await titles(orders, 'orderTotal('), [], 'orderTotal has tests, so nothing is offered');
     assert.deepEqual(await titles(slugify, 'REQ-1'), ['Implement REQ-1 with tests'], 'a tag naming a requirement offers it');
@@ -116,7 +117,7 @@ describe('generation over stdio', function () {
     await start();
     const before = snapshot(root);
     const slugify = path.join(root, 'src', 'slugify.ts');
-    const report = await client!.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'stub', uri: uriOf(slugify), symbol: 'slugify', requirementId: 'REQ-1' }] }, 45_000);
+    const report = await client!.generate({ kind: 'stub', uri: uriOf(slugify), symbol: 'slugify', requirementId: 'REQ-1' }, 45_000);
     assert.equal(report.status, 'applied', `expected applied, got ${report.status}: ${report.message}`);
     const edits = client!.serverRequests.filter((m) => m.method === 'workspace/applyEdit');
     assert.equal(edits.length, 1, 'exactly one applyEdit');
@@ -146,7 +147,7 @@ describe('generation over stdio', function () {
     client = await startServer(root, { capabilities: fullCapabilities() });
     const before = await client.request('tandem/trace', { id: 'REQ-3' });
     const testsBefore = before.tests.length;
-    const report = await client.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'requirement', requirementId: 'REQ-3' }] }, 45_000);
+    const report = await client.generate({ kind: 'requirement', requirementId: 'REQ-3' }, 45_000);
     assert.equal(report.status, 'applied', report.message);
     assert.equal(report.provider, 'offline');
     assert.equal(model.requests.length, 0, 'no model is asked without generation.model');
@@ -161,12 +162,20 @@ describe('generation over stdio', function () {
     assert.ok(testFiles.includes(uriOf(path.join(root, 'test', 'gift-wrapping.test.ts'))), `the skeleton tests should verify REQ-3, got ${JSON.stringify(after.tests)}`);
     assert.ok(after.tests.length > testsBefore);
     assert.ok(after.implementations.some((l: any) => l.location.uri === uriOf(path.join(root, 'src', 'gift-wrapping.ts'))), `the stub should implement REQ-3, got ${JSON.stringify(after.implementations)}`);
+    assert.match(report.message, /applied to src\/gift-wrapping\.ts, test\/gift-wrapping\.test\.ts; not yet saved/);
+    const skeleton = fs.readFileSync(path.join(root, 'test', 'gift-wrapping.test.ts'), 'utf8');
+    assert.match(skeleton, /import \{ giftWrapping \} from '\.\.\/src\/gift-wrapping';/, 'the skeleton imports the stub it tests');
+    assert.match(skeleton, /assert\.equal\(typeof giftWrapping, 'function'\)/, 'and asserts');
+    const stubUri = uriOf(path.join(root, 'src', 'gift-wrapping.ts'));
+    client.open(path.join(root, 'src', 'gift-wrapping.ts'));
+    const pulled = await client.request('textDocument/diagnostic', { textDocument: { uri: stubUri } });
+    assert.deepEqual(pulled.items.filter((d: any) => d.code === 'untested-export' || d.code === 'untested-requirement').map((d: any) => d.message), [], 'the new stub is not flagged untested: its skeleton test imports it');
   });
 
   it('implements a requirement through the stub already tagged with it', async () => {
     script.push({ answer: answer('slugify-good') });
     await start();
-    const report = await client!.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'requirement', requirementId: 'REQ-1' }] }, 45_000);
+    const report = await client!.generate({ kind: 'requirement', requirementId: 'REQ-1' }, 45_000);
     assert.equal(report.status, 'applied', `${report.message} ${JSON.stringify(report.rounds.map((r: any) => r.issues))}`);
     assert.deepEqual(report.files.sort(), ['src/slugify.ts', 'test/slugify.test.ts']);
     const prompt = model.requests[0].body.messages.map((m) => m.content).join('\n');
@@ -180,7 +189,7 @@ describe('generation over stdio', function () {
     script.push({ answer: tests });
     await start();
     client!.open(orders, unsaved, 'typescript', 2);
-    const report = await client!.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'tests', uri: uriOf(orders), symbol: 'lineCount' }] }, 45_000);
+    const report = await client!.generate({ kind: 'tests', uri: uriOf(orders), symbol: 'lineCount' }, 45_000);
     assert.equal(report.status, 'applied', `${report.message} ${JSON.stringify(report.rounds.map((r: any) => r.issues))}`);
     assert.ok(!fs.readFileSync(orders, 'utf8').includes('lineCount'), 'the disk copy never had lineCount');
   });
@@ -189,7 +198,7 @@ describe('generation over stdio', function () {
     script.push({ answer: answer('slugify-wrong') }, { answer: answer('slugify-wrong') });
     await start(fullCapabilities(), { rounds: 2 });
     const slugify = path.join(root, 'src', 'slugify.ts');
-    const report = await client!.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'stub', uri: uriOf(slugify), symbol: 'slugify' }] }, 45_000);
+    const report = await client!.generate({ kind: 'stub', uri: uriOf(slugify), symbol: 'slugify' }, 45_000);
     assert.equal(report.status, 'offered', report.message);
     assert.equal(client!.serverRequests.filter((m) => m.method === 'workspace/applyEdit').length, 0, 'no edit for a failed run');
     const warning = await client!.waitFor((m) => /^window\/showMessage/.test(m.method ?? '') && /tandem\.applyGenerationAttempt/.test(m.params.message), 'the warning naming the kept attempt', 5000, true);
@@ -202,25 +211,26 @@ describe('generation over stdio', function () {
     assert.ok(annotations.length > 0 && annotations.every((a) => a.needsConfirmation && /failing checks/.test(a.label)), JSON.stringify(annotations));
   });
 
-  it('cancels a hung model request from the editor and reports progress as log lines to a minimal client', async () => {
+  it('answers the command at once, then cancels a hung model request by run id, with progress as log lines to a minimal client', async () => {
     script.push({ hang: true });
     await start(minimalCapabilities());
     const slugify = path.join(root, 'src', 'slugify.ts');
-    // The id the client gives its next request: the one `$/cancelRequest` must name.
-    const id = (client as unknown as { nextId: number }).nextId;
-    const response = client!.requestRaw('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'stub', uri: uriOf(slugify), symbol: 'slugify' }] }, 20_000);
+    // The answer comes before any model request: the editor is never blocked while the run goes on.
+    const started = await client!.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'stub', uri: uriOf(slugify), symbol: 'slugify' }] }, 5_000);
+    assert.equal(started.status, 'running');
+    assert.match(started.runId, /^g\d+$/);
     await client!.waitFor((m) => m.method === 'window/logMessage' && /Round 1\/3: asking scripted-model/.test(m.params.message), 'the progress log line', 10_000, true);
     const deadline = Date.now() + 5000;
     while (model.requests.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    client!.notify('$/cancelRequest', { id });
-    const message = await response;
-    if (message.result) assert.equal(message.result.status, 'cancelled');
-    else assert.match(message.error!.message, /cancel/i);
+    const finished = client!.waitForNotification('tandem/generationDidFinish', (report) => report.runId === started.runId, 10_000);
+    assert.equal(await client!.request('workspace/executeCommand', { command: 'tandem.cancelGeneration', arguments: [{ runId: started.runId }] }), true);
+    assert.equal((await finished).status, 'cancelled');
     const until = Date.now() + 3000;
     while (!model.requests[0]?.aborted && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     assert.equal(model.requests[0]?.aborted, true, 'the model request is aborted');
     const { reports } = await client!.request('tandem/generationReport', {});
     assert.equal(reports[0].status, 'cancelled');
+    assert.equal(await client!.request('workspace/executeCommand', { command: 'tandem.cancelGeneration', arguments: [{ runId: started.runId }] }), false, 'a finished run is not running');
   });
 
   it('answers bad arguments with a clear error and keeps serving', async () => {
@@ -231,7 +241,7 @@ describe('generation over stdio', function () {
     assert.match(missing.error?.message ?? '', /with kind "stub" needs uri and symbol/);
     const unknown = await client!.requestRaw('workspace/executeCommand', { command: 'tandem.applyGenerationAttempt', arguments: [{ runId: 'g999' }] });
     assert.match(unknown.error?.message ?? '', /no kept attempt for run g999/);
-    const report = await client!.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'requirement', requirementId: 'REQ-404' }] });
+    const report = await client!.generate({ kind: 'requirement', requirementId: 'REQ-404' });
     assert.equal(report.status, 'error');
     assert.match(report.message, /No requirement REQ-404 is defined in the workspace/);
     const { reports } = await client!.request('tandem/generationReport', { runId: 'nope' });
@@ -242,7 +252,7 @@ describe('generation over stdio', function () {
   it('names the environment variable when the endpoint refuses the key', async () => {
     script.push({ status: 401, body: { error: { message: 'invalid api key' } } });
     await start();
-    const report = await client!.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'requirement', requirementId: 'REQ-2' }] }, 20_000);
+    const report = await client!.generate({ kind: 'requirement', requirementId: 'REQ-2' }, 20_000);
     assert.equal(report.status, 'error');
     assert.match(report.message, /refused the API key from TANDEM_TEST_KEY/);
     assert.ok(!JSON.stringify(client!.notifications).includes(apiKey), 'the key never appears in what the editor receives');

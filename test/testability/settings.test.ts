@@ -74,7 +74,7 @@ describe('testability settings and docs', () => {
   });
 
   it('links diagnostics to the bundled docs, or to the docsUrl a team sets', () => {
-    const finding = analyzeTestability({ path: '/virtual/a.ts', text: 'export function f() { return Date.now(); }\n', settings: testabilitySettingsDefaults })[0];
+    const finding = analyzeTestability({ path: '/virtual/a.ts', text: 'export function f(start: number) { return Date.now() - start; }\n', settings: testabilitySettingsDefaults })[0];
     assert.equal(finding?.code, 'hidden-clock');
     assert.equal(findingToDiagnostic(finding).codeDescription?.href, `${pathToUri(path.join(repoRoot, 'docs', 'testability.md'))}#hidden-clock`);
     assert.equal(findingToDiagnostic(finding, 'https://docs.example.invalid/testability').codeDescription?.href, 'https://docs.example.invalid/testability#hidden-clock');

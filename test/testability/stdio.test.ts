@@ -87,11 +87,12 @@ describe('testability over stdio', function () {
       context: { diagnostics: [clock] },
     });
     const titles = actions.map((action) => action.title);
-    const inject = actions.find((action) => /^Pass the clock into `stamp`/.test(action.title));
-    assert.ok(inject?.edit, `expected "Pass the clock into \`stamp\`…" among ${titles.join(' | ')}`);
+    // `stamp` is exported, so callers elsewhere are unknown: the fix reads the clock through a module-level seam instead of a new parameter.
+    const inject = actions.find((action) => /^Read the clock through `clock\.now`/.test(action.title));
+    assert.ok(inject?.edit, `expected "Read the clock through \`clock.now\`…" among ${titles.join(' | ')}`);
     assert.ok(titles.includes('Suppress hidden-clock on this line') && titles.includes('Suppress hidden-clock in this file'), `suppressions missing from ${titles.join(' | ')}`);
     const fixed = applyEdits(ordersText, inject.edit.changes[uriOf(orders)]);
-    assert.match(fixed, /export function stamp\(order: Order, now = \(\) => Date\.now\(\)\): string \{\n  return `\$\{order\.id\}@\$\{now\(\)\}`;/);
+    assert.match(fixed, /export const clock = \{ now: \(\) => Date\.now\(\) \};\n\nexport function stamp\(order: Order\): string \{\n  return `\$\{order\.id\}@\$\{clock\.now\(\)\}`;/);
     client.change(orders, fixed, 2);
     const after = (await client.request<{ items: LspDiagnostic[] }>('textDocument/diagnostic', { textDocument: { uri: uriOf(orders) } })).items;
     assert.deepEqual(codesOf(after).filter((code) => code !== 'uncovered'), ['parameter-count', 'untested-export', 'untested-requirement'], 'only hidden-clock is gone');
@@ -179,7 +180,7 @@ describe('testability over stdio', function () {
     const applyEdit = client.serverRequests.slice(before).find((message) => message.method === 'workspace/applyEdit');
     assert.ok(applyEdit, 'the server should ask the editor to apply the edit');
     const edited = applyEdits(text, applyEdit.params.edit.changes[uriOf(extractable)]);
-    assert.match(edited, /function newFunction\(/, `the extracted function should appear in:\n${edited}`);
+    assert.match(edited, /function eachValues\(/, `the extracted function should appear in:\n${edited}`);
     assert.ok(edited.split('\n').length > text.split('\n').length);
   });
 

@@ -14,6 +14,21 @@ interface Case {
 
 const cases: Case[] = [
   {
+    name: 'nothing inside an HTML comment over several lines, which renders nothing',
+    markdown: '## REQ-10: Kept\n\nShown.\n\n<!--\n## REQ-11: Hidden\n\n- REQ-12 hidden too\n-->\n\n## REQ-13: After\n<!-- one line --> \n## REQ-14: Also kept\n```\n<!--\n```\n## REQ-15: After code\n',
+    expected: [
+      { id: 'REQ-10', title: 'Kept', text: 'Shown.' },
+      { id: 'REQ-13', title: 'After' },
+      { id: 'REQ-14', title: 'Also kept' },
+      { id: 'REQ-15', title: 'After code' },
+    ],
+  },
+  {
+    name: 'an HTML comment never closed hides the rest of the file',
+    markdown: '## REQ-16: Kept\n<!-- draft\n## REQ-17: Draft\n',
+    expected: [{ id: 'REQ-16', title: 'Kept' }],
+  },
+  {
     name: 'a heading that starts with the ID',
     markdown: '# Spec\n\n## REQ-1: Log in\n\nUsers log in with a password.\n',
     expected: [{ id: 'REQ-1', title: 'Log in', text: 'Users log in with a password.', criteria: [] }],

@@ -103,3 +103,59 @@ describe('trace: OpenFastTrace project verdict', () => {
     }
   });
 });
+
+describe('trace: OpenFastTrace Status, Tags and Depends, and defect severities', () => {
+  const spec = [
+    '# Spec',
+    '',
+    '### Base',
+    '`req~base~1`',
+    '',
+    'Needs: impl',
+    '',
+    '### Login',
+    '`req~login~1`',
+    '',
+    'Status: draft',
+    '',
+    'Depends:',
+    '* `req~base~1`',
+    '',
+    'Tags: security, ui',
+    '',
+    'Needs: impl',
+    '',
+    '### Twice',
+    '`req~twice~1`',
+    '',
+    '### Twice again',
+    '`req~twice~1`',
+    '',
+  ].join('\n');
+
+  it('gives the trace the item status, tags and dependencies', () => {
+    const graph = newGraph();
+    graph.setFile(extract('/p/doc/spec.md', spec, 'requirements'));
+    const login = graph.trace('req~login~1')!;
+    assert.equal(login.itemStatus, 'draft');
+    assert.deepEqual(login.tags, ['security', 'ui']);
+    assert.deepEqual(login.depends.map((d) => [d.id, d.status]), [['req~base~1', 'unimplemented']]);
+    const base = graph.trace('req~base~1')!;
+    assert.equal(base.itemStatus, undefined);
+    assert.deepEqual([base.tags, base.depends], [[], []]);
+  });
+
+  it('says how each defect is shown: a duplicate as an error, uncovered as the setting says', () => {
+    const graph = newGraph();
+    graph.setFile(extract('/p/doc/spec.md', spec, 'requirements'));
+    const severities = (id: string) => graph.trace(id)!.defects.map((d) => [d.kind, d.severity]);
+    assert.deepEqual(severities('req~twice~1'), [['duplicate', 'error'], ['duplicate', 'error']]);
+    assert.deepEqual(severities('req~base~1'), [['uncovered', 'warning']]);
+    graph.setOptions({ uncoveredSeverity: 'off' });
+    assert.deepEqual(severities('req~base~1'), [['uncovered', 'off']]);
+    // Diagnostics show what the defects say.
+    const problems = graph.problems('/p/doc/spec.md');
+    assert.ok(problems.filter((p) => p.code === 'duplicate').every((p) => p.severity === 'error'));
+    assert.ok(!problems.some((p) => p.code === 'uncovered'));
+  });
+});

@@ -57,7 +57,7 @@ describe('trace: reports', () => {
     other.setFile(extract('/p/doc/spec.md', '# Dropped\n`req~b~1`\nStatus: rejected\n\nNeeds: impl\n', 'requirements'));
     const xml = formatTrace(other, 'junit');
     assert.match(xml, /tests="1" failures="0" errors="0" skipped="1"/);
-    assert.match(xml, /<testcase classname="req" name="req~b~1 Dropped"[^>]*>\n\s*<skipped message="rejected"\/>/);
+    assert.match(xml, /<testcase classname="req" name="req~b~1 Dropped"[^>]*>\n\s*<properties>[\s\S]*?<\/properties>\n\s*<skipped message="rejected"\/>/);
   });
 
   it('text is a matrix with a coverage line', () => {

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { discoverFiles, IgnoreRules, readTextFile } from '../../server/src/workspace/files';
-import { globToRegExp, matchesAny } from '../../server/src/workspace/glob';
+import { globToRegExp, matchesAny } from '../../server/src/text/glob';
 import { ChangeBatcher } from '../../server/src/workspace/watcher';
 import { writeWorkspace } from '../support/lsp';
 

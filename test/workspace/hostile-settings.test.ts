@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { parseJson } from '../../server/src/trace/nesting';
 import { idPatternProblem } from '../../server/src/trace/patternSafety';
 import { applySettings, defaultSettings, parseSettingsFile } from '../../server/src/workspace/config';
-import { automatonVerdict, globProblem, matchesAny } from '../../server/src/workspace/glob';
+import { automatonVerdict, globProblem, matchesAny } from '../../server/src/text/glob';
 import { startServer, uriOf, writeWorkspace } from '../support/lsp';
 
 describe('untrusted ID patterns', () => {

@@ -46,10 +46,11 @@ export function requirementNodes(requirements: RequirementSummary[]): ViewNode[]
   return requirements.map((summary) => {
     const { icon, color } = statusIcons[summary.status];
     const defects = summary.defects.length > 0 ? ` · ${summary.defects.join(', ')}` : '';
+    const coverage = summary.codeCoverage && summary.codeCoverage.total > 0 ? ` · ${Math.floor((summary.codeCoverage.covered / summary.codeCoverage.total) * 100)}% of its code` : '';
     return {
       id: `requirement:${summary.id}`,
       label: summary.id,
-      description: `${summary.status} · ${summary.title}${defects}`,
+      description: `${summary.status}${coverage} · ${summary.title}${defects}`,
       tooltip: `${summary.id} ${summary.title}\nStatus: ${summary.status}\nImplementations: ${summary.implementations}, tests: ${summary.tests}${
         summary.defects.length > 0 ? `\nDefects: ${summary.defects.join(', ')}` : ''
       }`,

@@ -155,7 +155,7 @@ export async function runDemo(folder?: string): Promise<number> {
     line(`Coverage now: ${Object.entries(afterRun.byStatus).map(([status, count]) => `${count} ${status}`).join(', ')}`);
 
     heading('Implement ORD-7 with tests, offline (workspace/executeCommand tandem.generate)');
-    const report = await client.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'requirement', requirementId: 'ORD-7' }] }, 120000);
+    const report = await client.generate({ kind: 'requirement', requirementId: 'ORD-7' }, 120000);
     line(`${report?.status ?? 'no report'} via ${report?.provider ?? '?'}: ${report?.message ?? ''}`);
     const applied = client.serverRequests.filter((m) => m.method === 'workspace/applyEdit');
     for (const request of applied) {

@@ -63,16 +63,32 @@ export class LspClient {
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
   }
 
+  /** Chunks received since `buffer` was last joined, and the bytes the frame being read needs. */
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private needed = 0;
+
   private onData(chunk: Buffer): void {
-    this.buffer = Buffer.concat([this.buffer, chunk]);
+    // Chunks are joined only once a whole frame is there: joining on every chunk is quadratic in a large message.
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.buffered < this.needed) return;
+    this.buffer = Buffer.concat([this.buffer, ...this.chunks]);
+    this.chunks = [];
+    this.buffered = this.buffer.length;
     for (;;) {
       const headerEnd = this.buffer.indexOf('\r\n\r\n');
       if (headerEnd < 0) return;
       const header = this.buffer.subarray(0, headerEnd).toString('ascii');
       const length = Number(/Content-Length: (\d+)/i.exec(header)?.[1]);
-      if (this.buffer.length < headerEnd + 4 + length) return;
+      if (this.buffer.length < headerEnd + 4 + length) {
+        this.needed = headerEnd + 4 + length;
+        return;
+      }
       const body = this.buffer.subarray(headerEnd + 4, headerEnd + 4 + length).toString('utf8');
       this.buffer = this.buffer.subarray(headerEnd + 4 + length);
+      this.buffered = this.buffer.length;
+      this.needed = 0;
       this.onMessage(JSON.parse(body));
     }
   }
@@ -153,6 +169,17 @@ export class LspClient {
     const response = await this.requestRaw(method, params, timeoutMs);
     if (response.error) throw new Error(`${method} failed: ${response.error.message} (code ${response.error.code})`);
     return response.result as R;
+  }
+
+  /**
+   * Runs `tandem.generate` like an editor: the command answers at once with the run's id, and
+   * the final report arrives as `tandem/generationDidFinish`; resolves to that report.
+   */
+  async generate<R = any>(args: unknown, timeoutMs = 60000): Promise<R> {
+    const started = await this.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [args] });
+    const runId = started?.runId;
+    const finished = await this.waitFor((m) => m.method === 'tandem/generationDidFinish' && m.id === undefined && m.params?.runId === runId, `the end of generation run ${runId}`, timeoutMs, true);
+    return finished.params as R;
   }
 
   /** Sends a request and returns the whole response message, errors included. */

@@ -10,20 +10,31 @@ import { Workspace } from '../workspace/workspace';
 import { checkTrace } from '../trace/check';
 import { formatCheck, formatTrace, type TraceFormat } from '../trace/reports';
 import type { TestResultRecord } from '../trace/model';
+import { errorDetail } from '../errors';
 
 const usage = `Usage: tandem <command> [options] [PATH]
 
 Commands:
   trace [PATH]     print the requirement → code → test matrix of the workspace at PATH (default .)
-      --format text|json|csv|markdown|junit   output format (default text)
+      --format text|json|csv|markdown|junit|html|sarif|reqif   output format (default text)
       --out FILE                              write to FILE instead of standard output
       --results FILE...                       JUnit XML test results to count (passed → verified)
+      --coverage FILE...                      coverage reports (LCOV, Cobertura, JaCoCo, coverage.py JSON)
+      --link-base URL                         html: link path:line evidence to URL/path#Lline
   check [PATH]     print the gaps and defects; exit 1 when there are any (the CI gate)
       --require covered|verified              what every requirement must reach (default: setting trace.checkRequire)
       --results FILE...                       JUnit XML test results to count
-      --format text|json|junit                output format (default text)
+      --coverage FILE...                      coverage reports to join to the requirements
+      --min-coverage PERCENT                  fail requirements whose code is covered below this (default: trace.minCoverage)
+      --format text|json|junit|sarif          output format (default text)
       --out FILE                              write to FILE instead of standard output
       --allow-empty                           pass when no requirement was found (it fails by default)
+  testability [PATH]  print the testability findings of the workspace's JavaScript and TypeScript
+      --format text|json|sarif                output format (default text)
+  serve [PATH]     serve the HTML report on 127.0.0.1, rebuilt as the workspace changes
+      --port N                                the port (default 7357; 0 picks a free one)
+      --results FILE...                       JUnit XML test results to count
+      --link-base URL                         as for trace --format html
   demo [PATH]      start the language server over stdio on PATH (default: the bundled examples/)
                    and print what an editor would show: diagnostics, lenses, hover, trace, coverage
 
@@ -44,7 +55,8 @@ interface Parsed {
 /** Splits argv into the command, positional arguments and `--name value` options (repeatable). */
 export function parseArgs(argv: string[]): Parsed {
   const parsed: Parsed = { positional: [], options: new Map() };
-  const takesValues = new Set(['--format', '--out', '--results', '--require']);
+  const takesValues = new Set(['--format', '--out', '--results', '--require', '--coverage', '--min-coverage', '--link-base', '--port']);
+  const lists = new Set(['--results', '--coverage']);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg.startsWith('--')) {
@@ -55,7 +67,7 @@ export function parseArgs(argv: string[]): Parsed {
         // `--results` takes every following argument up to the next option.
         while (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
           values.push(argv[++i]);
-          if (name !== '--results') break;
+          if (!lists.has(name)) break;
         }
       }
       parsed.options.set(name, values);
@@ -63,10 +75,11 @@ export function parseArgs(argv: string[]): Parsed {
     else parsed.positional.push(arg);
   }
   // `--results a.xml b.xml PATH`: reports are files, the workspace is a folder.
-  const results = parsed.options.get('--results');
-  if (results) {
-    const folders = results.filter((value) => fs.existsSync(value) && fs.statSync(value).isDirectory());
-    parsed.options.set('--results', results.filter((value) => !folders.includes(value)));
+  for (const name of lists) {
+    const values = parsed.options.get(name);
+    if (!values) continue;
+    const folders = values.filter((value) => fs.existsSync(value) && fs.statSync(value).isDirectory());
+    parsed.options.set(name, values.filter((value) => !folders.includes(value)));
     parsed.positional.push(...folders);
   }
   return parsed;
@@ -115,6 +128,42 @@ async function loadResults(workspace: Workspace, files: string[], log: (message:
   return loaded.records;
 }
 
+/**
+ * Joins coverage to the trace: the reports named by `--coverage` and by the setting
+ * `testing.coverageReports`. Nothing is loaded (and the trace has no coverage) when there are none.
+ */
+async function loadCoverage(workspace: Workspace, files: string[], log: (message: string) => void): Promise<void> {
+  const roots = workspace.folders().map((folder) => folder.path);
+  const { CoverageJoin, CoverageStore, loadCoverageReports } = await import('../testing/coverage/index.js');
+  const { findReports } = await import('../testing/reports.js');
+  const configured = roots.flatMap((root) => {
+    const globs = workspace.settings(root).testing.coverageReports;
+    return findReports(root, globs, () => true);
+  });
+  const all = [...new Set([...files.map((file) => path.resolve(file)), ...configured])];
+  if (all.length === 0) return;
+  const store = new CoverageStore();
+  const loaded = loadCoverageReports(store, all, { roots, workspaceFiles: workspace.files() });
+  for (const problem of loaded.problems) log(problem);
+  workspace.graph.setOptions({ codeCoverage: new CoverageJoin(store, pathToUri).hook });
+}
+
+/** `--min-coverage PERCENT`, checked before any work. */
+function parseMinCoverage(parsed: Parsed): number | undefined {
+  const given = option(parsed, '--min-coverage');
+  if (given === undefined) return undefined;
+  const value = Number(given.replace(/%$/, ''));
+  if (given.trim() === '' || !(value >= 0 && value <= 100)) throw new UsageError(`--min-coverage must be a percentage from 0 to 100, not "${given}"`);
+  return value;
+}
+
+/** The coverage bar: `--min-coverage`, else the setting `trace.minCoverage` (0: none). */
+function minCoverageOf(given: number | undefined, workspace: Workspace): number | undefined {
+  if (given !== undefined) return given;
+  const setting = workspace.settings().trace.minCoverage;
+  return typeof setting === 'number' && setting > 0 ? setting : undefined;
+}
+
 function output(text: string, out: string | undefined): void {
   const whole = text.endsWith('\n') ? text : `${text}\n`;
   if (out === undefined) {
@@ -143,28 +192,57 @@ async function run(argv: string[]): Promise<number> {
   const root = parsed.positional[0] ?? '.';
   // Options are read before the work, so a usage mistake costs no index.
   const out = parsed.command === 'demo' ? undefined : option(parsed, '--out');
+  const givenMinCoverage = parsed.command === 'demo' ? undefined : parseMinCoverage(parsed);
   switch (parsed.command) {
     case 'trace': {
-      const format = (option(parsed, '--format', ['text', 'json', 'csv', 'markdown', 'junit']) ?? 'text') as TraceFormat;
+      const format = option(parsed, '--format', ['text', 'json', 'csv', 'markdown', 'junit', 'html', 'sarif', 'reqif']) ?? 'text';
       const workspace = await indexWorkspace(root, log);
       const results = await loadResults(workspace, parsed.options.get('--results') ?? [], log);
       if (results.length > 0) workspace.graph.setTestResults(results);
-      output(formatTrace(workspace.graph, format, { relativeTo: workspace.folders()[0].path }), out);
+      await loadCoverage(workspace, parsed.options.get('--coverage') ?? [], log);
+      const minCoverage = minCoverageOf(givenMinCoverage, workspace);
+      if (format === 'html' || format === 'sarif' || format === 'reqif') {
+        const { formatReport } = await import('../report/index.js');
+        output(formatReport(workspace, format, { linkBase: option(parsed, '--link-base') }), out);
+      } else output(formatTrace(workspace.graph, format as TraceFormat, { relativeTo: workspace.folders()[0].path, minCoverage }), out);
       return 0;
     }
     case 'check': {
       const workspace = await indexWorkspace(root, log);
-      const format = option(parsed, '--format', ['text', 'json', 'junit']) ?? 'text';
+      const format = option(parsed, '--format', ['text', 'json', 'junit', 'sarif']) ?? 'text';
       const require = (option(parsed, '--require', ['covered', 'verified']) ?? workspace.settings().trace.checkRequire) as 'covered' | 'verified';
       const results = await loadResults(workspace, parsed.options.get('--results') ?? [], log);
       if (results.length > 0) workspace.graph.setTestResults(results);
-      const result = checkTrace(workspace.graph, { require, requirementFiles: workspace.countIndexed('requirements'), allowEmpty: parsed.options.has('--allow-empty') });
+      await loadCoverage(workspace, parsed.options.get('--coverage') ?? [], log);
+      const minCoverage = minCoverageOf(givenMinCoverage, workspace);
+      const result = checkTrace(workspace.graph, { require, minCoverage, requirementFiles: workspace.countIndexed('requirements'), allowEmpty: parsed.options.has('--allow-empty') });
       if (result.empty) log(result.empty);
       const relativeTo = workspace.folders()[0].path;
+      const { checkSarif } = await import('../report/sarif.js');
       const text =
-        format === 'json' ? JSON.stringify(result, null, 2) : format === 'junit' ? formatTrace(workspace.graph, 'junit', { relativeTo }) : formatCheck(result, { relativeTo });
+        format === 'json'
+          ? JSON.stringify(result, null, 2)
+          : format === 'junit'
+            ? formatTrace(workspace.graph, 'junit', { relativeTo, minCoverage })
+            : format === 'sarif'
+              ? checkSarif(result, { root: relativeTo })
+              : formatCheck(result, { relativeTo, minCoverage });
       output(text, out);
       return result.ok ? 0 : 1;
+    }
+    case 'testability': {
+      const format = option(parsed, '--format', ['text', 'json', 'sarif']) ?? 'text';
+      const workspace = await indexWorkspace(root, log);
+      const { runTestability } = await import('./testability.js');
+      output(runTestability(workspace, format as 'text' | 'json' | 'sarif').text, out);
+      return 0;
+    }
+    case 'serve': {
+      const port = Number(option(parsed, '--port') ?? '7357');
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (0 to 65535), not "${option(parsed, '--port')}"`);
+      const workspace = await indexWorkspace(root, log);
+      const { serveReport } = await import('./serve.js');
+      return serveReport(workspace, { port, linkBase: option(parsed, '--link-base'), results: parsed.options.get('--results') ?? [], log, loadResults: (files) => loadResults(workspace, files, log) });
     }
     case 'demo': {
       const { runDemo } = await import('./demo.js');
@@ -186,7 +264,7 @@ run(process.argv.slice(2)).then(
       // One line the user can act on; TANDEM_DEBUG=1 shows where an unexpected failure came from.
       process.stderr.write(`tandem: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`);
     } else {
-      process.stderr.write(`tandem: ${(error as Error).stack ?? error}\n`);
+      process.stderr.write(`tandem: ${errorDetail(error)}\n`);
     }
     process.exitCode = 2;
   },

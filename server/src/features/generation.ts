@@ -18,6 +18,7 @@ import {
   type WorkspaceEdit,
 } from 'vscode-languageserver';
 import {
+  GenerationDidFinishNotification,
   generationCommands as commandNames,
   type GenerateArguments,
   type GenerationKind,
@@ -35,6 +36,7 @@ import { maySend } from '../generation/paths';
 import { generationSettingsDefaults, validateGenerationSettings, type GenerationSettings } from '../generation/settings';
 import { pathToUri, uriToPath } from '../lsp/uri';
 import { testabilityRuleCodes, type TestabilityRuleCode } from '../testability/model';
+import { errorDetail } from '../errors';
 
 /** The `generation` section for the settings loader. */
 export const generationSettingsSection = {
@@ -57,6 +59,8 @@ interface KeptAttempt {
 interface GenerationState {
   reports: GenerationReport[];
   attempts: Map<string, KeptAttempt>;
+  /** Runs in flight, by run id. */
+  running: Map<string, AbortController>;
   nextId: number;
 }
 
@@ -68,7 +72,7 @@ const keptAttempts = 10;
 function stateOf(ctx: ServerContext): GenerationState {
   let state = states.get(ctx);
   if (!state) {
-    state = { reports: [], attempts: new Map(), nextId: 1 };
+    state = { reports: [], attempts: new Map(), running: new Map(), nextId: 1 };
     states.set(ctx, state);
   }
   return state;
@@ -109,7 +113,14 @@ export const generationCodeActions: CodeActionProvider = (ctx, params) => {
   const actions: CodeAction[] = [];
   const uri = params.textDocument.uri;
   const named = ctx.graph.idAt(file, params.range.start);
-  if (named && ctx.graph.trace(named.id)) actions.push(action(`Implement ${named.id} with tests`, { kind: 'requirement', requirementId: named.id }));
+  const status = named ? ctx.graph.trace(named.id)?.requirement.status : undefined;
+  // A covered requirement gets no generating action: where it is the only action, some clients
+  // run it without asking (lsp-mode's lsp-auto-execute-action).
+  if (named && (status === 'unimplemented' || status === 'untested')) {
+    const existing = status === 'untested' ? implementationOf(ctx, named.id) : undefined;
+    const title = existing && !existing.isStub ? `Add tests for ${named.id}` : `Implement ${named.id} with tests`;
+    actions.push(action(title, { kind: 'requirement', requirementId: named.id }));
+  }
   for (const [runId, kept] of stateOf(ctx).attempts) {
     if (!kept.planned.some((planned) => planned.path === file)) continue;
     const title = `Apply the best attempt of "${kept.report.title}" (failing checks)`;
@@ -132,6 +143,8 @@ export const generationCodeActions: CodeActionProvider = (ctx, params) => {
     const owner = declarationAt(declarations, offsetAt(text, diagnostic.range.start));
     if (!owner || (owner.kind === 'class' && !untestedCodes.has(diagnostic.code))) continue;
     const isTestability = (testabilityRuleCodes as readonly string[]).includes(diagnostic.code);
+    // Tests of a stub would pin "not implemented": a stub is offered for implementing only.
+    if (untestedCodes.has(diagnostic.code) && owner.isStub) continue;
     if (untestedCodes.has(diagnostic.code) && !seen.has(`tests:${owner.name}`)) {
       seen.add(`tests:${owner.name}`);
       actions.push(action(`Generate tests for \`${owner.name}\``, { kind: 'tests', uri, symbol: owner.name, requirementId: served }, [diagnostic]));
@@ -228,9 +241,9 @@ function logReport(ctx: ServerContext, report: GenerationReport): void {
  * The code that already serves a requirement, when a trace tag binds it to a function or method
  * of a script file: the stub to replace, else the implementation the new tests exercise.
  */
-function implementationOf(ctx: ServerContext, requirementId: string): { path: string; symbol: string } | undefined {
+function implementationOf(ctx: ServerContext, requirementId: string): { path: string; symbol: string; isStub: boolean } | undefined {
   const links = ctx.graph.trace(requirementId)?.implementations ?? [];
-  let found: { path: string; symbol: string } | undefined;
+  let found: { path: string; symbol: string; isStub: boolean } | undefined;
   for (const link of links) {
     const file = uriToPath(link.location.uri);
     if (!file || !link.symbol || !isScriptPath(file)) continue;
@@ -239,17 +252,25 @@ function implementationOf(ctx: ServerContext, requirementId: string): { path: st
     const ts = loadTypeScript();
     const declaration = listDeclarations(ts, parseSource(ts, file, text)).find((d) => d.name === link.symbol);
     if (!declaration) continue;
-    if (declaration.isStub) return { path: file, symbol: declaration.name };
-    found ??= { path: file, symbol: declaration.name };
+    if (declaration.isStub) return { path: file, symbol: declaration.name, isStub: true };
+    found ??= { path: file, symbol: declaration.name, isStub: false };
   }
   return found;
 }
 
-async function generate(ctx: ServerContext, argsList: any[], token: import('vscode-languageserver').CancellationToken, workDoneToken?: import('vscode-languageserver').ProgressToken): Promise<GenerationReport> {
+/**
+ * `tandem.generate`: checks the arguments, answers at once with the run's report (status
+ * `running`, its `runId`), and runs the loop afterwards. The edit, the closing message and
+ * `tandem/generationDidFinish` follow the answer, so a client that waits for the command's answer
+ * before it serves the server's requests (eglot) never blocks `workspace/applyEdit`.
+ */
+function generate(ctx: ServerContext, argsList: any[]): GenerationReport {
   const args = checkArguments(argsList?.[0]);
+  let testsOnly = false;
   if (args.kind === 'requirement' && !args.uri && args.requirementId) {
     const existing = implementationOf(ctx, args.requirementId);
     if (existing) Object.assign(args, { uri: pathToUri(existing.path), symbol: existing.symbol });
+    testsOnly = existing !== undefined && !existing.isStub;
   }
   const file = args.uri ? uriToPath(args.uri) : undefined;
   if (args.uri && !file) throw new Error(`${args.uri} is not a file in the workspace`);
@@ -258,7 +279,7 @@ async function generate(ctx: ServerContext, argsList: any[], token: import('vsco
   const settings = generationSettings(ctx, file ?? folder);
   const state = stateOf(ctx);
   const runId = `g${state.nextId++}`;
-  const title = args.kind === 'requirement' ? `Implement ${args.requirementId} with tests` : args.kind === 'stub' ? `Implement ${args.symbol} with tests` : args.kind === 'tests' ? `Generate tests for ${args.symbol}` : `Refactor ${args.symbol} for testability`;
+  const title = args.kind === 'requirement' ? (testsOnly ? `Add tests for ${args.requirementId}` : `Implement ${args.requirementId} with tests`) : args.kind === 'stub' ? `Implement ${args.symbol} with tests` : args.kind === 'tests' ? `Generate tests for ${args.symbol}` : `Refactor ${args.symbol} for testability`;
   const started = Date.now();
   const report: GenerationReport = {
     runId,
@@ -280,9 +301,41 @@ async function generate(ctx: ServerContext, argsList: any[], token: import('vsco
   };
   state.reports.unshift(report);
   state.reports.length = Math.min(state.reports.length, keptReports);
-  const progress = await ctx.client.beginProgress(title, workDoneToken, true);
   const controller = new AbortController();
-  const stopOnCancel = [token.onCancellationRequested(() => controller.abort()), progress.token.onCancellationRequested(() => controller.abort())];
+  state.running.set(runId, controller);
+  const answered = { ...report, message: `Running (${runId}); the edit follows when the checks pass.` };
+  // After the answer is on its way: the run's first message to the editor must not precede it.
+  setImmediate(() => {
+    runToEnd(ctx, { args, file, folder, settings, report, controller })
+      .catch((error: unknown) => {
+        Object.assign(report, { status: 'error', message: `generation failed unexpectedly: ${(error as Error).message}` });
+        ctx.client.log('error', `generation ${runId}: ${(error as Error).stack ?? error}`);
+      })
+      .finally(() => {
+        state.running.delete(runId);
+        report.totalMs = Date.now() - started;
+        ctx.client.sendNotification(GenerationDidFinishNotification.method, { ...report });
+      });
+  });
+  return answered;
+}
+
+interface Run {
+  args: GenerateArguments;
+  file: string | undefined;
+  folder: string;
+  settings: GenerationSettings;
+  report: GenerationReport;
+  controller: AbortController;
+}
+
+/** The loop of one run, its edit and its closing message (every outcome is said once, in `window/showMessage`). */
+async function runToEnd(ctx: ServerContext, run: Run): Promise<void> {
+  const { args, file, folder, settings, report, controller } = run;
+  const { runId, title } = report;
+  const state = stateOf(ctx);
+  const progress = await ctx.client.beginProgress(title, undefined, true);
+  const stopOnCancel = progress.token.onCancellationRequested(() => controller.abort());
   let result: EngineResult | undefined;
   try {
     result = await runGeneration({
@@ -299,9 +352,9 @@ async function generate(ctx: ServerContext, argsList: any[], token: import('vsco
     });
   } catch (error) {
     result = { provider: 'offline', error: `generation failed unexpectedly: ${(error as Error).message}` };
-    ctx.client.log('error', `generation ${runId}: ${(error as Error).stack ?? error}`);
+    ctx.client.log('error', `generation ${runId}: ${errorDetail(error)}`);
   } finally {
-    stopOnCancel.forEach((d) => d.dispose());
+    stopOnCancel.dispose();
   }
   const loop = result.loop;
   Object.assign(report, {
@@ -331,13 +384,15 @@ async function generate(ctx: ServerContext, argsList: any[], token: import('vsco
       const label = `${title} (${report.provider === 'offline' ? 'skeletons from the offline provider' : `checked in ${report.rounds.length} round(s)`})`;
       const applied = await ctx.client.applyEdit(label, toWorkspaceEdit(ctx, loop.planned, false));
       const passedTests = report.rounds[report.rounds.length - 1]?.testsPassed ?? 0;
+      // The editor applies the edit to its buffers; saving them is the user's choice.
+      const where = `applied to ${report.files.join(', ')}; not yet saved`;
       Object.assign(
         report,
         applied.applied
-          ? { status: 'applied', message: report.provider === 'offline' ? `Wrote ${report.files.join(', ')}: pending tests per acceptance criterion and a stub; no model is configured (generation.model).` : `${loop.message} ${passedTests} new test(s) pass; the edit touches ${report.files.join(', ')}.` }
+          ? { status: 'applied', message: report.provider === 'offline' ? `Pending tests per acceptance criterion and a stub ${where}. No model is configured (generation.model).` : `${loop.message} ${passedTests} new test(s) pass; the edit is ${where}.` }
           : { status: 'notApplied', message: `The editor did not apply the edit${applied.failureReason ? `: ${applied.failureReason}` : ''}.` },
       );
-      if (!applied.applied) ctx.client.showMessage('warning', `${title}: ${report.message}`);
+      ctx.client.showMessage(applied.applied ? 'info' : 'warning', `${title}: ${report.message}`);
     }
   } else if (loop.status === 'failed') {
     const issues = summarizeIssues(report);
@@ -351,14 +406,23 @@ async function generate(ctx: ServerContext, argsList: any[], token: import('vsco
     ctx.client.showMessage('warning', `${title}: ${report.message}`);
   } else if (loop.status === 'cancelled') {
     Object.assign(report, { status: 'cancelled', message: 'Cancelled; nothing was applied.' });
+    ctx.client.showMessage('info', `${title}: ${report.message}`);
   } else {
     Object.assign(report, { status: 'error', message: loop.message });
     ctx.client.showMessage('error', `${title}: ${loop.message}`);
   }
-  report.totalMs = Date.now() - started;
+  report.totalMs = Date.now() - Date.parse(report.startedAt);
   progress.done(report.message);
   logReport(ctx, report);
-  return report;
+}
+
+/** `tandem.cancelGeneration { runId }`: aborts a running run (its model request and test runs); false when it is not running. */
+function cancelGeneration(ctx: ServerContext, argsList: any[]): boolean {
+  const runId = (argsList?.[0] as { runId?: unknown } | undefined)?.runId;
+  if (typeof runId !== 'string') throw new Error(`${commandNames.cancel} needs one argument { runId: string }`);
+  const controller = stateOf(ctx).running.get(runId);
+  controller?.abort();
+  return controller !== undefined;
 }
 
 async function applyAttempt(ctx: ServerContext, argsList: any[]): Promise<GenerationReport> {
@@ -380,6 +444,7 @@ async function applyAttempt(ctx: ServerContext, argsList: any[]): Promise<Genera
 export const generationCommands: Record<string, CommandHandler> = {
   [commandNames.generate]: generate,
   [commandNames.applyAttempt]: applyAttempt,
+  [commandNames.cancel]: cancelGeneration,
 };
 
 /** `tandem/generationReport`: one run's record, or the latest runs. */

@@ -3,10 +3,11 @@
  * lenses over tests and requirements, failing tests as diagnostics at the failing assertion, and
  * the results handed to the trace graph (which turns them into `verified` and `failing`).
  *
- * The state (latest results, import graph, running runs) lives per server context; the domain
- * work is in `testing/`, and this module only converts to and from LSP.
+ * The state (latest results, import graph, running runs, the concurrency limit, persistence and
+ * the report registry) is a `TestSession` per server context (`testing/session.ts`); scope
+ * planning is `testing/scope.ts` and report loading `testing/reports.ts`. This module converts
+ * to and from LSP: URIs, notifications, progress, lenses and diagnostics.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DiagnosticSeverity, type CancellationToken, type CodeLens, type Diagnostic, type ProgressToken } from 'vscode-languageserver';
 import {
@@ -14,172 +15,65 @@ import {
   type RunTestsParams,
   type RunTestsResult,
   type TestRunCounts,
+  type TestRunCoverage,
   type TestRunProblem,
   type TestRunResult,
   type TestRunState,
 } from '../../../protocol/testing';
 import type { CodeLensProvider, CommandHandler, DiagnosticSource, FileIndexer, ServerContext } from '../context';
 import { pathToUri, uriToPath } from '../lsp/uri';
-import {
-  ImportGraph,
-  TestResultStore,
-  detectFramework,
-  diskFingerprints,
-  findPackageDir,
-  isCodeFile,
-  isMissing,
-  loadJUnitResults,
-  readSavedResults,
-  runTests,
-  savedResultsFile as resultsFile,
-  scrubbedEnv,
-  testingSettingsDefaults,
-  type FrameworkInfo,
-  type FrameworkName,
-  type RunPlan,
-  type StoredResult,
-  type TestOutcome,
-  type TestingSettings,
-} from '../testing';
+import { isCodeFile, scrubbedEnv, testingSettingsDefaults, type RunPlan, type RunProblem, type StoredResult, type TestOutcome, type TestingSettings } from '../testing';
 import { findTests, matchDeclared, type DeclaredTest } from '../testing/locate';
-import { walkFiles } from '../testing/junit';
-import { matchesAny } from '../workspace/glob';
+import { CoverageJoin, loadCoverageReports } from '../testing/coverage';
+import type { TraceGraphOptions } from '../trace/graph';
+import { findReports, isNamedReport, loadJUnitReportsInto } from '../testing/reports';
+import { plansOf, targetsOf, type PlainScope, type ScopeHost } from '../testing/scope';
+import { executePlans, TestSession } from '../testing/session';
 
 const notifyDelayMs = 100;
-const publishDelayMs = 50;
 
-interface ActiveRun {
-  id: string;
-  controller: AbortController;
-  done: Promise<RunTestsResult>;
+/** The test session of each server context, created on first use. */
+const sessions = new WeakMap<ServerContext, TestSession>();
+
+function stateOf(ctx: ServerContext): TestSession {
+  let session = sessions.get(ctx);
+  if (!session) {
+    const created = new TestSession({
+      folders: () => ctx.folders(),
+      folderOf: (file) => ctx.folderOf(file),
+      settings: (file) => testingSettings(ctx, file),
+      log: (level, message) => ctx.client.log(level, message),
+      publish: () => publish(ctx, created),
+      loadReports: (folder) => {
+        const reports = configuredReports(ctx, folder);
+        if (reports.length > 0) loadJUnitReports(ctx, reports);
+        const coverage = configuredCoverageReports(ctx, folder);
+        if (coverage.length > 0) loadCoverage(ctx, coverage);
+      },
+    });
+    session = created;
+    sessions.set(ctx, session);
+  }
+  return session;
 }
 
-/** A test file, and the tests in it to run (empty: all of them). */
-interface RunTarget {
-  file: string;
-  tests: string[][];
+/**
+ * The trace graph's `codeCoverage` option for this server (set by the wiring): requirement
+ * summaries carry the coverage of their implementation from the session's coverage.
+ */
+export function testRunsCodeCoverage(ctx: ServerContext): NonNullable<TraceGraphOptions['codeCoverage']> {
+  return new CoverageJoin(stateOf(ctx).coverage, pathToUri).hook;
 }
 
-/** Everything test runs remember for one server. */
-class TestingState {
-  readonly store = new TestResultStore();
-  readonly imports = new ImportGraph();
-  readonly runs = new Map<string, ActiveRun>();
-  /** The tests each JUnit report gave results for (file and full title), by report file. */
-  readonly junit = new Map<string, { file: string; testName: string }[]>();
-  /** File-level failures (a crash, an import error) by test file, until the file runs cleanly. */
-  readonly fileProblems = new Map<string, string>();
-  /** Files that hold a failure location, so their diagnostics are cleared when it goes away. */
-  failureFiles = new Set<string>();
-  private nextRun = 1;
-  private permits: number | undefined;
-  private readonly waiting: (() => void)[] = [];
-  private publishTimer: NodeJS.Timeout | undefined;
-  private persistTimer: NodeJS.Timeout | undefined;
-  saveTimer: NodeJS.Timeout | undefined;
-  readonly savedFiles = new Set<string>();
-  loadedFolders = new Set<string>();
-
-  constructor(private readonly ctx: ServerContext) {}
-
-  newRunId(): string {
-    return `run-${this.nextRun++}`;
-  }
-
-  /** Runs `work` when fewer than `testing.concurrency` test processes are running. */
-  async withPermit<T>(work: () => Promise<T>): Promise<T> {
-    if (this.permits === undefined) this.permits = testingSettings(this.ctx).concurrency;
-    while (this.permits <= 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.permits--;
-    try {
-      return await work();
-    } finally {
-      this.permits++;
-      this.waiting.shift()?.();
-    }
-  }
-
-  /** Loads saved results and the configured JUnit reports of every workspace folder once. */
-  loadSaved(): void {
-    for (const folder of this.ctx.folders()) {
-      if (this.loadedFolders.has(folder)) continue;
-      this.loadedFolders.add(folder);
-      const reports = configuredReports(this.ctx, folder);
-      if (reports.length > 0) loadJUnitReports(this.ctx, reports);
-      if (!testingSettings(this.ctx, folder).persistResults) continue;
-      try {
-        const loaded = this.store.load(readSavedResults(path.join(folder, resultsFile)));
-        if (loaded > 0) {
-          this.ctx.client.log('info', `Loaded ${loaded} saved test results from ${path.join(folder, resultsFile)}.`);
-          this.schedulePublish();
-        }
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.ctx.client.log('warning', `Saved test results in ${folder} could not be read: ${(error as Error).message}`);
-      }
-    }
-  }
-
-  /** Hands every result to the trace graph and refreshes what shows results (debounced). */
-  schedulePublish(): void {
-    if (this.publishTimer) return;
-    this.publishTimer = setTimeout(() => {
-      this.publishTimer = undefined;
-      this.publish();
-    }, publishDelayMs);
-  }
-
-  publish(): void {
-    this.ctx.setTestResults(this.store.records());
-    const failureFiles = new Set<string>();
-    for (const result of this.store.all()) {
-      if (result.outcome.outcome !== 'failed' && result.outcome.outcome !== 'errored') continue;
-      failureFiles.add(result.outcome.file);
-      if (result.outcome.failedAt) failureFiles.add(result.outcome.failedAt.file);
-    }
-    for (const file of this.fileProblems.keys()) failureFiles.add(file);
-    const touched = new Set([...failureFiles, ...this.failureFiles]);
-    this.failureFiles = failureFiles;
-    this.ctx.invalidateDiagnostics([...touched]);
-    this.ctx.traceChanged();
-    this.ctx.client.refreshCodeLenses();
-  }
-
-  /** Saves results to each folder's `.tandem/test-results.json` (debounced). */
-  schedulePersist(): void {
-    if (this.persistTimer) return;
-    this.persistTimer = setTimeout(() => {
-      this.persistTimer = undefined;
-      for (const folder of this.ctx.folders()) {
-        if (!testingSettings(this.ctx, folder).persistResults) continue;
-        const inside = this.store.all().filter((result) => this.ctx.folderOf(result.outcome.file) === folder);
-        if (inside.length === 0) continue;
-        try {
-          fs.mkdirSync(path.join(folder, '.tandem'), { recursive: true });
-          fs.writeFileSync(path.join(folder, resultsFile), JSON.stringify({ version: 1, results: inside }));
-        } catch (error) {
-          this.ctx.client.log('warning', `Test results could not be saved in ${folder}: ${(error as Error).message}`);
-        }
-      }
-    }, 500);
-  }
-
-  dispose(): void {
-    clearTimeout(this.publishTimer);
-    clearTimeout(this.persistTimer);
-    clearTimeout(this.saveTimer);
-    for (const run of this.runs.values()) run.controller.abort();
-  }
-}
-
-const states = new WeakMap<ServerContext, TestingState>();
-
-function stateOf(ctx: ServerContext): TestingState {
-  let state = states.get(ctx);
-  if (!state) {
-    state = new TestingState(ctx);
-    states.set(ctx, state);
-  }
-  return state;
+/** Hands every result to the trace graph and refreshes what shows results. */
+function publish(ctx: ServerContext, session: TestSession): void {
+  ctx.setTestResults(session.store.records());
+  const failureFiles = session.currentFailureFiles();
+  const touched = new Set([...failureFiles, ...session.failureFiles]);
+  session.failureFiles = failureFiles;
+  ctx.invalidateDiagnostics([...touched]);
+  ctx.traceChanged();
+  ctx.client.refreshCodeLenses();
 }
 
 /** The `testing` settings for the folder holding `file`, defaults filled in. */
@@ -197,151 +91,39 @@ function declaredTests(ctx: ServerContext, file: string): DeclaredTest[] {
   return text === undefined ? [] : findTests(text, file);
 }
 
-// ---- Resolving a scope to plans --------------------------------------------------------------------
-
-function targetsOf(ctx: ServerContext, state: TestingState, params: RunTestsParams): { targets: RunTarget[]; wholePackages: string[]; problems: TestRunProblem[] } {
-  const problems: TestRunProblem[] = [];
-  const targets: RunTarget[] = [];
-  const wholePackages: string[] = [];
-  const fileOf = (uri: string | undefined): string | undefined => (uri ? uriToPath(uri) : undefined);
-  switch (params.scope) {
-    case 'test': {
-      const file = fileOf(params.uri);
-      if (!file || !params.testName) {
-        problems.push({ message: 'scope "test" needs uri and testName' });
-        break;
-      }
-      const declared = declaredTests(ctx, file);
-      const matches = matchDeclared(declared, params.testName);
-      // A title the scan cannot see (computed) is passed whole; a suite without visible tests runs its file.
-      targets.push({ file, tests: matches.length > 0 ? leavesUnder(declared, matches) : [[params.testName]] });
-      break;
-    }
-    case 'file': {
-      const file = fileOf(params.uri);
-      if (!file) problems.push({ message: 'scope "file" needs the uri of a test file' });
-      else targets.push({ file, tests: [] });
-      break;
-    }
-    case 'requirement': {
-      if (!params.id) {
-        problems.push({ message: 'scope "requirement" needs id' });
-        break;
-      }
-      const trace = ctx.graph.trace(params.id);
-      if (!trace) {
-        problems.push({ message: `no requirement has the ID ${params.id}` });
-        break;
-      }
-      const byFile = new Map<string, string[][] | 'all'>();
-      for (const link of trace.tests) {
+/** What scope planning reads of the server. */
+function scopeHost(ctx: ServerContext, session: TestSession): ScopeHost {
+  return {
+    folders: () => ctx.folders(),
+    folderOf: (file) => ctx.folderOf(file),
+    workspaceFiles: () => ctx.workspaceFiles(),
+    isTestFile: (file) => isTestFile(ctx, file),
+    declaredTests: (file) => declaredTests(ctx, file),
+    settings: (file) => testingSettings(ctx, file),
+    testsOfRequirement: (id) => {
+      const trace = ctx.graph.trace(id);
+      if (!trace) return undefined;
+      return trace.tests.flatMap((link) => {
         const file = uriToPath(link.location.uri);
-        if (!file || !isCodeFile(file)) continue;
-        if (!link.testName) {
-          byFile.set(file, 'all');
-          continue;
-        }
-        const existing = byFile.get(file);
-        if (existing === 'all') continue;
-        const declared = declaredTests(ctx, file);
-        const matches = matchDeclared(declared, link.testName);
-        const tests = matches.length > 0 ? leavesUnder(declared, matches) : [[link.testName]];
-        byFile.set(file, [...(existing ?? []), ...tests]);
-      }
-      for (const [file, tests] of byFile) targets.push({ file, tests: tests === 'all' ? [] : dedupeTitles(tests) });
-      if (targets.length === 0) problems.push({ message: `${params.id} has no tests Tandem can run (JavaScript or TypeScript test files)` });
-      break;
-    }
-    case 'affected': {
-      const changed = (params.uris ?? (params.uri ? [params.uri] : [])).map(fileOf).filter((file): file is string => !!file);
-      for (const file of state.imports.affectedTests(changed, (candidate) => isTestFile(ctx, candidate))) targets.push({ file, tests: [] });
-      break;
-    }
-    case 'all': {
-      const within = fileOf(params.uri);
-      const packages = new Set<string>();
-      for (const folder of ctx.folders()) {
-        if (within && ctx.folderOf(within) !== folder) continue;
-        if (fs.existsSync(path.join(folder, 'package.json'))) packages.add(folder);
-      }
-      for (const file of ctx.workspaceFiles()) {
-        if (within && !file.startsWith(within)) continue;
-        if (!isTestFile(ctx, file)) continue;
-        const packageDir = findPackageDir(file, ctx.folderOf(file));
-        if (packageDir) packages.add(packageDir);
-      }
-      wholePackages.push(...packages);
-      break;
-    }
-    default:
-      problems.push({ message: `unknown scope ${(params as { scope?: unknown }).scope}` });
-  }
-  return { targets, wholePackages, problems };
-}
-
-/** The runnable tests (leaves) a set of declared tests and suites stands for. */
-function leavesUnder(declared: readonly DeclaredTest[], chosen: readonly DeclaredTest[]): string[][] {
-  const leaves: string[][] = [];
-  for (const test of chosen) {
-    if (!test.isSuite) {
-      leaves.push(test.titles);
-      continue;
-    }
-    for (const inner of declared) {
-      if (!inner.isSuite && inner.titles.length > test.titles.length && test.titles.every((title, i) => inner.titles[i] === title)) leaves.push(inner.titles);
-    }
-  }
-  return dedupeTitles(leaves);
-}
-
-function dedupeTitles(list: string[][]): string[][] {
-  const seen = new Set<string>();
-  return list.filter((titles) => {
-    const key = titles.join('\u0000');
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-function plansOf(ctx: ServerContext, targets: RunTarget[], wholePackages: string[]): { plans: RunPlan[]; problems: TestRunProblem[] } {
-  const problems: TestRunProblem[] = [];
-  const frameworks = new Map<string, FrameworkInfo | undefined>();
-  const frameworkOf = (packageDir: string, forFile?: string): FrameworkInfo | undefined => {
-    if (frameworks.has(packageDir)) return frameworks.get(packageDir);
-    const forced = testingSettings(ctx, packageDir).framework;
-    const detected = detectFramework(packageDir, forced === 'auto' ? undefined : (forced as FrameworkName));
-    let info: FrameworkInfo | undefined;
-    if (!detected) problems.push({ uri: forFile ? pathToUri(forFile) : undefined, message: `no test framework found for ${packageDir}: name mocha, jest, vitest or node --test in package.json` });
-    else if (isMissing(detected)) problems.push({ uri: forFile ? pathToUri(forFile) : undefined, message: detected.problem });
-    else info = detected;
-    frameworks.set(packageDir, info);
-    return info;
+        return file ? [{ file, testName: link.testName }] : [];
+      });
+    },
+    imports: session.imports,
   };
-  const plans: RunPlan[] = [];
-  for (const packageDir of wholePackages) {
-    const framework = frameworkOf(packageDir);
-    if (framework) plans.push({ framework, files: [], tests: [] });
-  }
-  // One process per package and filter: whole files together, named tests of one file together.
-  const wholeFiles = new Map<string, string[]>();
-  for (const target of targets) {
-    const packageDir = findPackageDir(target.file, ctx.folderOf(target.file));
-    if (!packageDir) {
-      problems.push({ uri: pathToUri(target.file), message: `${target.file} is in no package (no package.json above it)` });
-      continue;
-    }
-    if (wholePackages.includes(packageDir)) continue;
-    const framework = frameworkOf(packageDir, target.file);
-    if (!framework) continue;
-    if (target.tests.length === 0) {
-      const files = wholeFiles.get(packageDir) ?? [];
-      files.push(target.file);
-      wholeFiles.set(packageDir, files);
-    } else plans.push({ framework, files: [target.file], tests: target.tests });
-  }
-  for (const [packageDir, files] of wholeFiles) plans.push({ framework: frameworks.get(packageDir)!, files: [...new Set(files)], tests: [] });
-  return { plans, problems };
+}
+
+/** The protocol's scope with paths for URIs. */
+function plainScope(params: RunTestsParams): PlainScope {
+  const fileOf = (uri: string | undefined): string | undefined => (uri ? uriToPath(uri) : undefined);
+  const scope: PlainScope = { scope: params.scope, testName: params.testName, id: params.id };
+  const file = fileOf(params.uri);
+  if (file) scope.file = file;
+  if (params.uris) scope.files = params.uris.map(fileOf).filter((one): one is string => !!one);
+  return scope;
+}
+
+function toProtocolProblem(problem: RunProblem): TestRunProblem {
+  return problem.file ? { uri: pathToUri(problem.file), message: problem.message } : { message: problem.message };
 }
 
 // ---- Running -------------------------------------------------------------------------------------
@@ -390,7 +172,7 @@ export function startTestRun(
 
 async function runScope(
   ctx: ServerContext,
-  state: TestingState,
+  state: TestSession,
   runId: string,
   params: RunTestsParams,
   controller: AbortController,
@@ -400,6 +182,7 @@ async function runScope(
   const at = new Date().toISOString();
   const collected: TestRunResult[] = [];
   const problems: TestRunProblem[] = [];
+  const coverage: TestRunCoverage[] = [];
   let pending: TestRunResult[] = [];
   let notifyTimer: NodeJS.Timeout | undefined;
   const flush = () => {
@@ -412,17 +195,19 @@ async function runScope(
   const finish = (stateName: TestRunState): RunTestsResult => {
     flush();
     const summary: RunTestsResult = { runId, state: stateName, counts: countsOf(collected), results: collected, problems, durationMs: Math.round(performance.now() - started) };
+    if (coverage.length > 0) summary.coverage = coverage;
     ctx.client.sendNotification(TestResultsNotification.method, { runId, kind: 'finished', results: [], summary });
     return summary;
   };
   ctx.client.sendNotification(TestResultsNotification.method, { runId, kind: 'started', scope: params, results: [] });
 
-  let planned: { plans: RunPlan[]; problems: TestRunProblem[] };
+  let planned: { plans: RunPlan[]; problems: RunProblem[] };
   try {
-    const { targets, wholePackages, problems: scopeProblems } = targetsOf(ctx, state, params);
-    problems.push(...scopeProblems);
-    planned = plansOf(ctx, targets, wholePackages);
-    problems.push(...planned.problems);
+    const host = scopeHost(ctx, state);
+    const { targets, wholePackages, problems: scopeProblems } = targetsOf(host, plainScope(params));
+    problems.push(...scopeProblems.map(toProtocolProblem));
+    planned = plansOf(host, targets, wholePackages);
+    problems.push(...planned.problems.map(toProtocolProblem));
   } catch (error) {
     problems.push({ message: `the run could not be planned: ${(error as Error).message}` });
     return finish('error');
@@ -435,8 +220,6 @@ async function runScope(
   const settings = testingSettings(ctx, planned.plans[0].framework.packageDir);
   const progress = await ctx.client.beginProgress('Tandem: running tests', workDoneToken, true);
   const progressCancel = progress.token.onCancellationRequested(() => controller.abort());
-  const env = scrubbedEnv(process.env, ctx.secretEnvNames());
-  const notOpen = (file: string) => ctx.documentVersion(file) === undefined;
   let finished = 0;
   let failed = 0;
   const onResult = (outcome: TestOutcome) => {
@@ -452,50 +235,26 @@ async function runScope(
   let timedOut = false;
   let cancelled = false;
   try {
-    const outcomes = await Promise.all(
-      planned.plans.map((plan) =>
-        state.withPermit(async () => {
-          if (controller.signal.aborted) return undefined;
-          // Fingerprints are taken before the run, so an edit made while it runs makes its results stale.
-          const files = plan.files.length > 0 ? plan.files : ctx.workspaceFiles().filter((file) => isTestFile(ctx, file) && file.startsWith(plan.framework.packageDir + path.sep));
-          const prints = new Map(files.map((file) => [file, diskFingerprints([file, ...state.imports.dependenciesOf(file)])]));
-          const printsOf = (file: string) => prints.get(file) ?? diskFingerprints([file, ...state.imports.dependenciesOf(file)]);
-          const outcome = await runTests([plan], {
-            timeoutMs: settings.timeoutMs,
-            env,
-            signal: controller.signal,
-            concurrency: 1,
-            maxOutputBytes: settings.maxOutputBytes,
-            onResult: (result) => {
-              if (result.file) state.store.put({ outcome: result, at, source: 'run', fingerprints: printsOf(result.file) }, notOpen);
-              onResult(result);
-            },
-          });
-          return { plan, outcome, printsOf };
-        }),
-      ),
-    );
-    for (const entry of outcomes) {
-      if (!entry) continue;
-      const { plan, outcome, printsOf } = entry;
-      timedOut ||= outcome.timedOut;
-      cancelled ||= outcome.cancelled;
-      const reported = new Set(outcome.results.map((result) => result.file));
-      for (const file of plan.files) if (reported.has(file)) state.fileProblems.delete(file);
-      for (const problem of outcome.problems) {
-        problems.push({ ...(problem.file ? { uri: pathToUri(problem.file) } : {}), message: problem.message });
-        if (!problem.file) continue;
-        state.fileProblems.set(problem.file, problem.message);
-        // The tests of a file that crashed before reporting them did not pass: they errored.
-        const seen = new Set(outcome.results.filter((result) => result.file === problem.file).map((result) => result.testName));
-        const wanted = plan.tests.length > 0 ? new Set(plan.tests.map((titles) => titles.join(' '))) : undefined;
-        for (const test of declaredTests(ctx, problem.file)) {
-          if (test.isSuite || seen.has(test.testName) || (wanted && !wanted.has(test.testName))) continue;
-          const errored: TestOutcome = { file: problem.file, titles: test.titles, testName: test.testName, outcome: 'errored', message: problem.message };
-          state.store.put({ outcome: errored, at, source: 'run', fingerprints: printsOf(problem.file) }, notOpen);
-          onResult(errored);
-        }
-      }
+    const executed = await executePlans(state, planned.plans, {
+      at,
+      env: scrubbedEnv(process.env, ctx.secretEnvNames()),
+      signal: controller.signal,
+      settings,
+      testFilesOf: (packageDir) => ctx.workspaceFiles().filter((file) => isTestFile(ctx, file) && file.startsWith(packageDir + path.sep)),
+      declaredTests: (file) => declaredTests(ctx, file),
+      onDisk: (file) => ctx.documentVersion(file) === undefined,
+      onResult,
+    });
+    timedOut = executed.timedOut;
+    cancelled = executed.cancelled;
+    problems.push(...executed.problems.map(toProtocolProblem));
+    for (const measured of executed.coverage) {
+      const entry: TestRunCoverage = { framework: measured.framework, scope: measured.scope, files: measured.lines.size, tests: measured.tests.length };
+      if (measured.note) entry.note = measured.note;
+      coverage.push(entry);
+      for (const problem of measured.problems) ctx.client.log('warning', `Coverage: ${problem}`);
+      if (measured.note) ctx.client.log('info', `Coverage of the ${measured.framework} run: ${measured.note}.`);
+      if (settings.showUncovered) ctx.invalidateDiagnostics([...measured.lines.keys()]);
     }
   } catch (error) {
     problems.push({ message: `the run failed: ${(error as Error).message}` });
@@ -506,7 +265,7 @@ async function runScope(
   if (collected.length === 0 && problems.length === 0 && !cancelled && !timedOut) problems.push({ message: 'the framework ran but reported no tests: nothing matched the scope' });
   const counts = countsOf(collected);
   progress.done(cancelled ? 'cancelled' : `${counts.passed} passed, ${counts.failed + counts.errored} failed, ${counts.skipped} skipped`);
-  state.publish();
+  publish(ctx, state);
   state.schedulePersist();
   const stateName: TestRunState = cancelled ? 'cancelled' : timedOut ? 'timedOut' : counts.failed + counts.errored > 0 ? 'failed' : collected.length === 0 && problems.length > 0 ? 'error' : 'passed';
   ctx.client.log(stateName === 'passed' ? 'info' : 'warning', `Test run ${runId} ${stateName}: ${counts.passed} passed, ${counts.failed} failed, ${counts.errored} errored, ${counts.skipped} skipped${problems.length ? `; ${problems.map((problem) => problem.message.split('\n')[0]).join('; ')}` : ''}.`);
@@ -536,38 +295,6 @@ export function cancelTestRun(ctx: ServerContext, params: { runId?: string } | u
   return { cancelled };
 }
 
-/** Drops the results a JUnit report gave, unless a later run replaced them. */
-function forgetReport(state: TestingState, report: string): boolean {
-  const previous = state.junit.get(report);
-  if (!previous) return false;
-  for (const { file, testName } of previous) if (state.store.get(file, testName)?.source === 'junit') state.store.delete(file, testName);
-  state.junit.delete(report);
-  return true;
-}
-
-const failurePlace = /(?:^|[\s("'])((?:[\w.@-]+[\\/])*[\w.@-]+\.(?:py|go|java|kt|kts|scala|groovy|rs|rb|cs|fs|php|swift|c|cc|cpp|h|hpp|[cm]?[jt]sx?)):(\d+)(?::(\d+))?/g;
-
-/**
- * Where a failure from a JUnit report happened: the first `file:line` in its text (pytest
- * `tests/test_x.py:31:`, Go `cart_test.go:27:`, a Java frame `(InvoiceTest.java:44)`) that names
- * the test file, else one that names another file in the workspace.
- */
-export function junitFailurePlace(message: string | undefined, testFile: string, roots: string[]): TestOutcome['failedAt'] {
-  if (!message) return undefined;
-  let other: TestOutcome['failedAt'];
-  for (const match of message.matchAll(failurePlace)) {
-    const named = match[1].replace(/\\/g, '/');
-    const line = Number(match[2]);
-    const column = match[3] ? Number(match[3]) : 1;
-    if (testFile.replace(/\\/g, '/').endsWith(`/${named}`) || path.basename(testFile) === named) return { file: testFile, line, column };
-    if (!other) {
-      const found = [path.dirname(testFile), ...roots].map((root) => path.resolve(root, named)).find((candidate) => fs.existsSync(candidate));
-      if (found) other = { file: found, line, column };
-    }
-  }
-  return other;
-}
-
 /**
  * Reads JUnit XML reports into the results (the `tandem.loadTestResults` command, the
  * `junitReports` setting). A report's results replace what it gave before; a result of a later run
@@ -575,38 +302,10 @@ export function junitFailurePlace(message: string | undefined, testFile: string,
  */
 export function loadJUnitReports(ctx: ServerContext, files: string[]): { loaded: number; problems: string[] } {
   const state = stateOf(ctx);
-  const workspaceFiles = ctx.workspaceFiles();
-  const roots = ctx.folders();
-  let loaded = 0;
-  const problems: string[] = [];
-  for (const report of files) {
-    const read = loadJUnitResults([report], { roots, workspaceFiles });
-    problems.push(...read.problems);
-    forgetReport(state, report);
-    const given: { file: string; testName: string }[] = [];
-    for (const record of read.records) {
-      const existing = state.store.get(record.path, record.testName);
-      if (existing?.source === 'run' && existing.at > record.result.at) continue;
-      let print = diskFingerprints([record.path])[record.path];
-      try {
-        if (fs.statSync(record.path).mtimeMs > Date.parse(record.result.at)) print = 'the test file changed after the report';
-      } catch {
-        // A test file that is not on disk cannot be newer than the report.
-      }
-      const outcome: TestOutcome = { file: record.path, titles: record.testName.split(' '), testName: record.testName, outcome: record.result.outcome };
-      if (record.result.durationMs !== undefined) outcome.durationMs = record.result.durationMs;
-      if (record.result.message !== undefined) outcome.message = record.result.message;
-      const failedAt = outcome.outcome === 'failed' || outcome.outcome === 'errored' ? junitFailurePlace(record.result.message, record.path, roots) : undefined;
-      if (failedAt) outcome.failedAt = failedAt;
-      state.store.put({ outcome, at: record.result.at, source: 'junit', fingerprints: { [record.path]: print } });
-      given.push({ file: record.path, testName: record.testName });
-    }
-    state.junit.set(report, given);
-    loaded += read.records.length;
-  }
-  for (const problem of problems) ctx.client.log('warning', `JUnit report: ${problem}`);
+  const read = loadJUnitReportsInto(state, files, { roots: ctx.folders(), workspaceFiles: ctx.workspaceFiles() });
+  for (const problem of read.problems) ctx.client.log('warning', `JUnit report: ${problem}`);
   state.schedulePublish();
-  return { loaded, problems };
+  return read;
 }
 
 // ---- Commands, save hook, indexer --------------------------------------------------------------------
@@ -624,9 +323,35 @@ export const testRunsCommands: Record<string, CommandHandler> = {
   'tandem.showTestResult': (ctx, args) => showTestResult(ctx, String(args[0] ?? ''), String(args[1] ?? '')),
   'tandem.loadTestResults': (ctx, args) => {
     const named = args.filter((arg): arg is string => typeof arg === 'string').map((arg) => (arg.startsWith('file:') ? uriToPath(arg) ?? arg : path.resolve(ctx.folders()[0] ?? '.', arg)));
-    return loadJUnitReports(ctx, named.length > 0 ? named : ctx.folders().flatMap((folder) => configuredReports(ctx, folder)));
+    if (named.length > 0) return loadJUnitReports(ctx, named);
+    const coverage = ctx.folders().flatMap((folder) => configuredCoverageReports(ctx, folder));
+    if (coverage.length > 0) loadCoverage(ctx, coverage);
+    return loadJUnitReports(ctx, ctx.folders().flatMap((folder) => configuredReports(ctx, folder)));
+  },
+  'tandem.loadCoverage': (ctx, args) => {
+    const named = args.filter((arg): arg is string => typeof arg === 'string').map((arg) => (arg.startsWith('file:') ? uriToPath(arg) ?? arg : path.resolve(ctx.folders()[0] ?? '.', arg)));
+    return loadCoverage(ctx, named.length > 0 ? named : ctx.folders().flatMap((folder) => configuredCoverageReports(ctx, folder)));
   },
 };
+
+/**
+ * Reads coverage reports (LCOV, Cobertura, JaCoCo, coverage.py JSON) into the session's coverage:
+ * the `testing.coverageReports` setting and the `tandem.loadCoverage` command. Each report replaces
+ * what it gave before.
+ */
+export function loadCoverage(ctx: ServerContext, files: string[]): { measured: number; problems: string[] } {
+  const state = stateOf(ctx);
+  const read = loadCoverageReports(state.coverage, files, { roots: ctx.folders(), workspaceFiles: ctx.workspaceFiles() });
+  for (const problem of read.problems) ctx.client.log('warning', `Coverage report: ${problem}`);
+  if (ctx.folders().some((folder) => testingSettings(ctx, folder).showUncovered)) ctx.invalidateDiagnostics('all');
+  state.schedulePublish();
+  return read;
+}
+
+/** The files under `folder` that `testing.coverageReports` names. */
+function configuredCoverageReports(ctx: ServerContext, folder: string): string[] {
+  return findReports(folder, testingSettings(ctx, folder).coverageReports, () => true);
+}
 
 /** Shows a test's last result as a message: outcome, when, the failure with expected and actual. */
 function showTestResult(ctx: ServerContext, uri: string, testName: string): TestRunResult | null {
@@ -662,35 +387,13 @@ export function testRunsOnSave(ctx: ServerContext, file: string): void {
   }, settings.runOnSaveDelayMs);
 }
 
-const maxReportSearch = 20000;
-
-/**
- * The files under `folder` that `testing.junitReports` names, found on disk rather than in the
- * index: reports usually sit in build folders the index excludes (`build/`, `target/`). Each glob
- * is searched from its fixed leading folders only, and never inside node_modules or .git.
- */
+/** The files under `folder` that `testing.junitReports` names, found on disk rather than in the index. */
 export function configuredReports(ctx: ServerContext, folder: string): string[] {
-  const globs = testingSettings(ctx, folder).junitReports;
-  const found = new Set<string>();
-  for (const glob of globs) {
-    const parts = glob.replace(/\\/g, '/').replace(/^\.\//, '').split('/');
-    const fixed: string[] = [];
-    while (parts.length > 1 && !/[*?[{]/.test(parts[0])) fixed.push(parts.shift()!);
-    const start = path.join(folder, ...fixed);
-    walkFiles([start], (name) => name === 'node_modules' || name === '.git', maxReportSearch, (file) => {
-      if (file.endsWith('.xml') && matchesAny(path.relative(folder, file).split(path.sep).join('/'), [glob])) found.add(file);
-    });
-  }
-  return [...found].sort();
+  return findReports(folder, testingSettings(ctx, folder).junitReports, (file) => file.endsWith('.xml'));
 }
 
 function isJUnitReport(ctx: ServerContext, file: string): boolean {
-  if (!file.endsWith('.xml')) return false;
-  const globs = testingSettings(ctx, file).junitReports;
-  if (globs.length === 0) return false;
-  const folder = ctx.folderOf(file);
-  if (!folder) return false;
-  return matchesAny(path.relative(folder, file).split(path.sep).join('/'), globs);
+  return file.endsWith('.xml') && isNamedReport(ctx.folderOf(file), file, testingSettings(ctx, file).junitReports);
 }
 
 /** Keeps the import graph, result freshness and watched JUnit reports current as files change. */
@@ -701,12 +404,14 @@ export const testRunsIndexer: FileIndexer = {
     if (isCodeFile(file)) state.imports.setFile(file, text);
     if (state.store.fileChanged(file, text)) state.schedulePublish();
     if (isJUnitReport(ctx, file)) loadJUnitReports(ctx, [file]);
+    if (isNamedReport(ctx.folderOf(file), file, testingSettings(ctx, file).coverageReports)) loadCoverage(ctx, [file]);
   },
   removeFile(ctx, file) {
     const state = stateOf(ctx);
     state.imports.removeFile(file);
     if (state.store.fileChanged(file, undefined)) state.schedulePublish();
-    if (forgetReport(state, file)) state.schedulePublish();
+    if (state.forgetReport(file)) state.schedulePublish();
+    if (state.coverage.removeReport(file)) state.schedulePublish();
   },
 };
 
@@ -723,7 +428,7 @@ function ago(iso: string, now = Date.now()): string {
 const outcomeMark: Record<TestOutcome['outcome'], string> = { passed: '✓ passed', failed: '✗ failed', errored: '✗ errored', skipped: '○ skipped' };
 
 /** The one-line summary of a stored result: `✓ passed · 12 ms · 3 min ago`, `(stale)` when the code changed since. */
-function describeResult(state: TestingState, result: StoredResult): string {
+function describeResult(state: TestSession, result: StoredResult): string {
   const parts = [outcomeMark[result.outcome.outcome]];
   if (result.outcome.durationMs !== undefined) parts.push(`${Math.round(result.outcome.durationMs)} ms`);
   parts.push(ago(result.at));
@@ -746,18 +451,30 @@ export const testRunsCodeLenses: CodeLensProvider = (ctx, file) => {
       if (result) lenses.push({ range, command: { title: describeResult(state, result), command: 'tandem.showTestResult', arguments: [uri, test.testName] } });
     }
   }
+  // One title per ID: a trace lists every definition, so asking it once per copy of a duplicated ID is quadratic.
+  const titles = new Map<string, string | null>();
   for (const symbol of ctx.graph.documentSymbols(file)) {
     if (symbol.kind !== 'requirement') continue;
-    const trace = ctx.graph.trace(symbol.name);
-    if (!trace || trace.tests.length === 0) continue;
-    const known = trace.tests.filter((link) => link.result);
-    const passed = known.filter((link) => link.result!.outcome === 'passed' && !link.result!.stale).length;
-    const latest = known.map((link) => link.result!.at).sort().pop();
-    const title = latest ? `▶ Run tests (${passed}/${trace.tests.length} passed · ${ago(latest)})` : `▶ Run tests (${trace.tests.length})`;
+    let title = titles.get(symbol.name);
+    if (title === undefined) {
+      // The summary counts the tests; only a requirement with tests needs its trace (with each test's result).
+      title = (ctx.graph.summary(symbol.name)?.tests ?? 0) > 0 ? runTitle(ctx.graph.trace(symbol.name)) : null;
+      titles.set(symbol.name, title);
+    }
+    if (title === null) continue;
     lenses.push({ range: { start: symbol.span.start, end: symbol.span.start }, command: { title, command: 'tandem.runTests', arguments: [{ scope: 'requirement', id: symbol.name }] } });
   }
   return lenses;
 };
+
+/** The title of a requirement's "run its tests" lens, or null when it has no tests. */
+function runTitle(trace: ReturnType<ServerContext['graph']['trace']>): string | null {
+  if (!trace || trace.tests.length === 0) return null;
+  const known = trace.tests.filter((link) => link.result);
+  const passed = known.filter((link) => link.result!.outcome === 'passed' && !link.result!.stale).length;
+  const latest = known.map((link) => link.result!.at).sort().pop();
+  return latest ? `▶ Run tests (${passed}/${trace.tests.length} passed · ${ago(latest)})` : `▶ Run tests (${trace.tests.length})`;
+}
 
 function lineRange(ctx: ServerContext, file: string, line: number, column: number): Diagnostic['range'] {
   const lines = ctx.readText(file)?.split('\n') ?? [''];
@@ -839,11 +556,42 @@ export const testFailureDiagnostics: DiagnosticSource = {
     if (fileProblem && !diagnostics.some((diagnostic) => diagnostic.code === 'test-errored')) {
       diagnostics.push({ range: lineRange(ctx, file, 0, 0), severity: DiagnosticSeverity.Error, source: 'tandem', code: 'test-file-failed', message: `The test file did not run to its end: ${fileProblem.split('\n')[0]}` });
     }
+    diagnostics.push(...uncoveredDiagnostics(ctx, state, file));
     return diagnostics;
   },
 };
 
+/**
+ * With `testing.showUncovered`: one information diagnostic per block of lines of an implementing
+ * symbol in this file that its requirement's tests did not run.
+ */
+function uncoveredDiagnostics(ctx: ServerContext, state: TestSession, file: string): Diagnostic[] {
+  if (!testingSettings(ctx, file).showUncovered || state.coverage.isEmpty || !state.coverage.linesOf(file)) return [];
+  const uri = pathToUri(file);
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const symbol of ctx.graph.documentSymbols(file)) {
+    if (symbol.kind !== 'tag' || seen.has(symbol.name)) continue;
+    seen.add(symbol.name);
+    const coverage = ctx.graph.trace(symbol.name)?.requirement.codeCoverage;
+    for (const block of coverage?.uncovered ?? []) {
+      if (block.uri !== uri) continue;
+      const lines = block.range.end.line - block.range.start.line;
+      const by = coverage!.scope === 'tests' ? `${symbol.name}'s tests` : 'the tests';
+      diagnostics.push({
+        range: block.range,
+        severity: DiagnosticSeverity.Information,
+        source: 'tandem',
+        code: 'not-covered',
+        message: `${lines === 1 ? 'This line' : `These ${lines} lines`} of code implementing ${symbol.name} did not run in ${by}.`,
+        data: { id: symbol.name },
+      });
+    }
+  }
+  return diagnostics;
+}
+
 /** Ends timers and running test processes when the server shuts down. */
 export function disposeTestRuns(ctx: ServerContext): void {
-  states.get(ctx)?.dispose();
+  sessions.get(ctx)?.dispose();
 }

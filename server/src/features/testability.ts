@@ -7,13 +7,15 @@
  * unchanged file costs a map lookup plus the workspace rules (a few set lookups per export). The
  * `typescript` module is loaded on the first analysis, not at start-up.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as TS from 'typescript';
-import { CodeActionKind, DiagnosticSeverity, type CodeAction, type Diagnostic, type DiagnosticRelatedInformation, type TextEdit } from 'vscode-languageserver';
+import { CodeActionKind, DiagnosticSeverity, ErrorCodes, ResponseError, type CodeAction, type Diagnostic, type DiagnosticRelatedInformation, type TextEdit } from 'vscode-languageserver';
 import { analyzeTestabilityCommand, extractFunctionCommand, type TestabilityDiagnosticData, type TestabilityFindingSummary } from '../../../protocol/testability';
 import type { CodeActionProvider, CommandHandler, DiagnosticSource, FileIndexer, ServerContext } from '../context';
 import { rangesTouch } from '../lsp/convert';
 import { pathToUri, uriToPath } from '../lsp/uri';
+import { generatedReason } from '../workspace/generated';
 import { completeFindings, type FileAnalysis } from '../testability';
 import { analysisFailure, analyzeSourceFile } from '../testability/analyzer';
 import { extractFunction } from '../testability/extract';
@@ -24,6 +26,7 @@ import { testabilitySettingsDefaults, type TestabilitySettings } from '../testab
 import { TestReferenceIndex } from '../testability/testIndex';
 import { isAnalyzablePath, loadTypeScript, parseSource, type TypeScript } from '../testability/typescript';
 import { lineMapOf, lspLineStarts, positionAt } from '../testability/lines';
+import { errorDetail } from '../errors';
 
 /** Where the rules are explained; each diagnostic links to `#<code>`. */
 export const testabilityDocsUri = pathToUri(path.resolve(__dirname, '..', '..', '..', '..', 'docs', 'testability.md'));
@@ -112,6 +115,8 @@ export function findingsFor(ctx: ServerContext, file: string, text = ctx.readTex
   if (!isAnalyzablePath(file) || text === undefined) return undefined;
   const settings = testabilitySettingsFor(ctx, file);
   if (!settings.enabled) return undefined;
+  // Minified and generated code is nobody's to make testable (and a bundle yields tens of thousands of findings).
+  if (ctx.settings(file).excludeGenerated && generatedReason(file, text) !== undefined) return undefined;
   if (ctx.roleOf(file) === 'test' && !settings.analyzeTests) return undefined;
   const state = stateOf(ctx);
   let cached = state.cache.get(file);
@@ -279,8 +284,9 @@ function requirementDefinitions(ctx: ServerContext, ids: readonly string[]): Dia
     try {
       const requirement = ctx.graph.trace(id)?.requirement;
       if (requirement) places.push({ location: requirement.location, message: `${requirement.id}: ${requirement.title} (${requirement.status})` });
-    } catch {
+    } catch (error) {
       // The trace is another area's; a failure there leaves the diagnostic without this detail.
+      ctx.client.log('error', `The trace of ${id} failed while describing a diagnostic: ${errorDetail(error)}`);
     }
   }
   return places;
@@ -293,13 +299,39 @@ function fileArgument(args: unknown[], command: string): string {
   return file;
 }
 
+/**
+ * The file `extractFunction` may refactor: a TypeScript or JavaScript file inside a workspace folder
+ * (also after following symbolic links), else an invalid-params error that says why. Nothing
+ * outside the workspace folders is read.
+ */
+function extractableFile(ctx: ServerContext, args: unknown[]): string {
+  const invalid = (message: string) => new ResponseError(ErrorCodes.InvalidParams, `${extractFunctionCommand}: ${message}`);
+  const file = typeof args[0] === 'string' ? uriToPath(args[0]) : undefined;
+  if (!file) throw new ResponseError(ErrorCodes.InvalidParams, `${extractFunctionCommand} needs a file URI of a TypeScript or JavaScript file as its first argument`);
+  const folder = ctx.folderOf(file);
+  if (!folder) throw invalid(`${file} is outside the workspace folders; only their files are refactored`);
+  if (!isAnalyzablePath(file)) throw invalid(`${path.basename(file)} is not a TypeScript or JavaScript file; only those can be refactored`);
+  if (ctx.documentVersion(file) === undefined) {
+    let real: string | undefined;
+    try {
+      real = fs.realpathSync(file);
+    } catch {
+      throw invalid(`${file} does not exist`);
+    }
+    const realFolder = fs.realpathSync(folder);
+    const rel = path.relative(realFolder, real);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) throw invalid(`${file} leads outside the workspace folders; only their files are refactored`);
+  }
+  return file;
+}
+
 export const testabilityCommands: Record<string, CommandHandler> = {
   /** Runs the language service's "Extract Symbol" on the range and asks the editor to apply it. */
   [extractFunctionCommand]: async (ctx, args) => {
-    const file = fileArgument(args, extractFunctionCommand);
+    const file = extractableFile(ctx, args);
     const [start, end] = [Number(args[1]), Number(args[2])];
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start) {
-      throw new Error(`${extractFunctionCommand} needs [uri, start, end] with character offsets, start ≤ end`);
+      throw new ResponseError(ErrorCodes.InvalidParams, `${extractFunctionCommand} needs [uri, start, end] with character offsets, start ≤ end`);
     }
     const text = ctx.readText(file);
     if (text === undefined) throw new Error(`${extractFunctionCommand}: cannot read ${file}`);

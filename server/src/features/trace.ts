@@ -2,9 +2,13 @@
  * The trace, as the editor sees it: the custom `tandem/*` requests, and the standard LSP features
  * on requirement IDs wherever they appear (requirement files, tags, test titles).
  */
+import * as fs from 'node:fs';
 import {
   CodeActionKind,
   CompletionItemKind,
+  ErrorCodes,
+  LSPErrorCodes,
+  ResponseError,
   MarkupKind,
   SymbolKind,
   type CodeAction,
@@ -20,10 +24,20 @@ import {
   type SymbolInformation,
   type TextDocumentPositionParams,
   type WorkspaceSymbolParams,
+  type CallHierarchyIncomingCall,
+  type CallHierarchyIncomingCallsParams,
+  type CallHierarchyItem,
+  type CallHierarchyOutgoingCall,
+  type CallHierarchyOutgoingCallsParams,
+  type Range,
+  type RenameParams,
+  type TextEdit,
+  type WorkspaceEdit,
 } from 'vscode-languageserver';
 import type {
   CoverageParams,
   CoverageResult,
+  RequirementSummary,
   RequirementTrace,
   RequirementsParams,
   RequirementsResult,
@@ -33,8 +47,12 @@ import type {
 } from '../../../protocol/trace';
 import type { CodeActionProvider, CodeLensProvider, CommandHandler, DiagnosticSource, ServerContext } from '../context';
 import { offsetAt, problemToDiagnostic, rangesTouch, toLocation, toRange } from '../lsp/convert';
-import { uriToPath } from '../lsp/uri';
+import { pathToUri, uriToPath } from '../lsp/uri';
+import { incoming, outgoing, requirementNode, type HierarchyNode } from '../trace/hierarchy';
+import { isWholePlainId } from '../trace/ids';
+import { planRename, RenameError, type RenamePlan } from '../trace/rename';
 import { relativePath } from '../workspace/files';
+import { percentOf } from '../trace/check';
 
 /** A filter "under this folder or file URI", for list requests. */
 function underUri(uri: string | undefined): ((path: string) => boolean) | undefined {
@@ -90,13 +108,19 @@ export function hover(ctx: ServerContext, params: TextDocumentPositionParams): H
   } else {
     const r = result.requirement;
     lines.push(`**${r.id}** ${r.title ? `— ${r.title}` : ''}`.trim(), '');
-    lines.push(`\`${r.status}\` · ${r.implementations} impl · ${testCount(r.tests)} · ${r.artifactType} (${r.format})`);
+    lines.push(`\`${r.status}\` · ${r.implementations} impl · ${testCount(r.tests)}${codePart(r)} · ${r.artifactType} (${r.format})`);
     if (result.needs.length > 0) lines.push('', `Needs: ${result.needs.join(', ')}`);
     if (result.text) lines.push('', result.text.length > 1200 ? `${result.text.slice(0, 1200)}…` : result.text);
     if (result.acceptanceCriteria.length > 0) {
       lines.push('', '**Acceptance criteria**', ...result.acceptanceCriteria.map((criterion) => `- ${criterion}`));
     }
-    if (result.defects.length > 0) lines.push('', '**Defects**', ...result.defects.map((defect) => `- ${defect.kind}: ${defect.message}`));
+    if (result.defects.length > 0) {
+      // A duplicated ID has one defect per copy, all saying the same: each line is shown once.
+      const distinct = new Set<string>();
+      for (const defect of result.defects) if (distinct.size < 50) distinct.add(`- ${defect.kind}: ${defect.message}`);
+      lines.push('', '**Defects**');
+      for (const line of distinct) lines.push(line);
+    }
     lines.push('', `Defined at ${where(ctx, r.location)}`);
   }
   return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: toRange(found.span) };
@@ -171,15 +195,28 @@ function testCount(tests: number): string {
   return `${tests} ${tests === 1 ? 'test' : 'tests'}`;
 }
 
-/** Code lens over each requirement: `2 impl · 3 tests · covered`; choosing it shows the trace. */
+/** ` · 87% of its code` (` · 87% of its code (run)` when not measured per test); empty when no coverage is known. */
+function codePart(summary: RequirementSummary): string {
+  const coverage = summary.codeCoverage;
+  if (!coverage || coverage.total === 0) return '';
+  return ` · ${percentOf(coverage)} of its code${coverage.scope === 'run' ? ' (run)' : ''}`;
+}
+
+/** Code lens over each requirement: `2 impl · 3 tests · verified · 87% of its code`; choosing it shows the trace. */
 export const traceCodeLenses: CodeLensProvider = (ctx, path) => {
   const lenses: CodeLens[] = [];
+  // One title per ID: a trace lists every definition, so asking it once per copy of a duplicated ID is quadratic.
+  const titles = new Map<string, string | null>();
   for (const symbol of ctx.graph.documentSymbols(path)) {
     if (symbol.kind !== 'requirement') continue;
-    const summary = ctx.graph.trace(symbol.name)?.requirement;
-    if (!summary) continue;
-    const title = `${summary.implementations} impl · ${testCount(summary.tests)} · ${summary.status}${summary.defects.length ? ` · ${summary.defects.join(', ')}` : ''}`;
-    lenses.push({ range: toRange(symbol.span), command: { title, command: 'tandem.showTrace', arguments: [summary.id] } });
+    let title = titles.get(symbol.name);
+    if (title === undefined) {
+      const summary = ctx.graph.summary(symbol.name);
+      title = summary ? `${summary.implementations} impl · ${testCount(summary.tests)} · ${summary.status}${codePart(summary)}${summary.defects.length ? ` · ${summary.defects.join(', ')}` : ''}` : null;
+      titles.set(symbol.name, title);
+    }
+    if (title === null) continue;
+    lenses.push({ range: toRange(symbol.span), command: { title, command: 'tandem.showTrace', arguments: [symbol.name] } });
   }
   return lenses;
 };
@@ -319,8 +356,9 @@ export const showTraceCommand: CommandHandler = (ctx, args) => {
     ctx.client.showMessage('warning', `No requirement ${id} is defined in the workspace.`);
     return null;
   }
-  const list = (links: { location: { uri: string; range: { start: { line: number } } }; symbol?: string }[]) =>
-    links.map((link) => `${link.symbol ? `${link.symbol} ` : ''}(${where(ctx, link.location)})`).join(', ') || 'none';
+  // A test is named by its title where one is known, code by its symbol.
+  const list = (links: { location: { uri: string; range: { start: { line: number } } }; symbol?: string; testName?: string }[]) =>
+    links.map((link) => `${link.testName ? `"${link.testName}" ` : link.symbol ? `${link.symbol} ` : ''}(${where(ctx, link.location)})`).join(', ') || 'none';
   const r = result.requirement;
   ctx.client.showMessage(
     'info',
@@ -329,3 +367,93 @@ export const showTraceCommand: CommandHandler = (ctx, args) => {
   );
   return result;
 };
+
+// ---- Rename and the coverage chain as a call hierarchy --------------------------------------------
+
+/** Where a rename starts: the ID under the cursor, when a file defines it. */
+export function prepareRename(ctx: ServerContext, params: TextDocumentPositionParams): { range: Range; placeholder: string } | null {
+  const path = uriToPath(params.textDocument.uri);
+  const found = path ? ctx.graph.idAt(path, params.position) : null;
+  if (!found) return null;
+  if (ctx.graph.definitions(found.id).length === 0) throw new Error(`No requirement defines ${found.id}; only a defined ID can be renamed.`);
+  return { range: toRange(found.span), placeholder: found.id };
+}
+
+/**
+ * Renames the ID under the cursor everywhere, as one edit. Every place is checked against the text
+ * the editor holds: when one no longer reads the old ID, nothing is renamed. A Doorstop item's file
+ * is renamed too, so that rename needs a client that applies file renames (`renameFiles`).
+ */
+export function rename(ctx: ServerContext, params: RenameParams, renameFiles: boolean): WorkspaceEdit | null {
+  const path = uriToPath(params.textDocument.uri);
+  const found = path ? ctx.graph.idAt(path, params.position) : null;
+  if (!path || !found) return null;
+  const idPattern = ctx.settings(path).trace.idPattern;
+  let plan: RenamePlan;
+  try {
+    plan = planRename(ctx.graph, found.id, params.newName, (text) => isWholePlainId(text, idPattern), (file) => fs.existsSync(file));
+  } catch (error) {
+    if (error instanceof RenameError) throw new ResponseError(ErrorCodes.InvalidRequest, error.message);
+    throw error;
+  }
+  if (plan.renameFiles.length > 0 && !renameFiles) {
+    throw new ResponseError(ErrorCodes.InvalidRequest, `${found.id} is a Doorstop item, whose UID is its file's name, and this editor cannot rename files in an edit.`);
+  }
+  const texts = new Map<string, string | undefined>();
+  const byUri = new Map<string, TextEdit[]>();
+  for (const edit of plan.edits) {
+    if (!texts.has(edit.path)) texts.set(edit.path, ctx.readText(edit.path));
+    const text = texts.get(edit.path);
+    const written = text === undefined ? undefined : text.slice(offsetAt(text, edit.span.start), offsetAt(text, edit.span.end));
+    if (written !== edit.expected) {
+      throw new ResponseError(LSPErrorCodes.ContentModified, `${edit.path} changed since it was indexed (${edit.expected} is no longer at line ${edit.span.start.line + 1}); nothing was renamed.`);
+    }
+    const uri = pathToUri(edit.path);
+    if (!byUri.has(uri)) byUri.set(uri, []);
+    byUri.get(uri)!.push({ range: toRange(edit.span), newText: edit.newText });
+  }
+  if (plan.renameFiles.length === 0) return { changes: Object.fromEntries(byUri) };
+  return {
+    documentChanges: [
+      ...[...byUri].map(([uri, edits]) => ({ textDocument: { uri, version: ctx.documentVersion(uriToPath(uri)!) ?? null }, edits })),
+      ...plan.renameFiles.map((file) => ({ kind: 'rename' as const, oldUri: pathToUri(file.from), newUri: pathToUri(file.to), options: { overwrite: false, ignoreIfExists: false } })),
+    ],
+  };
+}
+
+const hierarchyKinds: Record<HierarchyNode['kind'], SymbolKind> = { requirement: SymbolKind.Key, implementation: SymbolKind.Function, test: SymbolKind.Method };
+
+function callItem(node: HierarchyNode): CallHierarchyItem {
+  return { name: node.name, detail: node.detail, kind: hierarchyKinds[node.kind], uri: node.location.uri, range: node.location.range, selectionRange: node.location.range, data: { id: node.id, leaf: node.leaf === true } };
+}
+
+/** The node an editor hands back (its `data`), checked: it comes from the wire. */
+function nodeOf(item: CallHierarchyItem): HierarchyNode | null {
+  const data = item?.data as { id?: unknown; leaf?: unknown } | undefined;
+  if (!data || typeof data.id !== 'string') return null;
+  return { name: item.name, detail: item.detail ?? '', kind: data.leaf === true ? 'implementation' : 'requirement', location: { uri: item.uri, range: item.range }, id: data.id, ...(data.leaf === true ? { leaf: true as const } : {}) };
+}
+
+/** The requirement under the cursor (an ID, or the requirement the symbol or test there serves). */
+export function prepareCallHierarchy(ctx: ServerContext, params: TextDocumentPositionParams): CallHierarchyItem[] | null {
+  const path = uriToPath(params.textDocument.uri);
+  if (!path) return null;
+  const named = ctx.graph.idAt(path, params.position);
+  const ids = named ? [named.id] : ctx.graph.traceAt(path, params.position).requirements.map((r) => r.id);
+  const items = ids.map((id) => requirementNode(ctx.graph, id)).filter((node): node is HierarchyNode => node !== null).map(callItem);
+  return items.length > 0 ? items : null;
+}
+
+/** The items the requirement covers, upstream: requirement → feature, test → requirement. */
+export function incomingCalls(ctx: ServerContext, params: CallHierarchyIncomingCallsParams): CallHierarchyIncomingCall[] {
+  const node = nodeOf(params.item);
+  if (!node) return [];
+  return incoming(ctx.graph, node).map((parent) => ({ from: callItem(parent), fromRanges: [parent.location.range] }));
+}
+
+/** What realises the requirement, downstream: feature → requirement → design → implementation → test. */
+export function outgoingCalls(ctx: ServerContext, params: CallHierarchyOutgoingCallsParams): CallHierarchyOutgoingCall[] {
+  const node = nodeOf(params.item);
+  if (!node) return [];
+  return outgoing(ctx.graph, node).map((child) => ({ to: callItem(child), fromRanges: [params.item.selectionRange] }));
+}

@@ -11,6 +11,7 @@ import { isScriptPath, listDeclarations, listTests, normalizeBody, parseSource }
 import type { GenerationKind, TestFramework } from './model';
 import { identifierFrom } from './providers/offline';
 import { createProgramOver } from './program';
+import { holdsKeyLikeString } from './redact';
 import type { ContextSection, GenerationTask, RequirementContext, TargetContext } from './task';
 import { typesTouched } from './touchedTypes';
 import { parseJson } from '../trace/nesting';
@@ -145,6 +146,39 @@ function neighbourhood(text: string, start: number, end: number, maxChars = 8000
   return `${imports}\n// …\n${lines.slice(from, to).join('\n')}\n// …`;
 }
 
+/** The words (four letters or more) of a requirement's title, text and criteria, lower-cased. */
+function requirementWords(requirement: RequirementContext): Set<string> {
+  const text = [requirement.title, requirement.text, ...requirement.acceptanceCriteria].join(' ').toLowerCase();
+  return new Set([...text.matchAll(/[a-z][a-z0-9]{3,}/g)].map((m) => m[0]));
+}
+
+/**
+ * The project's exported types (interfaces, type aliases, classes, enums) that a requirement names:
+ * by their own name (`StockItem`, `OutOfStockError`) or as words in a row ("stock item", "out of
+ * stock error"), at most `max` of them, each cut to 3,000 characters.
+ */
+function typesNamedBy(ts: TypeScriptModule, view: WorkspaceView, sourceFiles: string[], requirement: RequirementContext, max = 6): { path: string; text: string }[] {
+  const prose = [requirement.title, requirement.text, ...requirement.acceptanceCriteria].join(' ');
+  const spaced = ` ${prose.toLowerCase().replace(/[^a-z0-9]+/g, ' ')} `;
+  const names = (name: string) => prose.includes(name) || spaced.includes(` ${name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase()} `);
+  const found: { path: string; text: string }[] = [];
+  for (const file of sourceFiles.slice(0, 2000)) {
+    if (found.length >= max) break;
+    const text = view.readText(file);
+    if (text === undefined || !/\b(?:interface|type|class|enum)\s+[A-Z]/.test(text)) continue;
+    const source = parseSource(ts, file, text);
+    for (const statement of source.statements) {
+      const isType = ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement);
+      const name = isType ? (statement as TS.DeclarationStatement).name?.getText(source) : undefined;
+      if (!name || name.length < 4 || !names(name)) continue;
+      const declaration = text.slice(statement.getStart(source), statement.end);
+      found.push({ path: file, text: declaration.length > 3000 ? `${declaration.slice(0, 3000)}\n…` : declaration });
+      if (found.length >= max) break;
+    }
+  }
+  return found;
+}
+
 export function gatherTask(ts: TypeScriptModule, view: WorkspaceView, request: GatherRequest): GenerationTask | { error: string } {
   const folder = view.folder;
   const files = view.files();
@@ -152,8 +186,12 @@ export function gatherTask(ts: TypeScriptModule, view: WorkspaceView, request: G
   if (request.kind === 'requirement' && !requirement) return { error: `No requirement ${request.requirementId ?? '(none given)'} is defined in the workspace.` };
   const sections: ContextSection[] = [];
   const drawnFrom = new Map<string, number>();
+  // A module holding a key-like string is never quoted as a sample or for context (only the file
+  // being changed is, and the redactor blanks the key in it).
+  const holdsKey = (file: string) => holdsKeyLikeString(view.readText(file) ?? '');
   const addSection = (section: ContextSection, file?: string) => {
     if (file && !view.maySend(file)) return;
+    if (file && section.priority > 0 && holdsKey(file)) return;
     sections.push(section);
     if (file) drawnFrom.set(file, view.readText(file)?.length ?? section.text.length);
   };
@@ -176,6 +214,7 @@ export function gatherTask(ts: TypeScriptModule, view: WorkspaceView, request: G
       exported: declaration.exported,
       code: text.slice(declaration.start, declaration.end),
     };
+    if (request.kind === 'tests' && declaration.isStub) return { error: `${declaration.name} is a stub: tests of it would pin "not implemented". Implement ${declaration.name} with tests instead.` };
     if (!view.maySend(request.path)) return { error: `${target.path} may not be sent to a model (generation.neverSend, .gitignore or a secret-looking name).` };
     const around = neighbourhood(text, declaration.start, declaration.end);
     addSection({ title: 'the file being changed', path: target.path, text: around, priority: 0 }, request.path);
@@ -205,14 +244,25 @@ export function gatherTask(ts: TypeScriptModule, view: WorkspaceView, request: G
   const importHint = moduleKind === 'commonjs' && language === 'js' ? `const { ${importedName} } = require('${from}');` : `import { ${importedName} } from '${from}';`;
 
   // The style to follow: a test of the same module, else the shortest test that is not trivial.
-  const related = target ? testFiles.find((f) => (view.readText(f) ?? '').includes(path.posix.basename(target!.path).replace(/\.[^.]+$/, ''))) : undefined;
-  const example = related ?? [...testFiles].filter((f) => view.maySend(f)).sort((a, b) => (view.readText(a)?.length ?? 0) - (view.readText(b)?.length ?? 0)).find((f) => (view.readText(f)?.length ?? 0) > 80);
+  const usable = (f: string) => view.maySend(f) && !holdsKey(f);
+  const related = target ? testFiles.find((f) => usable(f) && (view.readText(f) ?? '').includes(path.posix.basename(target!.path).replace(/\.[^.]+$/, ''))) : undefined;
+  const example = related ?? [...testFiles].filter(usable).sort((a, b) => (view.readText(a)?.length ?? 0) - (view.readText(b)?.length ?? 0)).find((f) => (view.readText(f)?.length ?? 0) > 80);
   if (example) {
     const text = view.readText(example) ?? '';
     addSection({ title: related ? 'the existing tests of this module (follow their style)' : 'an existing test (follow its style)', path: toPosix(path.relative(folder, example)), text: text.slice(0, 4000), priority: 2 }, example);
   }
-  if (!target) {
-    const sample = [...sourceFiles].filter((f) => view.maySend(f)).sort((a, b) => (view.readText(a)?.length ?? 0) - (view.readText(b)?.length ?? 0)).find((f) => (view.readText(f)?.length ?? 0) > 80);
+  if (!target && requirement) {
+    const named = typesNamedBy(ts, view, sourceFiles.filter(usable), requirement);
+    for (const type of named) addSection({ title: 'a project type the requirement names', path: toPosix(path.relative(folder, type.path)), text: type.text, priority: 1 }, type.path);
+    // The style sample: a module the task touches (one declaring a type it names, or sharing most
+    // of its words), else the shortest one that is not trivial.
+    const words = requirementWords(requirement);
+    const score = (f: string) => {
+      const text = (view.readText(f) ?? '').toLowerCase();
+      return named.some((t) => t.path === f) ? 1000 : [...words].filter((w) => text.includes(w)).length;
+    };
+    const length = (f: string) => view.readText(f)?.length ?? 0;
+    const sample = sourceFiles.filter((f) => usable(f) && length(f) > 80).sort((a, b) => score(b) - score(a) || length(a) - length(b))[0];
     if (sample) addSection({ title: 'an existing module (follow its style)', path: toPosix(path.relative(folder, sample)), text: (view.readText(sample) ?? '').slice(0, 3000), priority: 3 }, sample);
   }
 

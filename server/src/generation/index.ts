@@ -4,7 +4,7 @@
  *
  * The flow: `gatherTask` (context under a budget) → a `ModelProvider` (`openai` or `offline`) →
  * `parseAnswer` (the documented output format) → `planAnswer` (paths, overwrites, tags) → the checks
- * (`typeCheckPlanned`, the testability rules, the new tests in a scratch copy, twice) → repair, up to
+ * (`typeCheckPlanned`, the testability rules, the new tests in a scratch copy, three times) → repair, up to
  * the configured rounds (`runGenerationLoop`). Nothing here knows LSP.
  */
 export { runGeneration, chooseProvider, type EngineInput, type EngineResult, type TestFilesRunner } from './engine';

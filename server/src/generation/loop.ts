@@ -16,7 +16,7 @@ import { parseAnswer } from './format';
 import type { ChatMessage, GenerationCheckIssue, GenerationRound, PlannedFile, ProposedFile, TestRunResult, TestVerdict } from './model';
 import { applyChanges } from './plan';
 import type { Plan } from './plan';
-import { buildPrompt, repairPrompt } from './prompt';
+import { buildPrompt, expectedBlocks, repairPrompt } from './prompt';
 import { ModelError, type ModelProvider } from './providers/provider';
 import type { GenerationTask } from './task';
 
@@ -34,8 +34,28 @@ export interface LoopPorts {
    * test that leaves state behind shows as flaky), calling `beforeRun` with the run's number.
    */
   runTests(planned: PlannedFile[], runs: number, signal: AbortSignal, beforeRun: (run: number) => void): Promise<TestRunResult[]>;
+  /**
+   * Runs the planned test files once against the code before the change (the stub, or no module
+   * at all), so that a test which passes there too is known to prove nothing. Absent: no such check.
+   */
+  runAgainstOld?(planned: PlannedFile[], signal: AbortSignal): Promise<TestRunResult>;
+  /**
+   * "Generate tests": which lines of the target the project's own tests run (before) and each of
+   * the given new tests runs alone, from V8 coverage. Undefined when it cannot be measured.
+   */
+  coverage?(planned: PlannedFile[], tests: { path: string; fullTitle: string; title: string }[], signal: AbortSignal): Promise<TargetCoverage | undefined>;
   /** Names the stage and round, for `$/progress` or the log. */
   progress(message: string): void;
+}
+
+export interface TargetCoverage {
+  path: string;
+  symbol: string;
+  lines: number;
+  /** Indexes of the target's lines the project's tests run. */
+  before: Set<number>;
+  /** By `path\u0000fullTitle`: the lines each new test runs alone. */
+  byTest: Map<string, Set<number>>;
 }
 
 export interface LoopOptions {
@@ -61,6 +81,7 @@ export interface LoopResult {
 interface NewTest {
   file: PlannedFile;
   fullTitle: string;
+  title: string;
   body: string;
 }
 
@@ -70,7 +91,7 @@ function newTests(ts: TypeScriptModule, planned: PlannedFile[]): NewTest[] {
   for (const file of planned.filter((f) => f.isTest)) {
     const before = new Set(file.before === undefined ? [] : listTests(ts, parseSource(ts, file.path, file.before)).map((t) => t.fullTitle));
     for (const test of listTests(ts, parseSource(ts, file.path, file.after))) {
-      if (!before.has(test.fullTitle)) found.push({ file, fullTitle: test.fullTitle, body: test.body });
+      if (!before.has(test.fullTitle)) found.push({ file, fullTitle: test.fullTitle, title: test.title, body: test.body });
     }
   }
   return found;
@@ -86,6 +107,19 @@ function dropTests(ts: TypeScriptModule, file: PlannedFile, fullTitles: Set<stri
     return doomed.size === 0 ? change : { ...change, text: removeTests(ts, file.path, change.text, doomed) };
   });
   file.after = applyChanges(file.before ?? '', file.changes);
+}
+
+/** What the user is told about the tests the checks dropped (flaky, proving nothing, repeated). */
+function droppedNote(issues: GenerationCheckIssue[]): string {
+  const why: Partial<Record<GenerationCheckIssue['check'], string>> = { flaky: 'as flaky', proof: 'as proving nothing', duplicate: 'as repeats of existing tests' };
+  const parts: string[] = [];
+  for (const [check, label] of Object.entries(why) as [GenerationCheckIssue['check'], string][]) {
+    const dropped = issues.filter((i) => i.check === check && !i.blocking);
+    if (dropped.length > 0) parts.push(`Dropped ${label}: ${dropped.map((i) => i.message.replace(/^dropped /, '')).join('; ')}.`);
+  }
+  const uncovered = issues.filter((i) => i.check === 'criteria' && !i.blocking);
+  if (uncovered.length > 0) parts.push(uncovered.map((i) => i.message).join(' '));
+  return parts.length > 0 ? ` ${parts.join(' ')}` : '';
 }
 
 /** Checks whose failure means part of the answer was not planned at all. */
@@ -128,12 +162,12 @@ export async function runGenerationLoop(task: GenerationTask, ports: LoopPorts, 
       if (failure.kind === 'cancelled' || signal.aborted) return finish('cancelled', 'Generation was cancelled; the model request was aborted.');
       if (failure.kind !== 'tooLarge' && failure.kind !== 'empty') return finish('error', failure.message);
       record.issues.push({ check: failure.kind === 'tooLarge' ? 'size' : 'format', message: `${failure.message} Answer with only the file blocks, shorter.`, blocking: true });
-      messages = repairPrompt(first.messages, '(no usable answer)', record.issues, round, options.rounds);
+      messages = repairPrompt(first.messages, '(no usable answer)', record.issues, round, options.rounds, task);
       continue;
     }
     const checksStarted = Date.now();
     const issues = record.issues;
-    const parsed = parseAnswer(answerText);
+    const parsed = parseAnswer(answerText, expectedBlocks(task));
     for (const error of parsed.errors) issues.push({ check: 'format', line: error.line, message: error.message, blocking: true });
     let planned: PlannedFile[] = [];
     if (parsed.errors.length === 0) {
@@ -156,12 +190,13 @@ export async function runGenerationLoop(task: GenerationTask, ports: LoopPorts, 
     record.checksMs = Date.now() - checksStarted;
     if (signal.aborted) return finish('cancelled', 'Generation was cancelled during the checks.');
     if (blockingCount(issues) === 0) {
-      return finish('passed', `Every check passed in round ${round}.`, planned);
+      const coverage = record.coverage ? ` ${record.coverage.symbol} runs ${record.coverage.coveredAfter} of its ${record.coverage.lines} lines under test (${record.coverage.coveredBefore} before).` : '';
+      return finish('passed', `Every check passed in round ${round}.${coverage}${droppedNote(issues)}`, planned);
     }
     // Only a whole attempt may be offered: one with a refused or unreadable block would be half an edit.
     const whole = !issues.some((i) => i.blocking && wholeAttemptChecks.has(i.check));
     if (whole && planned.length > 0 && (!best || blockingCount(issues) <= blockingCount(best.issues))) best = { planned, issues: issues.filter((i) => i.blocking) };
-    if (round < options.rounds) messages = repairPrompt(first.messages, answerText, issues, round, options.rounds);
+    if (round < options.rounds) messages = repairPrompt(first.messages, answerText, issues, round, options.rounds, task);
   }
   const last = rounds[rounds.length - 1];
   const summary = best ? `${blockingCount(best.issues)} failing check(s) remain` : `no usable answer (${last.issues[0]?.message ?? 'unknown'})`;
@@ -263,5 +298,79 @@ async function runChecks(
   for (const [file, titles] of flaky) dropTests(ts, file, titles);
   if (flaky.size > 0 && newTests(ts, planned).length === 0) {
     issues.push({ check: 'tests', message: 'every new test was flaky and was dropped; write deterministic tests', blocking: true });
+    return;
   }
+  if (blockingCount(issues) === 0 && ports.runAgainstOld) await proveByFailure(task, ports, planned, issues, record, round, options, signal);
+  if (blockingCount(issues) === 0 && ports.coverage) await proveByCoverage(task, ports, planned, issues, record, round, options, signal);
+}
+
+/** At most this many new tests are run one by one for their coverage. */
+const maxCoverageRuns = 12;
+
+/**
+ * "Generate tests": each kept test must execute lines of the target, and together they must run
+ * lines the project's own tests do not. The target's line coverage before and after goes into
+ * the round's record.
+ */
+async function proveByCoverage(task: GenerationTask, ports: LoopPorts, planned: PlannedFile[], issues: GenerationCheckIssue[], record: GenerationRound, round: number, options: LoopOptions, signal: AbortSignal): Promise<void> {
+  const { ts } = ports;
+  const tests = newTests(ts, planned).slice(0, maxCoverageRuns);
+  if (tests.length === 0 || !task.target) return;
+  ports.progress(`Round ${round}/${options.rounds}: measuring the coverage of ${task.target.symbol}`);
+  const started = Date.now();
+  const titled = tests.map((t) => ({ path: t.file.path, fullTitle: t.fullTitle, title: t.title }));
+  const coverage = await ports.coverage!(planned, titled, signal);
+  record.stageMs.coverage = Date.now() - started;
+  if (!coverage || signal.aborted) return;
+  const id = (t: NewTest) => `${t.file.path}\u0000${t.fullTitle}`;
+  const idle = tests.filter((t) => (coverage.byTest.get(id(t))?.size ?? 0) === 0);
+  const kept = tests.filter((t) => !idle.includes(t));
+  const after = new Set(coverage.before);
+  for (const t of kept) for (const line of coverage.byTest.get(id(t)) ?? []) after.add(line);
+  record.coverage = { path: coverage.path, symbol: coverage.symbol, lines: coverage.lines, coveredBefore: coverage.before.size, coveredAfter: after.size };
+  if (kept.length === 0) {
+    issues.push({ check: 'proof', message: `no new test executes a line of ${coverage.symbol}: ${idle.map((t) => `"${t.fullTitle}"`).join(', ')} never run it; call ${coverage.symbol} and check what it returns`, blocking: true });
+    return;
+  }
+  for (const file of new Set(idle.map((t) => t.file))) dropTests(ts, file, new Set(idle.filter((t) => t.file === file).map((t) => t.fullTitle)));
+  for (const t of idle) issues.push({ check: 'proof', path: t.file.relative, message: `dropped "${t.fullTitle}": it executes no line of ${coverage.symbol}, so it proves nothing about it`, blocking: false });
+  record.testsPassed = Math.max(0, record.testsPassed - idle.length);
+  if (after.size <= coverage.before.size) {
+    issues.push({
+      check: 'proof',
+      message: `the new tests add no coverage of ${coverage.symbol}: the project's tests already run ${coverage.before.size} of its ${coverage.lines} lines, and with the new tests still ${after.size}; test the behaviour they leave out`,
+      blocking: true,
+    });
+  }
+}
+
+/**
+ * A kept test must fail (or not even load) against the code before the change: one that passes
+ * against the stub too (`assert.ok(true)`, a test of another function) is dropped with a note, and
+ * when none is left the round fails saying which tests proved nothing.
+ */
+async function proveByFailure(task: GenerationTask, ports: LoopPorts, planned: PlannedFile[], issues: GenerationCheckIssue[], record: GenerationRound, round: number, options: LoopOptions, signal: AbortSignal): Promise<void> {
+  const { ts } = ports;
+  const tests = newTests(ts, planned);
+  if (tests.length === 0) return;
+  ports.progress(`Round ${round}/${options.rounds}: running the new tests against the code before the change`);
+  const started = Date.now();
+  const old = await ports.runAgainstOld!(planned, signal);
+  record.stageMs.proof = Date.now() - started;
+  if (signal.aborted) return;
+  const passedBefore = new Set(old.verdicts.filter((v) => v.outcome === 'passed').map((v) => `${v.path}\u0000${v.fullTitle}`));
+  const useless = tests.filter((t) => passedBefore.has(`${t.file.path}\u0000${t.fullTitle}`));
+  if (useless.length === 0) return;
+  const before = task.target?.isStub ? `the stub ${task.target.symbol}` : 'the code before the change';
+  if (useless.length === tests.length) {
+    issues.push({
+      check: 'proof',
+      message: `no new test fails without the change: ${useless.map((t) => `"${t.fullTitle}"`).join(', ')} pass${useless.length === 1 ? 'es' : ''} against ${before} too, so they prove nothing; write tests that call the new code and check what it must do`,
+      blocking: true,
+    });
+    return;
+  }
+  for (const file of new Set(useless.map((t) => t.file))) dropTests(ts, file, new Set(useless.filter((t) => t.file === file).map((t) => t.fullTitle)));
+  for (const test of useless) issues.push({ check: 'proof', path: test.file.relative, message: `dropped "${test.fullTitle}": it passes against ${before} too, so it proves nothing`, blocking: false });
+  record.testsPassed = Math.max(0, record.testsPassed - useless.length);
 }

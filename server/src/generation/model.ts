@@ -94,3 +94,6 @@ export interface TestRunResult {
   /** Set when the run itself failed (crash, timeout, a file that does not load). */
   error?: string;
 }
+
+/** Runs test files in a scratch folder with the framework the model was told to use (the workspace's runner by default). */
+export type TestFilesRunner = (input: { dir: string; files: string[]; framework: TestFramework; timeoutMs: number; env: NodeJS.ProcessEnv; signal: AbortSignal; workspace: string; sandbox: boolean }) => Promise<TestRunResult>;

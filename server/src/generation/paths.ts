@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { matchesAny } from '../workspace/glob';
+import { matchesAny } from '../text/glob';
 
 /** Names that look like secrets: environment files, keys, certificates, credential stores. */
 const secretName = /^(?:\.env(?:\..*)?|.*\.(?:pem|key|p12|pfx|crt|cer|der|jks|keystore|kdbx|asc|gpg)|id_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?|credentials(?:\..*)?|\.npmrc|\.netrc|\.pypirc|\.git-credentials|secrets?\.(?:json|ya?ml|toml|txt)|.*\.secret(?:s)?(?:\..*)?)$/i;

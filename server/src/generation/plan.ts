@@ -43,6 +43,46 @@ function tagged(text: string, requirementId: string | undefined, isTest: boolean
   return `// ${tag} ${requirementId}\n${indent}${text}`;
 }
 
+/**
+ * The block without its leading doc comment when the declaration has one: that comment (with the
+ * tags a reviewer saw) stays above the declaration, and one doc comment is kept, not two.
+ */
+function withoutRepeatedDoc(text: string, docComment: string | undefined): string {
+  if (!docComment) return text;
+  const leading = /^\s*\/\*\*[\s\S]*?\*\/[ \t]*\r?\n/.exec(text);
+  return leading ? text.slice(leading[0].length) : text;
+}
+
+/** Top-level names (declarations and imports) of a text, with the TypeScript parser. */
+function topLevelNames(ts: TypeScriptModule, path: string, text: string): Set<string> {
+  const source = parseSource(ts, path, text);
+  const names = new Set<string>();
+  for (const statement of source.statements) {
+    if (ts.isImportDeclaration(statement)) {
+      const clause = statement.importClause;
+      if (clause?.name) names.add(clause.name.text);
+      const bindings = clause?.namedBindings;
+      if (bindings && ts.isNamespaceImport(bindings)) names.add(bindings.name.text);
+      if (bindings && ts.isNamedImports(bindings)) for (const element of bindings.elements) names.add(element.name.text);
+    } else if (ts.isVariableStatement(statement)) {
+      for (const declaration of statement.declarationList.declarations) {
+        if (ts.isIdentifier(declaration.name)) names.add(declaration.name.text);
+        else for (const element of declaration.name.elements) if (!ts.isOmittedExpression(element) && ts.isIdentifier(element.name)) names.add(element.name.text);
+      }
+    } else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) && statement.name) {
+      names.add(statement.name.text);
+    }
+  }
+  return names;
+}
+
+/** Names an appended block declares at the top level that the file already declares (a load error in JavaScript). */
+function redeclaredNames(ts: TypeScriptModule, path: string, before: string, block: string): string[] {
+  if (!/\.[mc]?[jt]sx?$/.test(path)) return [];
+  const existing = topLevelNames(ts, path, before);
+  return [...topLevelNames(ts, path, block)].filter((name) => existing.has(name));
+}
+
 export function planAnswer(input: PlanInput): Plan {
   const issues: GenerationCheckIssue[] = [];
   const byPath = new Map<string, PlannedFile>();
@@ -85,6 +125,17 @@ export function planAnswer(input: PlanInput): Plan {
       continue;
     }
     if (action === 'append') {
+      const redeclared = redeclaredNames(input.ts, resolved.path, before, file.text);
+      if (redeclared.length > 0) {
+        issues.push({
+          check: 'format',
+          path: resolved.relative,
+          line: file.line,
+          message: `${resolved.relative} APPEND redeclares ${redeclared.join(', ')}, which the file already declares; APPEND only the new code, without repeating its imports or declarations`,
+          blocking: true,
+        });
+        continue;
+      }
       const separator = before.length === 0 || before.endsWith('\n\n') ? '' : before.endsWith('\n') ? '\n' : '\n\n';
       planned.changes.push({
         start: before.length,
@@ -116,7 +167,8 @@ export function planAnswer(input: PlanInput): Plan {
       continue;
     }
     const indent = indentAt(before, target.start);
-    const body = file.text.replace(/\n$/, '');
+    // The doc comment above the declaration stays; a block that repeats it keeps one copy.
+    const body = withoutRepeatedDoc(file.text, target.docComment).replace(/\n$/, '');
     const reindented = indent && !body.startsWith(indent) ? body.split('\n').map((line, i) => (i === 0 || line === '' ? line : indent + line)).join('\n') : body.replace(/^[ \t]+/, '');
     // The doc comment above a stub is kept, and a tag already written there still binds.
     const above = target.docComment ?? '';

@@ -93,6 +93,8 @@ export function createProgramOver(input: ProgramInput): TS.Program {
     return file;
   };
   host.writeFile = () => undefined;
+  // Types and modules are looked up from the workspace, never from wherever the server was started.
+  host.getCurrentDirectory = () => input.folder;
   if (sourceCache.size > maxCachedSources) sourceCache.clear();
   return ts.createProgram({ rootNames: roots, options, host });
 }

@@ -7,6 +7,7 @@
  * a comment in the user's code cannot change what is asked, and whatever the answer says, the
  * checks decide what is accepted.
  */
+import type { ExpectedBlock } from './format';
 import type { ChatMessage, GenerationCheckIssue } from './model';
 import { estimateTokens } from './providers/provider';
 import type { ContextSection, GenerationTask } from './task';
@@ -125,18 +126,47 @@ export function buildPrompt(task: GenerationTask, budgetTokens: number): BuiltPr
   return { messages, tokens: estimateTokens(system) + estimateTokens(user), contextTokens, trimmed };
 }
 
-/** The feedback for a repair round: what every blocking check found, grouped by check. */
-export function feedbackMessage(issues: GenerationCheckIssue[], round: number, rounds: number): string {
+/** The file blocks this task expects, with their actions: what a repair after a format error restates. */
+export function expectedBlocks(task: GenerationTask): ExpectedBlock[] {
+  const blocks: ExpectedBlock[] = [];
+  const target = task.target;
+  if (task.kind === 'refactor' || task.kind === 'stub' || (task.kind === 'requirement' && target?.isStub)) {
+    if (target) blocks.push({ path: target.path, action: 'replace', symbol: target.symbol });
+  } else if (task.kind === 'requirement' && !target) {
+    blocks.push({ path: task.sourcePath, action: 'create' });
+  } else if (task.kind === 'requirement' && target) {
+    blocks.push({ path: target.path, action: 'append' });
+  }
+  blocks.push({ path: task.testPath, action: task.testPathExists ? 'append' : 'create' });
+  return blocks;
+}
+
+/** A header line as the format writes it. */
+function headerOf(block: ExpectedBlock): string {
+  return `FILE ${block.path} ${block.action.toUpperCase()}${block.symbol ? ` ${block.symbol}` : ''}`;
+}
+
+/** The feedback for a repair round: what every blocking check found, and after a format error the exact headers expected. */
+export function feedbackMessage(issues: GenerationCheckIssue[], round: number, rounds: number, task?: GenerationTask): string {
   const blocking = issues.filter((i) => i.blocking);
   const lines = [`Your answer failed these checks (round ${round} of ${rounds}). Answer again with the complete corrected file blocks, in the same format:`];
   for (const issue of blocking.slice(0, 40)) {
-    lines.push(`- [${issue.check}]${issue.path ? ` ${issue.path}${issue.line ? `:${issue.line}` : ''}` : ''}: ${issue.message.slice(0, 600)}`);
+    // Lines of a format error are lines of the answer; other lines are lines of the file named.
+    const where = issue.path ? ` ${issue.path}${issue.line ? `:${issue.line}` : ''}` : '';
+    lines.push(`- [${issue.check}]${where}: ${issue.message.slice(0, 600)}`);
   }
   if (blocking.length > 40) lines.push(`- … and ${blocking.length - 40} more`);
+  if (task && blocking.some((i) => i.check === 'format')) {
+    lines.push('', 'Write each block as one header line followed by one fenced code block. The headers this task expects:');
+    for (const block of expectedBlocks(task)) {
+      const note = block.action === 'append' ? (block.path === task.testPath ? ' (the file exists: APPEND only the new tests; do not repeat its imports)' : ' (the file exists: APPEND only the new code)') : '';
+      lines.push(`${headerOf(block)}${note}`);
+    }
+  }
   return lines.join('\n');
 }
 
 /** The messages of a repair round: the first prompt, the last answer, and the feedback on it. */
-export function repairPrompt(first: ChatMessage[], lastAnswer: string, issues: GenerationCheckIssue[], round: number, rounds: number): ChatMessage[] {
-  return [...first, { role: 'assistant', content: lastAnswer.slice(0, 40_000) }, { role: 'user', content: feedbackMessage(issues, round, rounds) }];
+export function repairPrompt(first: ChatMessage[], lastAnswer: string, issues: GenerationCheckIssue[], round: number, rounds: number, task?: GenerationTask): ChatMessage[] {
+  return [...first, { role: 'assistant', content: lastAnswer.slice(0, 40_000) }, { role: 'user', content: feedbackMessage(issues, round, rounds, task) }];
 }

@@ -1,15 +1,17 @@
 /**
- * A small runner for generated tests: mocha (its JSON reporter) and `node:test` (a reporter that
- * writes one JSON line per event), each in a child process with a timeout that kills the whole
- * process group, an environment scrubbed of secrets, and cancellation. The workspace's own test
- * runner (server/src/testing/) is preferred when it is available; this one keeps generation
- * working on its own.
+ * The runner for generated mocha and `node:test` tests: mocha (its JSON reporter) and `node:test`
+ * (a reporter that writes one JSON line per event, the files imported in one process), each in a
+ * child process started through the launcher of testing/env.ts, with a timeout that kills the
+ * whole process group, cancellation, and — under `sandbox` — Node's permission model with explicit
+ * read paths. A file that fails to load is reported with the loader's own message. Jest and vitest
+ * run through the workspace's test runner (server/src/testing/).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { TestFramework, TestRunResult, TestVerdict } from './model';
+import { throughLauncher } from '../testing/env';
 import { parseJson } from '../trace/nesting';
+import type { TestFramework, TestRunResult, TestVerdict } from './model';
 
 export interface RunTestFilesInput {
   /** The folder the tests run in (a scratch copy). */
@@ -22,35 +24,40 @@ export interface RunTestFilesInput {
   signal: AbortSignal;
   /** Folders to look for the framework in when `dir` has none (the workspace, then the server's own). */
   resolvePaths?: string[];
-}
-
-/** The environment for a child process: the server's, without secrets and anything that looks like one. */
-export function scrubbedEnv(secretNames: readonly string[], base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const secret = new Set(secretNames.map((n) => n.toUpperCase()));
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(base)) {
-    const upper = name.toUpperCase();
-    if (secret.has(upper) || /(?:API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE_KEY)/.test(upper)) continue;
-    if (upper.startsWith('NODE_OPTIONS') || upper === 'NODE_TEST_CONTEXT' || upper.startsWith('MOCHA')) continue;
-    env[name] = value;
-  }
-  env.CI = 'true';
-  env.FORCE_COLOR = '0';
-  env.NO_COLOR = '1';
-  return env;
+  /** Run under Node's permission model (see `sandboxFlags`). */
+  sandbox?: boolean;
+  /** A CommonJS script to load before the tests (`--require`), e.g. the coverage recorder. */
+  preload?: string;
+  /** Run only this test: mocha matches its full title, node:test its own title. */
+  only?: { fullTitle: string; title: string };
 }
 
 /**
- * `NODE_OPTIONS` that put a test process under Node's permission model: reads are free, writes only
- * under `writable` (the scratch copy), no worker threads, and no child processes unless the framework needs them
- * (node:test runs each file in a child). Jest and vitest need workers and caches and run without.
+ * Node flags that put a test process under Node's permission model: it may read only the paths in
+ * `readable` (its scratch copy, the `node_modules` it needs, Node itself) and write only under
+ * `writable` (the scratch copy); it may not start processes or worker threads. Everything else —
+ * other processes' `/proc` entries, the workspace's `.env`, the user's home — is refused with
+ * `ERR_ACCESS_DENIED`. Node's permission model does not restrict the network. Jest and vitest need
+ * workers and child processes and cannot run under it (see docs/generation.md).
  */
-export function sandboxNodeOptions(framework: TestFramework, writable: string): string | undefined {
+export function sandboxFlags(framework: TestFramework, writable: string, readable: readonly string[]): string[] | undefined {
   if (framework !== 'mocha' && framework !== 'node:test') return undefined;
   const major = Number(process.versions.node.split('.')[0]);
-  const flags = [major >= 22 ? '--permission' : '--experimental-permission', '--allow-fs-read=*', `"--allow-fs-write=${path.join(writable, '*')}"`, '--disable-warning=ExperimentalWarning'];
-  if (framework === 'node:test') flags.push('--allow-child-process');
-  return flags.join(' ');
+  const reads = [...new Set([writable, ...readable, process.execPath].flatMap(realAndGiven))];
+  const writes = realAndGiven(writable);
+  // One flag per path: Node 20.20 and later refuse a comma-separated list.
+  const flags = [major >= 22 ? '--permission' : '--experimental-permission', ...reads.map((p) => `--allow-fs-read=${p}`), ...writes.map((p) => `--allow-fs-write=${p}`)];
+  return [...flags, '--disable-warning=ExperimentalWarning'];
+}
+
+/** A path and, when it differs, the path it resolves to through symbolic links. */
+function realAndGiven(p: string): string[] {
+  try {
+    const real = fs.realpathSync(p);
+    return real === p ? [p] : [p, real];
+  } catch {
+    return [p];
+  }
 }
 
 const nodeTestReporter = `export default async function* tandemReporter(source) {
@@ -68,6 +75,32 @@ const nodeTestReporter = `export default async function* tandemReporter(source) 
   }
 }
 `;
+
+/**
+ * Imports each test file in turn in this one process (so node:test needs no child processes and
+ * runs under the sandbox); a file that fails to load is written as one JSON line with the loader's
+ * message and the others still run.
+ */
+const nodeTestEntry = `import { appendFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+const [errors, ...files] = process.argv.slice(2);
+for (const file of files) {
+  try {
+    await import(pathToFileURL(file).href);
+  } catch (error) {
+    const text = error && error.stack ? String(error.stack) : String(error);
+    appendFileSync(errors, JSON.stringify({ file, message: text.slice(0, 4000) }) + '\\n');
+    process.exitCode = 1;
+  }
+}
+`;
+
+/** The folder of installed packages that holds the framework (so the sandbox may read it). */
+function packagesFolder(entry: string): string {
+  const marker = `${path.sep}node_modules${path.sep}`;
+  const at = entry.lastIndexOf(marker);
+  return at >= 0 ? entry.slice(0, at + marker.length - 1) : path.dirname(path.dirname(entry));
+}
 
 function resolveMocha(dir: string, extra: string[]): string | undefined {
   for (const base of [dir, ...extra, __dirname]) {
@@ -88,10 +121,11 @@ interface ChildOutcome {
   cancelled: boolean;
 }
 
-/** Runs a node child in its own process group; kills the group on timeout or abort. */
+/** Runs a node child through the launcher in its own process group; kills the group on timeout or abort. */
 function runNode(args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number, signal: AbortSignal): Promise<ChildOutcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'], detached: process.platform !== 'win32' });
+    const launched = throughLauncher(process.execPath, args);
+    const child = spawn(launched.command, launched.args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'], detached: process.platform !== 'win32', windowsHide: true });
     let stderr = '';
     let timedOut = false;
     let cancelled = false;
@@ -121,6 +155,8 @@ function runNode(args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs:
     child.on('close', (code) => {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
+      // Whatever the tests started in the group goes too.
+      kill();
       resolve({ code, stderr, timedOut, cancelled });
     });
     if (signal.aborted) onAbort();
@@ -133,21 +169,45 @@ function failure(outcome: ChildOutcome, timeoutMs: number): string | undefined {
   return undefined;
 }
 
+/**
+ * The loader's own words from a child's stderr: the first lines, without Node's internal stack
+ * frames and the launcher's noise, so a syntax error keeps its `file:line`, the offending line
+ * and the caret.
+ */
+export function loaderMessage(stderr: string, maxLines = 14): string {
+  const lines = stderr
+    .split('\n')
+    .filter((line) => !/^\s+at .*(?:node:internal|\(node:|node_modules[\\/]mocha[\\/]|\.tandem-node-test-entry\.mjs)/.test(line) && !/^Node\.js v\d/.test(line) && !/ExperimentalWarning|--trace-warnings/.test(line));
+  while (lines.length > 0 && lines[0].trim() === '') lines.shift();
+  return lines.slice(0, maxLines).join('\n').trim();
+}
+
 export async function runTestFiles(input: RunTestFilesInput): Promise<TestRunResult> {
   const output = path.join(input.dir, `.tandem-results-${process.pid}-${Date.now()}.json`);
   try {
     if (input.framework === 'mocha') return await runMocha(input, output);
     if (input.framework === 'node:test') return await runNodeTest(input, output);
     return { verdicts: [], error: `running ${input.framework} tests needs the workspace's test runner, which is not available` };
+  } catch (error) {
+    return { verdicts: [], error: `the tests could not be started: ${(error as Error).message}` };
   } finally {
     fs.rmSync(output, { force: true });
   }
 }
 
+/** Node flags of a run: source maps (so stacks name the workspace's TypeScript lines), and the sandbox. */
+function nodeFlags(input: RunTestFilesInput, frameworkEntry?: string): string[] {
+  const flags = ['--enable-source-maps', ...(input.preload ? ['--require', input.preload] : [])];
+  if (!input.sandbox) return flags;
+  const readable = [path.join(input.dir, 'node_modules'), ...(frameworkEntry ? [packagesFolder(frameworkEntry)] : [])].filter((p) => fs.existsSync(p));
+  return [...flags, ...(sandboxFlags(input.framework, input.dir, readable) ?? [])];
+}
+
 async function runMocha(input: RunTestFilesInput, output: string): Promise<TestRunResult> {
   const mocha = resolveMocha(input.dir, input.resolvePaths ?? []);
   if (!mocha) return { verdicts: [], error: 'mocha is not installed in the workspace' };
-  const args = [mocha, '--no-config', '--no-package', '--reporter', 'json', '--reporter-option', `output=${output}`, '--timeout', '5000', ...input.files];
+  const only = input.only ? ['--fgrep', input.only.fullTitle] : [];
+  const args = [...nodeFlags(input, mocha), mocha, '--no-config', '--no-package', '--reporter', 'json', '--reporter-option', `output=${output}`, '--timeout', '5000', ...only, ...input.files];
   const outcome = await runNode(args, input.dir, input.env, input.timeoutMs, input.signal);
   const stopped = failure(outcome, input.timeoutMs);
   if (stopped) return { verdicts: [], error: stopped };
@@ -155,7 +215,7 @@ async function runMocha(input: RunTestFilesInput, output: string): Promise<TestR
   try {
     report = parseJson(fs.readFileSync(output, 'utf8')) as typeof report;
   } catch {
-    return { verdicts: [], error: `mocha produced no report (exit ${outcome.code}): ${outcome.stderr.trim().split('\n').slice(0, 12).join('\n')}` };
+    return { verdicts: [], error: `a test file did not load (mocha exited with code ${outcome.code}):\n${loaderMessage(outcome.stderr)}` };
   }
   const pending = new Set((report.pending ?? []).map((t) => t.fullTitle));
   const verdicts: TestVerdict[] = (report.tests ?? []).map((t) => {
@@ -163,7 +223,7 @@ async function runMocha(input: RunTestFilesInput, output: string): Promise<TestR
     const message = failed ? describeError(t.err!) : undefined;
     return { path: t.file ?? input.files[0], fullTitle: t.fullTitle, title: t.title, outcome: pending.has(t.fullTitle) ? 'skipped' : failed ? 'failed' : 'passed', message };
   });
-  const loadError = verdicts.length === 0 && outcome.code !== 0 ? outcome.stderr.trim().split('\n').slice(0, 12).join('\n') : undefined;
+  const loadError = verdicts.length === 0 && outcome.code !== 0 ? `a test file did not load (mocha exited with code ${outcome.code}):\n${loaderMessage(outcome.stderr)}` : undefined;
   return { verdicts, error: loadError };
 }
 
@@ -175,26 +235,53 @@ function describeError(err: { message?: string; expected?: unknown; actual?: unk
 
 async function runNodeTest(input: RunTestFilesInput, output: string): Promise<TestRunResult> {
   const reporter = path.join(input.dir, '.tandem-node-test-reporter.mjs');
+  const entry = path.join(input.dir, '.tandem-node-test-entry.mjs');
+  const loadErrors = `${output}.load`;
   fs.writeFileSync(reporter, nodeTestReporter);
-  const args = ['--test', `--test-reporter=${reporter}`, `--test-reporter-destination=${output}`, ...input.files];
-  const outcome = await runNode(args, input.dir, input.env, input.timeoutMs, input.signal);
-  const stopped = failure(outcome, input.timeoutMs);
-  if (stopped) return { verdicts: [], error: stopped };
+  fs.writeFileSync(entry, nodeTestEntry);
+  const only = input.only ? [`--test-name-pattern=^${input.only.title.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`] : [];
+  const args = [...nodeFlags(input), `--test-reporter=${reporter}`, `--test-reporter-destination=${output}`, ...only, entry, loadErrors, ...input.files];
+  try {
+    const outcome = await runNode(args, input.dir, input.env, input.timeoutMs, input.signal);
+    const stopped = failure(outcome, input.timeoutMs);
+    if (stopped) return { verdicts: [], error: stopped };
+    return readNodeTestReport(input, output, loadErrors, outcome);
+  } finally {
+    fs.rmSync(loadErrors, { force: true });
+  }
+}
+
+function readNodeTestReport(input: RunTestFilesInput, output: string, loadErrorsFile: string, outcome: ChildOutcome): TestRunResult {
+  const loadErrors: string[] = [];
+  if (fs.existsSync(loadErrorsFile)) {
+    for (const line of fs.readFileSync(loadErrorsFile, 'utf8').split('\n').filter(Boolean).slice(0, 50)) {
+      try {
+        const { file, message } = parseJson(line) as { file: string; message: string };
+        loadErrors.push(`${path.relative(input.dir, file)} did not load:\n${loaderMessage(message)}`);
+      } catch {
+        // A torn line; the others still say what happened.
+      }
+    }
+  }
   let lines: string[];
   try {
     lines = fs.readFileSync(output, 'utf8').split('\n').filter(Boolean);
   } catch {
-    return { verdicts: [], error: `node --test produced no report (exit ${outcome.code}): ${outcome.stderr.trim().split('\n').slice(0, 12).join('\n')}` };
+    lines = [];
   }
   const verdicts: TestVerdict[] = [];
   const stack: string[] = [];
-  let stderr = '';
+  // Source maps make node:test name the TypeScript file a test came from; the run knows the JavaScript one.
+  const stem = (file: string) => file.replace(/\.[^./\\]+$/, '');
+  const fileOf = (file: string | undefined) => (file === undefined ? input.files[0] : input.files.includes(file) ? file : (input.files.find((f) => stem(f) === stem(file)) ?? file));
   for (const line of lines) {
-    const event = parseJson(line) as { type: string; name: string; nesting: number; file?: string; kind?: string; skip: boolean; todo: boolean; message?: string };
-    if (event.type === 'test:stderr') {
-      if (stderr.length < 4000) stderr += event.message ?? '';
+    let event: { type: string; name: string; nesting: number; file?: string; kind?: string; skip: boolean; todo: boolean; message?: string };
+    try {
+      event = parseJson(line) as typeof event;
+    } catch {
       continue;
     }
+    if (event.type === 'test:stderr') continue;
     if (event.type === 'test:start') {
       stack.length = event.nesting;
       stack[event.nesting] = event.name;
@@ -202,7 +289,7 @@ async function runNodeTest(input: RunTestFilesInput, output: string): Promise<Te
     }
     if (event.kind === 'suite') continue;
     const titles = [...stack.slice(0, event.nesting), event.name];
-    const file = event.file ?? input.files[0];
+    const file = fileOf(event.file);
     if (event.type === 'test:fail' && /^\d+ subtests? failed$/.test(event.message ?? '')) continue;
     verdicts.push({
       path: file,
@@ -212,8 +299,7 @@ async function runNodeTest(input: RunTestFilesInput, output: string): Promise<Te
       message: event.type === 'test:fail' ? event.message : undefined,
     });
   }
-  // A file that fails to load is reported as one failing "test" named after the file.
-  const loadFailures = verdicts.filter((v) => v.outcome === 'failed' && input.files.includes(v.title));
-  if (loadFailures.length > 0) return { verdicts: verdicts.filter((v) => !loadFailures.includes(v)), error: `${path.basename(loadFailures[0].title)} did not load: ${(stderr || outcome.stderr || loadFailures[0].message || '').trim().split('\n').slice(0, 8).join('\n')}` };
+  if (loadErrors.length > 0) return { verdicts, error: loadErrors.join('\n\n') };
+  if (verdicts.length === 0 && outcome.code !== 0) return { verdicts, error: `node:test reported nothing (exit ${outcome.code}):\n${loaderMessage(outcome.stderr)}` };
   return { verdicts };
 }

@@ -54,7 +54,8 @@ function resolveImport(fromFile: string, specifier: string, exists: (p: string) 
   return undefined;
 }
 
-function runnableName(relative: string): string {
+/** The name a workspace file has in the scratch copy (TypeScript becomes JavaScript). */
+export function runnableName(relative: string): string {
   if (relative.endsWith('.d.ts')) return relative;
   if (relative.endsWith('.mts')) return relative.replace(/\.mts$/, '.mjs');
   if (relative.endsWith('.cts')) return relative.replace(/\.cts$/, '.cjs');

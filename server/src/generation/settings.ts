@@ -5,7 +5,7 @@
  * holds it.
  */
 
-import { durationProblem } from '../workspace/limits';
+import { durationProblem } from '../limits';
 
 export interface GenerationSettings {
   /**
@@ -66,7 +66,7 @@ export const generationSettingsDefaults: GenerationSettings = {
   maxAnswerTokens: 4000,
   maxAnswerChars: 200_000,
   testTimeoutMs: 30_000,
-  testRuns: 2,
+  testRuns: 3,
   sandbox: true,
   neverSend: [],
   offerFailedAttempt: true,

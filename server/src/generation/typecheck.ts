@@ -3,6 +3,11 @@
  * editor's unsaved documents stand in for the disk, nothing is written. Only problems the attempt
  * brings count: every diagnostic of a new file, and those inside the changed ranges of an existing
  * one, and errors a replaced declaration causes in the files that call it.
+ *
+ * What is not the model's fault does not block: an error the unchanged project has too (the same
+ * check over the unchanged files — the baseline — reports the same message), and an error of the
+ * environment rather than the code (a package or `@types/*` the workspace has not installed, as in
+ * a fresh clone before `npm install`). Both stay in the record, as non-blocking notes.
  */
 import * as path from 'node:path';
 import type * as TS from 'typescript';
@@ -17,6 +22,43 @@ export interface TypeCheckInput {
   planned: PlannedFile[];
   /** The unsaved editor text of a file, else undefined (the disk is read then). */
   overlay(path: string): string | undefined;
+  /** Unchanged project files (existing tests, sources) whose errors make up the baseline with the planned files' old text. */
+  baselineFiles?: string[];
+}
+
+/**
+ * Codes of errors that say the environment lacks something: a module or its declarations, or the
+ * types of Node or of a test runner (`install @types/node`, `@types/mocha`…).
+ */
+const environmentCodes = new Set([2580, 2581, 2582, 2591, 2592, 2593, 2688, 7016]);
+
+/** Whether a diagnostic is the environment's: one of the codes above, or a bare module specifier not found. */
+function isEnvironmentError(code: number, message: string): boolean {
+  if (environmentCodes.has(code)) return true;
+  // TS2307 / TS2792: "Cannot find module 'x'"; a relative path is the code's mistake, a package is the install's.
+  if (code === 2307 || code === 2792) {
+    const specifier = /module '([^']+)'/.exec(message)?.[1];
+    return specifier !== undefined && !specifier.startsWith('.') && !specifier.startsWith('/');
+  }
+  return false;
+}
+
+/** `TS<code>: <message>` of every error in the unchanged versions of the files, for comparison. */
+function baselineErrors(input: TypeCheckInput): Set<string> {
+  const { ts } = input;
+  const existing = input.planned.filter((f) => f.before !== undefined).map((f) => f.path);
+  const roots = [...new Set([...existing, ...(input.baselineFiles ?? [])])];
+  const found = new Set<string>();
+  if (roots.length === 0) return found;
+  const program = createProgramOver({ ts, folder: input.folder, anchor: input.planned[0].path, roots, overlay: input.overlay });
+  for (const file of roots) {
+    const source = program.getSourceFile(file);
+    if (!source) continue;
+    for (const d of [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]) {
+      if (d.category === ts.DiagnosticCategory.Error) found.add(`TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+    }
+  }
+  return found;
 }
 
 function lineOf(text: string, offset: number): number {
@@ -47,7 +89,9 @@ export function typeCheckPlanned(input: TypeCheckInput): GenerationCheckIssue[] 
         if (d.category !== ts.DiagnosticCategory.Error || !inside(d)) continue;
         const line = d.start === undefined ? undefined : lineOf(file.after, d.start);
         const code = line === undefined ? '' : ` (at: ${file.after.split('\n')[line - 1]?.trim().slice(0, 160)})`;
-        issues.push({ check, path: file.relative, line, message: `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}${code}`, blocking: true });
+        const text = ts.flattenDiagnosticMessageText(d.messageText, ' ');
+        const environment = check === 'types' && isEnvironmentError(d.code, text);
+        issues.push({ check, path: file.relative, line, message: `TS${d.code}: ${text}${code}${environment ? ' (not counted: the environment lacks this, not the code)' : ''}`, blocking: !environment });
       }
     };
     const syntactic = program.getSyntacticDiagnostics(source);
@@ -55,6 +99,16 @@ export function typeCheckPlanned(input: TypeCheckInput): GenerationCheckIssue[] 
     if (syntactic.length === 0) report('types', program.getSemanticDiagnostics(source));
   }
   issues.push(...brokenCallers(ts, program, input.folder, planned));
+  if (issues.some((i) => i.blocking && i.check === 'types')) {
+    const baseline = baselineErrors(input);
+    for (const issue of issues) {
+      const key = /^(TS\d+: .*?)(?: \(at: .*\))?$/s.exec(issue.message)?.[1];
+      if (issue.blocking && issue.check === 'types' && key && baseline.has(key)) {
+        issue.blocking = false;
+        issue.message += ' (not counted: the unchanged project has this error too)';
+      }
+    }
+  }
   return issues;
 }
 

@@ -1,11 +1,11 @@
 /**
- * The adapter to the workspace's test runner (server/src/testing/): generated tests run exactly
- * the way the project's own tests run from the editor (mocha, `node:test`, jest, vitest), with the
- * framework generation told the model to use. When that module cannot be loaded, the small runner
- * in runner.ts (mocha and `node:test`) takes over.
+ * Where generated tests run: mocha and `node:test` in runner.ts, under Node's permission model when
+ * `sandbox` is on; jest and vitest through the workspace's test runner (server/src/testing/),
+ * exactly the way the project's own tests run from the editor, with the framework generation told
+ * the model to use. Both start the tests through the launcher of testing/env.ts with the scrubbed
+ * environment.
  */
-import type { TestFilesRunner } from './engine';
-import type { TestFramework, TestRunResult, TestVerdict } from './model';
+import type { TestFilesRunner, TestFramework, TestRunResult, TestVerdict } from './model';
 import { runTestFiles as runWithOwnRunner } from './runner';
 
 const frameworkNames: Record<TestFramework, 'mocha' | 'node' | 'jest' | 'vitest'> = { mocha: 'mocha', 'node:test': 'node', jest: 'jest', vitest: 'vitest' };
@@ -21,8 +21,10 @@ function loadTesting(): TestingModule | undefined {
 }
 
 export const workspaceTestRunner: TestFilesRunner = async (input) => {
+  // mocha and node:test run in the runner that puts them under Node's permission model.
+  if (input.framework === 'mocha' || input.framework === 'node:test') return runWithOwnRunner({ ...input, resolvePaths: [input.workspace] });
   const testing = loadTesting();
-  if (!testing || typeof testing.runTestFiles !== 'function') return runWithOwnRunner({ ...input, resolvePaths: [input.workspace] });
+  if (!testing || typeof testing.runTestFiles !== 'function') return { verdicts: [], error: `running ${input.framework} tests needs the workspace's test runner, which is not available` };
   const outcome = await testing.runTestFiles(input.dir, input.files, {
     timeoutMs: input.timeoutMs,
     env: input.env,

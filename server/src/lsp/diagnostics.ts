@@ -6,10 +6,11 @@
  * asks them to pull again (`workspace/diagnostic/refresh`) after a change and pushes only for files
  * that are not open, where no pull happens. Clients that do not pull get everything pushed.
  */
-import type { Diagnostic } from 'vscode-languageserver';
+import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { DiagnosticSource, ServerContext } from '../context';
 import { clampPositions, type LineTable } from './convert';
 import { pathToUri } from './uri';
+import { errorDetail } from '../errors';
 
 export interface DiagnosticsHubOptions {
   /** The lines of a document, to keep every diagnostic inside it (see `clampPositions`). */
@@ -27,6 +28,44 @@ export interface DiagnosticsHubOptions {
    */
   ready(): boolean;
   whenReady(): Promise<void>;
+}
+
+/**
+ * Diagnostics one file shows at most; the rest are summed up in one more diagnostic at its start.
+ * A file that repeats one ID 140,000 times would otherwise send as many, which no editor can show
+ * and every client slows down on.
+ */
+export const maxDiagnosticsPerFile = 1000;
+
+/** Keeps the most severe `max` diagnostics (in their order) and says how many were left out. */
+export function capDiagnostics(all: Diagnostic[], max = maxDiagnosticsPerFile): Diagnostic[] {
+  if (all.length <= max) return all;
+  const rank = (d: Diagnostic) => d.severity ?? DiagnosticSeverity.Error;
+  // Severities are 1..4: a counting pass keeps the cut linear and the order stable.
+  const counts = [0, 0, 0, 0, 0];
+  for (const d of all) counts[rank(d)]++;
+  let worst = 1;
+  let kept = 0;
+  while (worst < 4 && kept + counts[worst] < max) kept += counts[worst++];
+  let room = max - kept;
+  const out: Diagnostic[] = [];
+  for (const d of all) {
+    const r = rank(d);
+    if (r < worst) out.push(d);
+    else if (r === worst && room > 0) {
+      out.push(d);
+      room--;
+    }
+  }
+  const left = all.length - out.length;
+  out.push({
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    severity: DiagnosticSeverity.Information,
+    source: 'tandem',
+    code: 'too-many-diagnostics',
+    message: `${left} more diagnostic${left === 1 ? '' : 's'} of this file ${left === 1 ? 'is' : 'are'} not shown: Tandem shows at most ${max} per file, the most severe first.`,
+  });
+  return out;
 }
 
 export class DiagnosticsHub {
@@ -54,13 +93,15 @@ export class DiagnosticsHub {
     const all: Diagnostic[] = [];
     for (const source of this.sources) {
       try {
-        all.push(...(await source.collect(ctx, path)));
+        // A loop, not push(...list): spreading 100,000 arguments overflows the stack.
+        for (const diagnostic of await source.collect(ctx, path)) all.push(diagnostic);
       } catch (error) {
-        ctx.client.log('error', `Diagnostics from ${source.name} for ${path} failed: ${(error as Error).stack ?? error}`);
+        ctx.client.log('error', `Diagnostics from ${source.name} for ${path} failed: ${errorDetail(error)}`);
       }
     }
-    if (!this.options.tableOf) return all;
-    const { value, moved } = clampPositions(all, pathToUri(path), this.options.tableOf);
+    const capped = capDiagnostics(all);
+    if (!this.options.tableOf) return capped;
+    const { value, moved } = clampPositions(capped, pathToUri(path), this.options.tableOf);
     if (moved > 0) ctx.client.log('log', `Moved ${moved} position(s) of diagnostics for ${path} inside the document.`);
     return value;
   }

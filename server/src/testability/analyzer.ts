@@ -43,6 +43,8 @@ interface Frame {
   isConstructor: boolean;
   isFactory: boolean;
   isStatic: boolean;
+  /** An immediately invoked function at module level: it runs once, at import, like module-level code. */
+  moduleInit?: boolean;
   /** Declared at module level (function declaration or `const f = …`) or a private method. */
   unreachableCandidate: boolean;
   cognitive: number;
@@ -56,6 +58,8 @@ interface Frame {
   classContext?: ClassContext;
   /** The body statement that added most cognitive complexity (for the extract refactor). */
   heaviest?: { start: number; end: number; weight: number };
+  /** Timers started here, reported when the function turns out to make decisions (timers in logic, not in start-up code). */
+  timers?: { node: TS.CallExpression; name: string }[];
 }
 
 interface StaticField {
@@ -85,12 +89,39 @@ const clockCalls = new Map<string, { code: TestabilityRuleCode; dependency?: 'cl
   ['Math.random', { code: 'hidden-random', dependency: 'random' }],
   ['crypto.randomUUID', { code: 'hidden-random', dependency: 'uuid' }],
   ['crypto.getRandomValues', { code: 'hidden-random' }],
+  ['crypto.randomBytes', { code: 'hidden-random' }],
+  ['crypto.randomInt', { code: 'hidden-random' }],
+  ['crypto.randomFillSync', { code: 'hidden-random' }],
+  ['crypto.randomFill', { code: 'hidden-random' }],
+  ['process.hrtime', { code: 'hidden-clock' }],
+  ['process.hrtime.bigint', { code: 'hidden-clock' }],
+  ['process.uptime', { code: 'hidden-clock' }],
 ]);
 
 const timerNames = new Set(['setInterval', 'setTimeout', 'setImmediate']);
+/** Timers whose delay makes a result depend on time passing (a test needs fake timers for them). */
+const delayTimers = new Set(['setInterval', 'setTimeout']);
+/** Members of I/O modules that compute on their arguments and touch nothing (`net.isIP`, `http.METHODS`). */
+const pureIoMembers = new Set(['isIP', 'isIPv4', 'isIPv6', 'METHODS', 'STATUS_CODES', 'constants', 'validateHeaderName', 'validateHeaderValue', 'createSecureContext']);
+/** Globals whose `new` opens a connection. */
+const ioConstructors = new Set(['XMLHttpRequest', 'WebSocket', 'EventSource']);
+/** Random draws of `crypto` (the global Web Crypto object or the node module). */
+const cryptoRandom = new Set(['randomBytes', 'randomInt', 'randomUUID', 'getRandomValues', 'randomFillSync', 'randomFill']);
+/** Globals whose `new` builds a value or a message, never a collaborator to replace. */
+const valueGlobals = new Set(['Request', 'Response', 'Headers', 'Intl', 'Readable', 'Writable', 'Transform', 'PassThrough', 'Duplex', 'DOMException', 'MessageChannel', 'BroadcastChannel']);
+/**
+ * Class names that say "collaborator": something with behaviour a test wants to replace (it talks
+ * to the world or holds state beyond a value). Other classes are taken for values and records.
+ */
+const collaboratorName = /(Client|Service|Repository|Repo|Store|Gateway|Api|API|Connection|Pool|Socket|Server|Mailer|Sender|Logger|Database|Db|DB|Queue|Cache|Agent|Fetcher|Provider|Manager|Transport|Worker|Watcher|Scheduler|Publisher|Subscriber|Dao|DAO|Adapter|Driver|Session)$/;
+/** Process members that are the environment of the process (`hidden-env`). */
+const processEnvironment = new Set(['argv', 'platform', 'execArgv', 'arch']);
+/** Process members that are I/O (`hidden-io`). */
+const processIo = new Set(['exit', 'kill', 'send', 'chdir']);
+/** Roots a top-level listener can be registered on that outlive the module. */
+const globalRoots = new Set(['process', 'window', 'document', 'globalThis', 'self', 'global']);
 const listenerMethods = new Set(['on', 'once', 'addListener', 'addEventListener', 'listen', 'prependListener']);
 const factoryName = /^(create|make|build|new|from|of)([A-Z_]|$)|Factory$|^factory|^main$/;
-const constructorAllowedCalls = new Set(['freeze', 'seal', 'assign', 'defineProperty', 'bind', 'super']);
 
 /** How many levels of the syntax tree the walk descends; real code stays below 100. */
 export const maxWalkDepth = 400;
@@ -154,6 +185,11 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
 
   // Module-level facts gathered before the walk: I/O bindings, mutable variables, exports.
   const ioBindings = new Set<string>();
+  /** Every name bound by an import or a top-level `require`: objects that live outside the module. */
+  const importedBindings = new Set<string>();
+  /** Local names of random draws imported from `crypto` (`import { randomBytes } from 'node:crypto'`). */
+  const cryptoBindings = new Map<string, string>();
+  let hasExports = /\bmodule\.exports\b|\bexports\.[\w$]+\s*=/.test(text);
   const moduleMutable = new Set<string>();
   /** Where each module-level variable is declared (its name), for the related information of `mutable-global`. */
   const declaredAt = new Map<string, { start: number; end: number }>();
@@ -163,6 +199,14 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
     const list = exportedLocals.get(local);
     if (list) list.push(exported);
     else exportedLocals.set(local, [exported]);
+  };
+  const addObjectExports = (object: TS.ObjectLiteralExpression) => {
+    for (const property of object.properties) {
+      if (property.kind === K.ShorthandPropertyAssignment) addExport(property.name.text, property.name.text);
+      else if (property.kind === K.PropertyAssignment && property.initializer.kind === K.Identifier && property.name.kind === K.Identifier) {
+        addExport((property.initializer as TS.Identifier).text, property.name.text);
+      }
+    }
   };
   const hasModifier = (node: TS.Node, kind: TS.SyntaxKind) =>
     ts.canHaveModifiers(node) && (ts.getModifiers(node)?.some((modifier) => modifier.kind === kind) ?? false);
@@ -197,12 +241,25 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
     switch (statement.kind) {
       case K.ImportDeclaration: {
         const declaration = statement as TS.ImportDeclaration;
-        if (!ts.isStringLiteral(declaration.moduleSpecifier) || !ioModules.has(normalizeModule(declaration.moduleSpecifier.text))) break;
         const clause = declaration.importClause;
-        if (clause?.name) ioBindings.add(clause.name.text);
         const bindings = clause?.namedBindings;
+        if (clause?.name) importedBindings.add(clause.name.text);
+        if (bindings?.kind === K.NamespaceImport) importedBindings.add(bindings.name.text);
+        else if (bindings?.kind === K.NamedImports) for (const element of bindings.elements) importedBindings.add(element.name.text);
+        if (!ts.isStringLiteral(declaration.moduleSpecifier)) break;
+        const specifier = normalizeModule(declaration.moduleSpecifier.text);
+        if (specifier === 'crypto' && bindings?.kind === K.NamedImports) {
+          for (const element of bindings.elements) {
+            const imported = (element.propertyName ?? element.name).getText(sourceFile);
+            if (cryptoRandom.has(imported)) cryptoBindings.set(element.name.text, `crypto.${imported}`);
+          }
+        }
+        if (!ioModules.has(specifier)) break;
+        if (clause?.name) ioBindings.add(clause.name.text);
         if (bindings?.kind === K.NamespaceImport) ioBindings.add(bindings.name.text);
-        else if (bindings?.kind === K.NamedImports) for (const element of bindings.elements) ioBindings.add(element.name.text);
+        else if (bindings?.kind === K.NamedImports) {
+          for (const element of bindings.elements) if (!pureIoMembers.has((element.propertyName ?? element.name).getText(sourceFile))) ioBindings.add(element.name.text);
+        }
         break;
       }
       case K.ImportEqualsDeclaration: {
@@ -216,10 +273,19 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
       case K.VariableStatement: {
         const variables = statement as TS.VariableStatement;
         const exported = hasModifier(statement, K.ExportKeyword);
+        if (exported) hasExports = true;
         const mutable = !(variables.declarationList.flags & (ts.NodeFlags.Const | ts.NodeFlags.Using | ts.NodeFlags.AwaitUsing));
         for (const declaration of variables.declarationList.declarations) {
           const specifier = requireSpecifier(declaration.initializer);
-          if (specifier !== undefined && ioModules.has(normalizeModule(specifier))) bindNames(declaration.name, ioBindings);
+          if (specifier !== undefined) bindNames(declaration.name, importedBindings);
+          if (specifier !== undefined && ioModules.has(normalizeModule(specifier))) {
+            if (declaration.name.kind === K.ObjectBindingPattern) {
+              for (const element of declaration.name.elements) {
+                const imported = (element.propertyName ?? element.name).getText(sourceFile);
+                if (!pureIoMembers.has(imported)) bindNames(element.name, ioBindings);
+              }
+            } else bindNames(declaration.name, ioBindings);
+          }
           else if (createsIoClient(declaration.initializer)) bindNames(declaration.name, ioBindings);
           if (mutable) {
             bindNames(declaration.name, moduleMutable);
@@ -246,6 +312,7 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
           topDeclarations.set(declaration.name.text, { kind, start: declaration.name.getStart(sourceFile), end: declaration.name.end });
         }
         if (hasModifier(statement, K.ExportKeyword)) {
+          hasExports = true;
           const isDefault = hasModifier(statement, K.DefaultKeyword);
           const local = declaration.name?.text ?? 'default';
           if (!declaration.name) topDeclarations.set('default', { kind, start: declaration.getStart(sourceFile), end: declaration.getStart(sourceFile) + 6 });
@@ -255,13 +322,17 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
       }
       case K.ExportDeclaration: {
         const declaration = statement as TS.ExportDeclaration;
+        hasExports = true;
         if (declaration.moduleSpecifier || !declaration.exportClause || declaration.exportClause.kind !== K.NamedExports) break;
         for (const element of declaration.exportClause.elements) addExport((element.propertyName ?? element.name).getText(sourceFile), element.name.getText(sourceFile));
         break;
       }
       case K.ExportAssignment: {
         const assignment = statement as TS.ExportAssignment;
+        hasExports = true;
         if (assignment.expression.kind === K.Identifier) addExport((assignment.expression as TS.Identifier).text, 'default');
+        // `export default { parse, format: formatDate }`: each member is reachable by tests through the default export.
+        else if (assignment.expression.kind === K.ObjectLiteralExpression) addObjectExports(assignment.expression as TS.ObjectLiteralExpression);
         break;
       }
       case K.ExpressionStatement: {
@@ -272,14 +343,7 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
         const target = assignment.left.getText(sourceFile);
         if (target === 'module.exports') {
           if (assignment.right.kind === K.Identifier) addExport((assignment.right as TS.Identifier).text, 'default');
-          else if (assignment.right.kind === K.ObjectLiteralExpression) {
-            for (const property of (assignment.right as TS.ObjectLiteralExpression).properties) {
-              if (property.kind === K.ShorthandPropertyAssignment) addExport(property.name.text, property.name.text);
-              else if (property.kind === K.PropertyAssignment && property.initializer.kind === K.Identifier && property.name.kind === K.Identifier) {
-                addExport((property.initializer as TS.Identifier).text, property.name.text);
-              }
-            }
-          }
+          else if (assignment.right.kind === K.ObjectLiteralExpression) addObjectExports(assignment.right as TS.ObjectLiteralExpression);
         } else {
           const match = /^(?:module\.)?exports\.([\w$]+)$/.exec(target);
           if (match && assignment.right.kind === K.Identifier) addExport((assignment.right as TS.Identifier).text, match[1]);
@@ -363,6 +427,16 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
   const isIoCall = (call: TS.CallExpression): string | undefined => {
     const callee = call.expression;
     if (callee.kind === K.Identifier && (callee as TS.Identifier).text === 'fetch') return 'fetch';
+    for (let link: TS.Expression = callee; link.kind === K.PropertyAccessExpression; link = (link as TS.PropertyAccessExpression).expression) {
+      if (pureIoMembers.has((link as TS.PropertyAccessExpression).name.text)) return undefined;
+    }
+    if (callee.kind === K.PropertyAccessExpression) {
+      const member = (callee as TS.PropertyAccessExpression).name.text;
+      const target = (callee as TS.PropertyAccessExpression).expression;
+      if (target.kind === K.Identifier && (target as TS.Identifier).text === 'process' && processIo.has(member)) return `process.${member}`;
+      // `process.stdout.write(…)`, `process.stderr.write(…)`
+      if (member === 'write' && target.kind === K.PropertyAccessExpression && /^process\.std(out|err)$/.test(calleeName(target as TS.Expression) ?? '')) return `${calleeName(target as TS.Expression)}.write`;
+    }
     const root = rootIdentifier(callee);
     if (root !== undefined && ioBindings.has(root)) return calleeName(callee) ?? root;
     return undefined;
@@ -373,46 +447,38 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
     return undefined;
   };
 
-  /** Describes the work a constructor statement does, or undefined when it only assigns or checks. */
+  /**
+   * Describes the work a constructor statement does that a test cannot avoid by passing other
+   * arguments: I/O, a connection, a timer, a listener on the process. Validation, parsing and
+   * computing derived fields are not such work (they are the constructor's job, cheap and
+   * deterministic), and neither is what happens inside callbacks it only defines.
+   */
   const constructorWork = (statement: TS.Statement): string | undefined => {
-    switch (statement.kind) {
-      case K.ForStatement:
-      case K.ForInStatement:
-      case K.ForOfStatement:
-      case K.WhileStatement:
-      case K.DoStatement:
-        return 'runs a loop';
-      case K.TryStatement:
-        return 'handles errors of work it starts';
-      case K.ThrowStatement:
-      case K.EmptyStatement:
-        return undefined;
-    }
-    let found: string | undefined;
-    const search = (node: TS.Node): void => {
-      if (found) return;
-      if (node.kind === K.ArrowFunction || node.kind === K.FunctionExpression || node.kind === K.ClassExpression) return;
+    const pending: TS.Node[] = [statement];
+    const push = (child: TS.Node) => {
+      pending.push(child);
+    };
+    while (pending.length > 0) {
+      const node = pending.pop()!;
+      if (node.kind === K.ArrowFunction || node.kind === K.FunctionExpression || node.kind === K.ClassExpression) continue;
       if (node.kind === K.CallExpression) {
         const call = node as TS.CallExpression;
         const io = isIoCall(call);
-        if (io) {
-          found = `does I/O (\`${io}\`)`;
-          return;
+        if (io) return `does I/O (\`${io}\`)`;
+        const callee = call.expression;
+        const name = lastName(callee);
+        if (callee.kind === K.Identifier && name && timerNames.has(name)) return `starts a timer (\`${name}\`)`;
+        if (callee.kind === K.PropertyAccessExpression && name && listenerMethods.has(name)) {
+          const root = rootIdentifier(callee);
+          if (root && globalRoots.has(root)) return `registers a listener on \`${root}\``;
         }
-        const name = call.expression.kind === K.SuperKeyword ? 'super' : lastName(call.expression);
-        if (name === undefined || (!constructorAllowedCalls.has(name) && !fluentNames.has(name))) {
-          found = `calls \`${calleeName(call.expression) ?? call.expression.getText(sourceFile)}()\``;
-          return;
-        }
+      } else if (node.kind === K.NewExpression) {
+        const name = lastName((node as TS.NewExpression).expression);
+        if (name && ioConstructors.has(name)) return `opens a connection (\`new ${name}\`)`;
       }
-      if (node.kind === K.AwaitExpression) {
-        found = 'awaits';
-        return;
-      }
-      ts.forEachChild(node, search);
-    };
-    search(statement);
-    return found;
+      ts.forEachChild(node, push);
+    }
+    return undefined;
   };
 
   const classStartOf = new Map<ClassContext, number>();
@@ -465,6 +531,7 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
       isField: false,
       isConstructor: node.kind === K.Constructor,
       isFactory: factoryName.test(named.name),
+      moduleInit: !parent && immediatelyInvoked.has(node),
       isStatic,
       unreachableCandidate: topLevel && !exported,
       cognitive: 0,
@@ -517,7 +584,10 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
           current.heaviest = { start: statement.getStart(sourceFile), end: statement.end, weight };
         }
       }
-    } else if (body) visit(body);
+    } else if (body) {
+      exemptCreations.add(unwrap(body as TS.Expression));
+      visit(body);
+    }
 
     frame = saved.frame;
     inStaticMember = saved.inStaticMember;
@@ -526,6 +596,20 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
   };
 
   const concludeFrame = (current: Frame) => {
+    if (current.timers && current.cyclomatic > 1) {
+      const outer = frame;
+      frame = current;
+      for (const { node, name } of current.timers) {
+        hiddenDependency(
+          'hidden-clock',
+          node,
+          `${name}()`,
+          undefined,
+          `waits on the real clock inside {where}, so a test must really wait or fake the global timers. Pass the scheduler in (a parameter defaulting to \`${name}\`) so a test can run the callback at once.`,
+        );
+      }
+      frame = outer;
+    }
     const symbol = current.name;
     const subject = current.isConstructor ? `The constructor of ${current.classContext?.name ?? 'this class'}` : `\`${symbol}\``;
     {
@@ -623,7 +707,10 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
     const guard = !frame && /\brequire\.main\b|\bimport\.meta\.main\b/.test(node.expression.getText(sourceFile));
     visit(node.expression);
     if (guard) entryGuard++;
+    const unset = unsetTested(node.expression);
+    if (unset) lazyGuards.push(unset);
     nested(node.thenStatement);
+    if (unset) lazyGuards.pop();
     const otherwise = node.elseStatement;
     if (otherwise) {
       if (otherwise.kind === K.IfStatement) visitIf(otherwise as TS.IfStatement, true);
@@ -668,14 +755,57 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
         if (operators[i] === K.AmpersandAmpersandToken && operators[i - 1] !== K.AmpersandAmpersandToken) frame.cognitive++;
       }
     }
+    // `explicit ?? process.env.X`: the environment is only the fallback of a value the caller can pass.
+    for (let i = 1; i < operands.length; i++) {
+      if (operators[i - 1] === K.AmpersandAmpersandToken) continue;
+      const read = processEnvOf(operands[i]);
+      if (read && !processEnvOf(operands[0])) exemptReads.add(read);
+    }
     for (const operand of operands) visit(operand);
   };
+  /** The `process.env` node inside `process.env.X` / `process.env['X']`, if the expression is such a read. */
+  const processEnvOf = (expression: TS.Expression): TS.Node | undefined => {
+    let current = unwrap(expression);
+    while (current.kind === K.PropertyAccessExpression || current.kind === K.ElementAccessExpression) {
+      const access = current as TS.PropertyAccessExpression;
+      if (access.kind === K.PropertyAccessExpression && access.name.text === 'env' && access.expression.kind === K.Identifier && (access.expression as TS.Identifier).text === 'process') return access;
+      current = access.expression;
+    }
+    return undefined;
+  };
+  const unwrap = (expression: TS.Expression): TS.Expression => {
+    let current = expression;
+    while (current.kind === K.ParenthesizedExpression || current.kind === K.AsExpression || current.kind === K.NonNullExpression) current = (current as TS.ParenthesizedExpression).expression;
+    return current;
+  };
+  const fixAllowed = (owner: Frame): boolean => owner.node.kind !== K.GetAccessor && owner.node.kind !== K.SetAccessor;
 
+  /** Names the enclosing `if`s test for being unset: `if (!cache) cache = load()` initialises once, it does not share changing state. */
+  const lazyGuards: string[] = [];
+  /** `_A_x = new WeakMap()`: compiled private-field storage, set up once per class definition. */
+  let writingValue: 'weak' | undefined;
+  const unsetTested = (condition: TS.Expression): string | undefined => {
+    const inner = unwrap(condition);
+    if (inner.kind === K.PrefixUnaryExpression && (inner as TS.PrefixUnaryExpression).operator === K.ExclamationToken) {
+      const operand = unwrap((inner as TS.PrefixUnaryExpression).operand);
+      return operand.kind === K.Identifier ? (operand as TS.Identifier).text : undefined;
+    }
+    if (inner.kind === K.BinaryExpression) {
+      const binary = inner as TS.BinaryExpression;
+      const operator = binary.operatorToken.kind;
+      if (operator !== K.EqualsEqualsEqualsToken && operator !== K.EqualsEqualsToken) return undefined;
+      const [left, right] = [unwrap(binary.left), unwrap(binary.right)];
+      const isUnset = (node: TS.Expression) => node.kind === K.NullKeyword || node.kind === K.FalseKeyword || (node.kind === K.Identifier && (node as TS.Identifier).text === 'undefined');
+      if (left.kind === K.Identifier && isUnset(right)) return (left as TS.Identifier).text;
+      if (right.kind === K.Identifier && isUnset(left)) return (right as TS.Identifier).text;
+    }
+    return undefined;
+  };
   const recordWrite = (target: TS.Expression) => {
     if (!frame) return;
     if (target.kind === K.Identifier) {
       const name = (target as TS.Identifier).text;
-      if (!moduleMutable.has(name) || frame.params.has(name)) return;
+      if (!moduleMutable.has(name) || frame.params.has(name) || lazyGuards.includes(name) || writingValue === 'weak') return;
       const list = globalWrites.get(name);
       const entry = { frame: injectableOwner(frame) ?? frame, node: target };
       if (!list) globalWrites.set(name, [entry]);
@@ -721,27 +851,101 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
     );
   };
 
-  const hiddenDependency = (code: TestabilityRuleCode, node: TS.Node, what: string, dependency: 'clock' | 'date' | 'performance' | 'random' | 'uuid' | 'env' | undefined) => {
-    if (!frame || parameterDefaults > 0 || !enabled(code)) return;
+  /** The first finding of each hidden dependency per function; later uses become its related information. */
+  const hazardsByFrame = new Map<Frame, Map<string, TestabilityFinding>>();
+  /** Reads that are already injectable: `options.env ?? process.env.X` falls back to the environment after an explicit value. */
+  const exemptReads = new Set<TS.Node>();
+  /** `new X(…)` that is thrown or returned: an error, or a factory handing its product to the caller. */
+  const exemptCreations = new Set<TS.Node>();
+  /** Function expressions called where they are defined: `(() => { … })()`. */
+  const immediatelyInvoked = new Set<TS.Node>();
+
+  /** True when the function does nothing but this read: `() => Date.now()` is the module's own seam, not a hidden use. */
+  const isWholeBody = (target: Frame, node: TS.Node): boolean => {
+    if (target.isField) return false;
+    const body = (target.node as TS.FunctionLikeDeclaration).body;
+    if (!body) return false;
+    let expression: TS.Node | undefined;
+    if (body.kind === K.Block) {
+      const statements = (body as TS.Block).statements;
+      if (statements.length !== 1) return false;
+      const only = statements[0];
+      if (only.kind === K.ReturnStatement) expression = (only as TS.ReturnStatement).expression;
+      else if (only.kind === K.ExpressionStatement) expression = (only as TS.ExpressionStatement).expression;
+    } else expression = body;
+    while (expression && expression.kind === K.ParenthesizedExpression) expression = (expression as TS.ParenthesizedExpression).expression;
+    if (!expression) return false;
+    if (expression === node) return true;
+    // `return new Date().toISOString()`: still only the clock, in another form.
+    return (
+      expression.kind === K.CallExpression &&
+      (expression as TS.CallExpression).arguments.length === 0 &&
+      (expression as TS.CallExpression).expression.kind === K.PropertyAccessExpression &&
+      unwrap(((expression as TS.CallExpression).expression as TS.PropertyAccessExpression).expression) === node
+    );
+  };
+  const mentionsNode = (root: TS.Node, node: TS.Node): boolean => node.pos >= root.pos && node.end <= root.end;
+  /**
+   * A short function named for time (`isoTimeNano`, `currentTime`, `now`) or a timer wrapper named
+   * like the timer it wraps (`timeoutProvider.setTimeout`): the module's own clock seam.
+   */
+  const isClockHelper = (code: TestabilityRuleCode, target: Frame, what: string, read: TS.Node): boolean => {
+    if (code !== 'hidden-clock' || target.isField) return false;
+    if (what.startsWith(`${target.name}(`)) return true;
+    // A time source is named for what it tells (`now()`, `isoTime()`, `coarsenedCurrentTime(flag)`) and
+    // hands the time back: it takes nothing, or the read is part of what it returns.
+    if (!/now|time(?!out|r)|clock|timestamp/i.test(target.name)) return false;
+    if ((target.node as TS.FunctionLikeDeclaration).parameters.length === 0) return true;
+    const body = (target.node as TS.FunctionLikeDeclaration).body;
+    if (!body) return false;
+    if (body.kind !== K.Block) return mentionsNode(body, read);
+    const last = (body as TS.Block).statements[(body as TS.Block).statements.length - 1];
+    return !!last && last.kind === K.ReturnStatement && mentionsNode(last, read);
+  };
+
+  const hiddenDependency = (code: TestabilityRuleCode, node: TS.Node, what: string, dependency: 'clock' | 'date' | 'performance' | 'random' | 'uuid' | 'env' | undefined, reason?: string) => {
+    if (!frame || parameterDefaults > 0 || !enabled(code) || exemptReads.has(node)) return;
+    if (frame.moduleInit || isWholeBody(frame, node) || isClockHelper(code, frame, what, node)) return;
+    // `if (boundary === undefined) boundary = random()`: the read is only the default of a value the caller can pass.
+    if (lazyGuards.some((name) => frame!.params.has(name))) return;
+    // A function named for the environment (`loadEnv`, `get #noProxyEnv`) is where the program reads it on purpose: the edge.
+    if (code === 'hidden-env' && (/env/i.test(frame.name) || /env/i.test(injectableOwner(frame)?.name ?? ''))) return;
+    // A function named as a random source (`randomString`, `uuid`, `nonce`) is the seam tests replace.
+    if (code === 'hidden-random' && /random|uuid|nonce|salt/i.test(frame.name)) return;
     const owner = injectableOwner(frame);
+    const place = frame.isField || frame.name === '(callback)' ? (owner ?? frame) : frame;
+    let seen = hazardsByFrame.get(place);
+    if (!seen) hazardsByFrame.set(place, (seen = new Map()));
+    const first = seen.get(code);
+    if (first) {
+      (first.related ??= []).push({ start: node.getStart(sourceFile), end: node.end, span: zeroSpan, message: `\`${what}\` here too.`, occurrence: true });
+      return;
+    }
     const fix: FindingFixData | undefined =
-      owner && dependency && owner.node.kind !== K.PropertyDeclaration ? { kind: 'inject', dependency, ownerStart: owner.node.getStart(sourceFile) } : undefined;
-    const where = describeFrame(frame.isField || frame.name === '(callback)' ? (owner ?? frame) : frame);
+      owner && dependency && owner.node.kind !== K.PropertyDeclaration && fixAllowed(owner) ? { kind: 'inject', dependency, ownerStart: owner.node.getStart(sourceFile) } : undefined;
+    const where = describeFrame(place);
     const reasons: Record<string, string> = {
       'hidden-clock': `reads the real clock inside ${where}, so a test cannot control time and results change from run to run. Pass the clock in as a parameter whose default is today's clock.`,
       'hidden-random': `draws real randomness inside ${where}, so a test cannot predict its result. Pass the random source in as a parameter whose default is today's source.`,
       'hidden-env': `reads the process environment inside ${where}, so a test must change global state to change its behaviour. Pass the value (or the environment) in as a parameter defaulting to \`process.env\`.`,
     };
-    reportNode(code, node, `\`${what}\` ${reasons[code]}`, { symbol: frame.name, fix });
+    reportNode(code, node, `\`${what}\` ${reason ? reason.replace('{where}', where) : reasons[code]}`, { symbol: frame.name, fix });
+    seen.set(code, findings[findings.length - 1]);
   };
 
   const visitCall = (node: TS.CallExpression) => {
     const callee = node.expression;
     if (frame) {
-      if (checkHidden && callee.kind === K.PropertyAccessExpression) {
-        const name = calleeName(callee);
+      if (checkHidden) {
+        const name = callee.kind === K.PropertyAccessExpression ? calleeName(callee) : callee.kind === K.Identifier ? (cryptoBindings.get((callee as TS.Identifier).text) ?? (callee as TS.Identifier).text) : undefined;
         const hidden = name !== undefined ? clockCalls.get(name) : undefined;
         if (hidden) hiddenDependency(hidden.code, node, `${name}()`, hidden.dependency);
+        else if (name === 'Date' && callee.kind === K.Identifier) hiddenDependency('hidden-clock', node, 'Date()', undefined);
+        else if (name === 'process.cwd') hiddenDependency('hidden-env', node, 'process.cwd()', undefined);
+        else if (callee.kind === K.Identifier && name && delayTimers.has(name) && !frame.isConstructor && hasDelay(node) && !lazyGuards.some((guard) => frame!.params.has(guard))) {
+          const owner = frame.name === '(callback)' ? (injectableOwner(frame) ?? frame) : frame;
+          (owner.timers ??= []).push({ node, name });
+        }
       }
       if (checkIo && !frame.ioCall && parameterDefaults === 0) {
         const io = isIoCall(node);
@@ -750,13 +954,17 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
           frame.ioName = io;
         }
       }
-    } else if (checkSideEffects && entryGuard === 0 && !classContext) {
+    } else if (checkSideEffects && entryGuard === 0 && !classContext && hasExports) {
       const name = lastName(callee);
       const io = isIoCall(node);
       let effect: string | undefined;
       if (io) effect = `does I/O (\`${io}\`)`;
       else if (callee.kind === K.Identifier && name && timerNames.has(name)) effect = `starts a timer (\`${name}\`)`;
-      else if (callee.kind === K.PropertyAccessExpression && name && listenerMethods.has(name)) effect = `registers a listener (\`${calleeName(callee) ?? name}\`)`;
+      else if (callee.kind === K.PropertyAccessExpression && name && listenerMethods.has(name)) {
+        // A listener on an object the module made itself goes when the module's objects go; one on the process or an import stays.
+        const root = rootIdentifier(callee);
+        if (root && (globalRoots.has(root) || importedBindings.has(root))) effect = `registers a listener (\`${calleeName(callee) ?? name}\`)`;
+      }
       if (effect) {
         reportNode(
           'import-side-effect',
@@ -766,6 +974,12 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
       }
     }
   };
+  /** A timer with a delay other than none or zero: `setTimeout(fn)` and `setTimeout(fn, 0)` only defer. */
+  const hasDelay = (call: TS.CallExpression): boolean => {
+    const delay = call.arguments[1];
+    if (!delay) return false;
+    return !(delay.kind === K.NumericLiteral && Number((delay as TS.NumericLiteral).text) === 0);
+  };
 
   const visitNew = (node: TS.NewExpression) => {
     if (!frame || parameterDefaults > 0) return;
@@ -774,11 +988,26 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
       hiddenDependency('hidden-clock', node, 'new Date()', 'date');
       return;
     }
-    if (!checkCollaborator || !name || valueClasses.has(name) || !/^[A-Z]/.test(name) || /(Error|Exception)$/.test(name)) return;
+    if (checkIo && name && ioConstructors.has(name) && node.expression.kind === K.Identifier && !frame.ioCall && !exemptReads.has(node)) {
+      frame.ioCall = node;
+      frame.ioName = `new ${name}`;
+    }
+    if (!checkCollaborator || !name || exemptCreations.has(node) || !isCollaboratorClass(node.expression, name)) return;
     if (name === classContext?.name || frame.isFactory || (frame.isStatic && frame.node.kind === K.MethodDeclaration)) return;
     const owner = injectableOwner(frame);
-    const fix: FindingFixData | undefined = owner ? { kind: 'collaborator', ownerStart: owner.node.getStart(sourceFile), className: name } : undefined;
     const target = owner ?? frame;
+    // A class that is a parameter or a local of the function (`new Class(def)`, `const Ctor = opts.Ctor`) is injected already.
+    for (let current: Frame | undefined = frame; current; current = current.parent) if (current.params.has(name)) return;
+    if (declaresLocally(ts, target.node, name)) return;
+    let seen = hazardsByFrame.get(target);
+    if (!seen) hazardsByFrame.set(target, (seen = new Map()));
+    const key = `hidden-collaborator:${name}`;
+    const first = seen.get(key);
+    if (first) {
+      (first.related ??= []).push({ start: node.getStart(sourceFile), end: node.end, span: zeroSpan, message: `\`new ${name}\` here too.`, occurrence: true });
+      return;
+    }
+    const fix: FindingFixData | undefined = owner ? { kind: 'collaborator', ownerStart: owner.node.getStart(sourceFile), className: name } : undefined;
     const subject = describeFrame(target);
     reportNode(
       'hidden-collaborator',
@@ -786,6 +1015,22 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
       `${subject.charAt(0).toUpperCase()}${subject.slice(1)} builds its own \`${name}\` with \`new\`, so a test cannot put a fake in its place. Take the collaborator as a parameter (today's \`new ${name}(…)\` can stay as its default).`,
       { symbol: target.name, fix },
     );
+    seen.set(key, findings[findings.length - 1]);
+  };
+  /**
+   * Whether `new <expression>` builds a collaborator: a class from an I/O module, or a class named
+   * as one (`…Client`, `…Repository`, `…Service`), referred to by a plain name or through an
+   * imported namespace. Values, records, errors and standard classes are not collaborators.
+   */
+  const isCollaboratorClass = (expression: TS.Expression, name: string): boolean => {
+    if (valueClasses.has(name) || valueGlobals.has(name) || !/^[A-Z]/.test(name) || /(Error|Exception)$/.test(name) || /^[A-Z0-9_]+$/.test(name)) return false;
+    let root: string | undefined;
+    if (expression.kind === K.Identifier) root = name;
+    else if (expression.kind === K.PropertyAccessExpression && (expression as TS.PropertyAccessExpression).expression.kind === K.Identifier) {
+      root = ((expression as TS.PropertyAccessExpression).expression as TS.Identifier).text;
+      if (root === 'Intl' || !importedBindings.has(root)) return false;
+    } else return false;
+    return ioBindings.has(root) || ioBindings.has(name) || collaboratorName.test(name);
   };
 
   const visitClass = (node: TS.ClassLikeDeclaration) => {
@@ -960,8 +1205,33 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
       case K.IfStatement:
         visitIf(node as TS.IfStatement, false);
         return;
+      case K.SpreadAssignment:
+      case K.SpreadElement:
+        // `{ ...process.env, NODE_OPTIONS }` forwards the environment to a child; nothing is decided on it.
+        exemptReads.add(unwrap((node as TS.SpreadAssignment).expression));
+        break;
+      case K.ThrowStatement:
+      case K.ReturnStatement: {
+        const value = (node as TS.ReturnStatement).expression;
+        if (value) {
+          const returned = unwrap(value);
+          exemptCreations.add(returned);
+          // `return single ? new Client(o) : new Pool(o)`: a factory choosing its product.
+          if (returned.kind === K.ConditionalExpression) {
+            exemptCreations.add(unwrap((returned as TS.ConditionalExpression).whenTrue));
+            exemptCreations.add(unwrap((returned as TS.ConditionalExpression).whenFalse));
+          }
+        }
+        break;
+      }
       case K.ConditionalExpression: {
         const conditional = node as TS.ConditionalExpression;
+        // `init.createXHR ? init.createXHR() : new XMLHttpRequest()`: the real thing is only the fallback of what the caller passes.
+        const tested = rootIdentifier(unwrap(conditional.condition));
+        if (tested !== undefined && frame && chainRootIsParameter(tested)) {
+          exemptReads.add(unwrap(conditional.whenFalse));
+          exemptReads.add(unwrap(conditional.whenTrue));
+        }
         decision();
         structure(true);
         visit(conditional.condition);
@@ -1022,7 +1292,11 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
         if (operator >= K.FirstAssignment && operator <= K.LastAssignment) {
           if (operator === K.AmpersandAmpersandEqualsToken || operator === K.BarBarEqualsToken || operator === K.QuestionQuestionEqualsToken) decision();
           // `cache ??= load()` is lazy initialization: written once with the same value, not state tests share.
+          const right = unwrap(binary.right);
+          writingValue =
+            right.kind === K.NewExpression && ['WeakMap', 'WeakSet'].includes(lastName((right as TS.NewExpression).expression) ?? '') ? 'weak' : undefined;
           if (operator !== K.QuestionQuestionEqualsToken || binary.left.kind !== K.Identifier) recordWrite(binary.left);
+          writingValue = undefined;
           const exportMatch =
             !frame && !classContext && binary.left.kind === K.PropertyAccessExpression && /^(?:module\.)?exports\.([\w$]+)$/.exec(binary.left.getText(sourceFile));
           if (exportMatch && isFunctionLike(binary.right)) {
@@ -1043,6 +1317,8 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
       }
       case K.CallExpression: {
         if ((node as TS.CallExpression).questionDotToken) decision();
+        const invoked = unwrap((node as TS.CallExpression).expression);
+        if (invoked.kind === K.ArrowFunction || invoked.kind === K.FunctionExpression) immediatelyInvoked.add(invoked);
         visitCall(node as TS.CallExpression);
         if (checkReach && isChainTop) checkChain(node as TS.Expression);
         const call = node as TS.CallExpression;
@@ -1056,14 +1332,9 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
       case K.PropertyAccessExpression: {
         const access = node as TS.PropertyAccessExpression;
         if (access.questionDotToken) decision();
-        if (
-          checkHidden &&
-          frame &&
-          access.name.text === 'env' &&
-          access.expression.kind === K.Identifier &&
-          (access.expression as TS.Identifier).text === 'process'
-        ) {
-          hiddenDependency('hidden-env', node, 'process.env', 'env');
+        if (checkHidden && frame && access.expression.kind === K.Identifier && (access.expression as TS.Identifier).text === 'process') {
+          if (access.name.text === 'env') hiddenDependency('hidden-env', node, 'process.env', 'env');
+          else if (processEnvironment.has(access.name.text)) hiddenDependency('hidden-env', node, `process.${access.name.text}`, undefined);
         }
         if (checkReach && isChainTop) checkChain(access);
         chainContinuation = access.expression;
@@ -1087,14 +1358,22 @@ function walkSourceFile(ts: TypeScript, sourceFile: TS.SourceFile, settings: Tes
 
   // Module-level state written inside functions: confirm the name is not a local of the writer.
   for (const [name, writes] of globalWrites) {
+    // One finding per variable and function; its other writes there are related information.
+    const reported = new Map<Frame, TestabilityFinding>();
     for (const write of writes) {
-      if (declaresLocally(ts, write.frame.node, name)) continue;
+      const first = reported.get(write.frame);
+      if (first) {
+        (first.related ??= []).push({ start: write.node.getStart(sourceFile), end: write.node.end, span: zeroSpan, message: `\`${name}\` is written here too.`, occurrence: true });
+        continue;
+      }
+      if (declaresLocally(ts, write.frame.node, name) || restoresAfter(ts, write.frame.node, name)) continue;
       reportNode(
         'mutable-global',
         write.node,
         `\`${name}\` is module-level state written by ${describeFrame(write.frame)}: tests in one process share it and come to depend on their order. Keep the state in an object that is passed in, or return new values instead.`,
         { symbol: name, related: declaredAt.has(name) ? [{ ...declaredAt.get(name)!, span: zeroSpan, message: `\`${name}\` is declared here, at module level.` }] : undefined },
       );
+      reported.set(write.frame, findings[findings.length - 1]);
     }
   }
 
@@ -1137,4 +1416,39 @@ function declaresLocally(ts: TypeScript, node: TS.Node, name: string): boolean {
     ts.forEachChild(current, push);
   }
   return false;
+}
+
+/**
+ * True when the function puts the variable back before it returns: it assigns it in a `finally`,
+ * or snapshots it (`const outer = flag`) and writes the snapshot back. Such a variable is a
+ * re-entrancy flag or a register scoped to the call, not state that calls share.
+ */
+function restoresAfter(ts: TypeScript, node: TS.Node, name: string): boolean {
+  const K = ts.SyntaxKind;
+  const snapshots = new Set<string>();
+  const writtenFrom = new Set<string>();
+  let inFinally = false;
+  const pending: { node: TS.Node; inFinally: boolean }[] = [];
+  ts.forEachChild(node, (child) => {
+    pending.push({ node: child, inFinally: false });
+  });
+  while (pending.length > 0) {
+    const item = pending.pop()!;
+    const current = item.node;
+    if (current.kind === K.VariableDeclaration) {
+      const declaration = current as TS.VariableDeclaration;
+      if (declaration.name.kind === K.Identifier && declaration.initializer?.kind === K.Identifier && (declaration.initializer as TS.Identifier).text === name) snapshots.add(declaration.name.text);
+    } else if (current.kind === K.BinaryExpression) {
+      const binary = current as TS.BinaryExpression;
+      if (binary.operatorToken.kind === K.EqualsToken && binary.left.kind === K.Identifier && (binary.left as TS.Identifier).text === name) {
+        if (item.inFinally) inFinally = true;
+        if (binary.right.kind === K.Identifier) writtenFrom.add((binary.right as TS.Identifier).text);
+      }
+    }
+    const finallyBlock = current.kind === K.TryStatement ? (current as TS.TryStatement).finallyBlock : undefined;
+    ts.forEachChild(current, (child) => {
+      pending.push({ node: child, inFinally: item.inFinally || child === finallyBlock });
+    });
+  }
+  return inFinally || [...snapshots].some((snapshot) => writtenFrom.has(snapshot));
 }

@@ -21,15 +21,17 @@ interface ServiceState {
   libDirectory: string;
 }
 
-let state: ServiceState | undefined;
+const states = new Map<boolean, ServiceState>();
 
-function serviceFor(ts: TypeScript): ServiceState {
+/** The service (one that also checks JavaScript, for validating an edit, when `checkJs`). */
+function serviceFor(ts: TypeScript, checkJs = false): ServiceState {
+  const state = states.get(checkJs);
   if (state && state.ts === ts) return state;
   const files = new Map<string, { text: string; version: number }>();
   const libDirectory = path.dirname(ts.getDefaultLibFilePath({}));
   const options: TS.CompilerOptions = {
     allowJs: true,
-    checkJs: false,
+    checkJs,
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.ESNext,
     moduleResolution: ts.ModuleResolutionKind.Bundler,
@@ -55,8 +57,9 @@ function serviceFor(ts: TypeScript): ServiceState {
     fileExists: (fileName) => files.has(fileName) || (fileName.startsWith(libDirectory) && ts.sys.fileExists(fileName)),
     readFile: (fileName) => files.get(fileName)?.text ?? (fileName.startsWith(libDirectory) ? ts.sys.readFile(fileName) : undefined),
   };
-  state = { ts, service: ts.createLanguageService(host, ts.createDocumentRegistry()), files, libDirectory };
-  return state;
+  const created = { ts, service: ts.createLanguageService(host, ts.createDocumentRegistry()), files, libDirectory };
+  states.set(checkJs, created);
+  return created;
 }
 
 const formatOptions = (ts: TypeScript, text: string): TS.FormatCodeSettings => ({
@@ -99,7 +102,10 @@ export function extractFunction(input: { path: string; text: string; start: numb
     for (const range of candidateRanges(ts, sourceFile, input.start, input.end)) {
       const refactors = service.getApplicableRefactors(fileName, range, preferences, undefined, undefined);
       const extract = refactors.find((refactor) => refactor.name === 'Extract Symbol');
-      const functionActions = (extract?.actions ?? []).filter((action) => action.name.startsWith('function_scope_') && !action.notApplicableReason);
+      // Only a function at module level: a new method would add to the class's public surface in JavaScript.
+      const functionActions = (extract?.actions ?? []).filter(
+        (action) => action.name.startsWith('function_scope_') && !action.notApplicableReason && /(module|global) scope/.test(action.description),
+      );
       if (functionActions.length === 0) continue;
       const action = functionActions[functionActions.length - 1];
       const edits = service.getEditsForRefactor(fileName, formatOptions(ts, input.text), range, 'Extract Symbol', action.name, preferences);
@@ -109,8 +115,13 @@ export function extractFunction(input: { path: string; text: string; start: numb
         for (const change of file.textChanges) changes.push({ start: change.span.start, end: change.span.start + change.span.length, newText: change.newText });
       }
       if (changes.length === 0) continue;
-      if (!isTypeScriptPath(fileName)) documentParameterTypes(ts, fileName, input.text, changes);
-      return { title: `Extract into a function: ${action.description.replace(/^Extract to /, '')}`, kind: 'refactor.extract', changes };
+      // The refactor declares `let x;` for values the extracted code assigns, to be filled in by hand: not a finished edit.
+      if (changes.some((change) => /\blet\s+[\w$]+\s*(?::[^=;\n]+)?;/.test(change.newText))) continue;
+      const named = nameExtracted(ts, sourceFile, range, changes);
+      if (!isTypeScriptPath(fileName)) documentParameterTypes(ts, fileName, input.text, named.changes);
+      // The edit must not add a problem the file did not have (the refactor can misplace a declaration).
+      if (addsProblems(ts, fileName, input.text, applyChanges(input.text, named.changes))) continue;
+      return { title: `Extract into a function \`${named.name}\`: ${action.description.replace(/^Extract to /, '')}`, kind: 'refactor.extract', changes: named.changes };
     }
     return undefined;
   } finally {
@@ -163,4 +174,79 @@ function documentParameterTypes(ts: TypeScript, fileName: string, before: string
   const newline = newlineOf(before);
   const doc = ['/**', ...lines, ' */'].map((line, index) => (index === 0 ? line : `${indent}${line}`)).join(newline);
   carrier.newText = `${carrier.newText.slice(0, at)}${doc}${newline}${indent}${carrier.newText.slice(at)}`;
+}
+
+/**
+ * A name for the extracted function from what the range does, in place of the refactor's
+ * `newFunction`: `handle<Subject>` for a condition, `each<Subject>` for a loop, the first call's
+ * name otherwise; unique in the file.
+ */
+function nameExtracted(ts: TypeScript, sourceFile: TS.SourceFile, range: { pos: number; end: number }, changes: TextChange[]): { name: string; changes: TextChange[] } {
+  const generated = /\bnewFunction(?:_\d+)?\b/.exec(changes.map((change) => change.newText).join('\n'))?.[0];
+  if (!generated) return { name: 'the function', changes };
+  const statement = sourceFile.statements.length > 0 ? firstStatementAt(ts, sourceFile, range.pos) : undefined;
+  const words = (node: TS.Node | undefined): string | undefined => {
+    if (!node) return undefined;
+    let found: string | undefined;
+    const pending: TS.Node[] = [node];
+    while (pending.length > 0 && !found) {
+      const current = pending.shift()!;
+      if (ts.isIdentifier(current) && current.text.length > 2 && !['undefined', 'this', 'length'].includes(current.text)) found = current.text;
+      else ts.forEachChild(current, (child) => {
+        pending.push(child);
+      });
+    }
+    return found && found.charAt(0).toUpperCase() + found.slice(1);
+  };
+  let base: string | undefined;
+  if (statement && ts.isIfStatement(statement)) base = words(statement.expression) && `handle${words(statement.expression)}`;
+  else if (statement && (ts.isForOfStatement(statement) || ts.isForInStatement(statement))) base = words(statement.expression) && `each${words(statement.expression)}`;
+  else if (statement && ts.isIterationStatement(statement, false)) base = 'loop';
+  else if (statement && ts.isSwitchStatement(statement)) base = words(statement.expression) && `dispatch${words(statement.expression)}`;
+  else if (statement && ts.isTryStatement(statement)) base = 'attempt';
+  base ??= statement ? (words(statement) && `run${words(statement)}`) : undefined;
+  base ??= 'extractedStep';
+  const used = new Set(sourceFile.text.match(/[\w$]+/g) ?? []);
+  let name = base;
+  for (let suffix = 2; used.has(name); suffix++) name = `${base}${suffix}`;
+  const pattern = new RegExp(`\\b${generated}\\b`, 'g');
+  return { name, changes: changes.map((change) => ({ ...change, newText: change.newText.replace(pattern, name) })) };
+}
+
+function firstStatementAt(ts: TypeScript, sourceFile: TS.SourceFile, position: number): TS.Statement | undefined {
+  let found: TS.Statement | undefined;
+  let current: TS.Node | undefined = sourceFile;
+  while (current && !found) {
+    const node: TS.Node = current;
+    current = ts.forEachChild(node, (child) => {
+      if (child.getStart(sourceFile) === position && ts.isStatement(child as TS.Statement)) {
+        found = child as TS.Statement;
+        return undefined;
+      }
+      return position >= child.pos && position < child.end ? child : undefined;
+    });
+  }
+  return found;
+}
+
+/** True when `after` has a syntax error or a semantic error the service reports that `before` does not. */
+function addsProblems(ts: TypeScript, fileName: string, before: string, after: string): boolean {
+  const { service, files } = serviceFor(ts, true);
+  const problems = (text: string): Map<string, number> => {
+    const previous = files.get(fileName);
+    files.set(fileName, { text, version: (previous?.version ?? 0) + 1 });
+    const counts = new Map<string, number>();
+    for (const diagnostic of [...service.getSyntacticDiagnostics(fileName), ...service.getSemanticDiagnostics(fileName)]) {
+      // Unresolved imports are expected here (the service sees one file); anything else counts.
+      if ([2307, 2792, 2305, 2304, 2580, 2591, 7016].includes(diagnostic.code)) continue;
+      const key = String(diagnostic.code);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return counts;
+  };
+  const old = problems(before);
+  const now = problems(after);
+  files.delete(fileName);
+  for (const [code, count] of now) if (count > (old.get(code) ?? 0)) return true;
+  return false;
 }

@@ -96,7 +96,9 @@ export function testabilityFixes(input: FixInput): TestabilityFix[] {
   const data = input.finding.fix;
   const isTs = isTypeScriptPath(input.path);
   if (data?.kind === 'inject') {
-    const fix = injectDependency(ts, sourceFile, data);
+    const owner = findNode(ts, sourceFile, data.ownerStart, (node): node is TS.FunctionLikeDeclaration & { body: TS.Node } => isFunctionWithBody(ts, node));
+    // A new trailing parameter is safe only where every caller is known to call directly; elsewhere a module-level seam keeps all callers as they are.
+    const fix = owner && trailingParameterIsSafe(ts, sourceFile, owner) ? injectDependency(ts, sourceFile, data) : owner ? injectModuleSeam(ts, sourceFile, owner, data) : undefined;
     if (fix) fixes.push(fix);
     const viaConstructor = injectIntoConstructor(ts, sourceFile, data, isTs);
     if (viaConstructor) fixes.push(viaConstructor);
@@ -104,12 +106,12 @@ export function testabilityFixes(input: FixInput): TestabilityFix[] {
     const fix = passCollaborator(ts, sourceFile, input.finding, data);
     if (fix) fixes.push(fix);
   } else if (data?.kind === 'constructor-work') {
+    // Moving the work into a static factory would need every `new` in the workspace rewritten, which a
+    // quick fix on one file cannot do: only the rewrite that keeps `new` working is offered.
     const klass = findNode(ts, sourceFile, data.classStart, (node): node is TS.ClassLikeDeclaration => ts.isClassLike(node));
     if (klass) {
       const parameters = constructorWorkToParameters(ts, sourceFile, klass);
       if (parameters) fixes.push(parameters);
-      const factory = constructorWorkToFactory(ts, sourceFile, klass, isTs);
-      if (factory) fixes.push(factory);
     }
   }
   if (input.finding.code === 'unreachable-logic') {
@@ -204,6 +206,117 @@ function isFunctionWithBody(ts: TypeScript, node: TS.Node): node is TS.FunctionL
   return ts.isFunctionLike(node) && 'body' in node && !!(node as TS.FunctionLikeDeclaration).body;
 }
 
+/**
+ * True for files where `export` is valid and changes nothing else: ES module syntax already, or
+ * TypeScript that does not use CommonJS's `module.exports` / `require`.
+ */
+function isEsModule(ts: TypeScript, sourceFile: TS.SourceFile): boolean {
+  if (/\.c[jt]s$/i.test(sourceFile.fileName)) return false;
+  const esSyntax = sourceFile.statements.some(
+    (statement) =>
+      ts.isImportDeclaration(statement) ||
+      ts.isExportDeclaration(statement) ||
+      ts.isExportAssignment(statement) ||
+      (ts.canHaveModifiers(statement) && !!ts.getModifiers(statement)?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword)),
+  );
+  if (esSyntax) return true;
+  return isTypeScriptPath(sourceFile.fileName) && !/\bmodule\.exports\b|\brequire\s*\(/.test(sourceFile.text);
+}
+
+/** The name callers know a function by: its own, or the variable or property it is assigned to. */
+function ownerName(ts: TypeScript, owner: TS.FunctionLikeDeclaration): string | undefined {
+  if (owner.name && (ts.isIdentifier(owner.name) || ts.isPrivateIdentifier(owner.name))) return owner.name.text;
+  const parent = owner.parent;
+  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && parent.initializer === owner && ts.isIdentifier(parent.name)) return parent.name.text;
+  return undefined;
+}
+
+function isExportedOwner(ts: TypeScript, sourceFile: TS.SourceFile, owner: TS.FunctionLikeDeclaration, name: string): boolean {
+  let top: TS.Node = owner;
+  while (top.parent && top.parent !== sourceFile) top = top.parent;
+  if (ts.canHaveModifiers(top) && ts.getModifiers(top)?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword)) return true;
+  return mentions(ts, sourceFile, (node) => {
+    if (ts.isExportSpecifier(node)) return (node.propertyName ?? node.name).getText(sourceFile) === name;
+    if (ts.isExportAssignment(node)) return mentions(ts, node.expression, (inner) => ts.isIdentifier(inner) && inner.text === name);
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      return /^(?:module\.)?exports\b/.test(node.left.getText(sourceFile)) && mentions(ts, node.right, (inner) => inner === owner || (ts.isIdentifier(inner) && inner.text === name));
+    }
+    return false;
+  });
+}
+
+/**
+ * True when a new trailing parameter cannot change what existing callers pass: the function is
+ * not exported (callers elsewhere are unknown: `dates.filter(isFuture)` would pass the index as the
+ * clock), not a getter or setter, not a component (React passes a second argument), and every use
+ * of its name in this file is a direct call.
+ */
+function trailingParameterIsSafe(ts: TypeScript, sourceFile: TS.SourceFile, owner: TS.FunctionLikeDeclaration): boolean {
+  if (ts.isGetAccessor(owner) || ts.isSetAccessor(owner) || ts.isConstructorDeclaration(owner)) return ts.isConstructorDeclaration(owner);
+  const name = ownerName(ts, owner);
+  if (!name) return !!owner.parent && ts.isCallExpression(owner.parent) && owner.parent.expression === owner;
+  if (/\.[jt]sx$/i.test(sourceFile.fileName) && /^[A-Z]/.test(name)) return false;
+  const isMember = ts.isMethodDeclaration(owner) || ts.isPropertyDeclaration(owner.parent);
+  if (!isMember && isExportedOwner(ts, sourceFile, owner, name)) return false;
+  return !mentions(ts, sourceFile, (node) => {
+    if (node === owner.name || (ts.isIdentifier(node) && node.parent && (ts.isVariableDeclaration(node.parent) || ts.isPropertyAssignment(node.parent) || ts.isPropertyDeclaration(node.parent)) && node.parent.name === node)) return false;
+    const named = isMember
+      ? (ts.isPropertyAccessExpression(node) && node.name.text === name) || (ts.isElementAccessExpression(node) && ts.isStringLiteral(node.argumentExpression) && node.argumentExpression.text === name)
+      : ts.isIdentifier(node) && node.text === name && !(node.parent && ts.isPropertyAccessExpression(node.parent) && node.parent.name === node);
+    if (!named) return false;
+    const parent = node.parent;
+    return !(parent && ts.isCallExpression(parent) && parent.expression === node);
+  });
+}
+
+const seams: Record<Dependency, { name: string; member: string; value: string; read: (name: string, member: string) => string }> = {
+  clock: { name: 'clock', member: 'now', value: '() => Date.now()', read: (name, member) => `${name}.${member}()` },
+  date: { name: 'clock', member: 'today', value: '() => new Date()', read: (name, member) => `${name}.${member}()` },
+  performance: { name: 'timer', member: 'now', value: '() => performance.now()', read: (name, member) => `${name}.${member}()` },
+  random: { name: 'randomSource', member: 'next', value: '() => Math.random()', read: (name, member) => `${name}.${member}()` },
+  uuid: { name: 'ids', member: 'next', value: '() => crypto.randomUUID()', read: (name, member) => `${name}.${member}()` },
+  env: { name: 'environment', member: 'values', value: 'process.env', read: (name, member) => `${name}.${member}` },
+};
+
+/**
+ * For a function whose callers are not all known (exported, passed as a callback, a component):
+ * the dependency moves into an exported module-level object that a test replaces
+ * (`clock.now = () => 0`), and the function reads it there. Its signature and every caller stay as
+ * they are. Only in modules (ES syntax or TypeScript), where the object can be exported.
+ */
+function injectModuleSeam(ts: TypeScript, sourceFile: TS.SourceFile, owner: TS.FunctionLikeDeclaration & { body: TS.Node }, data: Extract<FindingFixData, { kind: 'inject' }>): TestabilityFix | undefined {
+  if (ts.isGetAccessor(owner) || ts.isSetAccessor(owner)) return undefined;
+  if (!isEsModule(ts, sourceFile)) return undefined;
+  const spec = dependencies[data.dependency];
+  const seam = seams[data.dependency];
+  const name = uniqueName(seam.name, namesUsedIn(ts, sourceFile));
+  const changes: TextChange[] = [];
+  eachDescendant(ts, owner.body, (node) => {
+    if (!spec.matches(ts, node)) return true;
+    changes.push({ start: node.getStart(sourceFile), end: node.end, newText: seam.read(name, seam.member) });
+    return false;
+  });
+  if (changes.length === 0) return undefined;
+  let top: TS.Node = owner;
+  while (top.parent && top.parent !== sourceFile) top = top.parent;
+  const text = sourceFile.text;
+  const comments = ts.getLeadingCommentRanges(text, top.pos) ?? [];
+  const at = lineStartBefore(text, comments.length > 0 ? comments[0].pos : top.getStart(sourceFile));
+  const newline = newlineOf(text);
+  const subject = ownerName(ts, owner) ?? 'this module';
+  changes.push({
+    start: at,
+    end: at,
+    newText: `/** ${spec.describe.charAt(0).toUpperCase()}${spec.describe.slice(1)} \`${subject}\` uses; a test replaces \`${name}.${seam.member}\`. */${newline}export const ${name} = { ${seam.member}: ${seam.value} };${newline}${newline}`,
+  });
+  return {
+    title: `Read ${spec.describe} through \`${name}.${seam.member}\`, a module-level seam tests can replace (callers unchanged)`,
+    kind: 'quickfix',
+    preferred: true,
+    changes,
+  };
+}
+
 function injectDependency(ts: TypeScript, sourceFile: TS.SourceFile, data: Extract<FindingFixData, { kind: 'inject' }>): TestabilityFix | undefined {
   const owner = findNode(ts, sourceFile, data.ownerStart, (node): node is TS.FunctionLikeDeclaration & { body: TS.Node } => isFunctionWithBody(ts, node));
   if (!owner) return undefined;
@@ -256,7 +369,8 @@ function injectIntoConstructor(ts: TypeScript, sourceFile: TS.SourceFile, data: 
   let blocked = false;
   const search = (node: TS.Node): void => {
     if (blocked) return;
-    if (ts.isFunctionExpression(node) || ts.isFunctionDeclaration(node) || ts.isClassLike(node)) {
+    // Every function but an arrow has its own `this` (object-literal methods and accessors too).
+    if ((ts.isFunctionLike(node) && !ts.isArrowFunction(node)) || ts.isClassLike(node)) {
       if (mentions(ts, node, (inner) => spec.matches(ts, inner))) blocked = true;
       return;
     }
@@ -278,10 +392,12 @@ function injectIntoConstructor(ts: TypeScript, sourceFile: TS.SourceFile, data: 
     if (!parameter) return undefined;
     changes.push(parameter);
     if (!isTs) {
-      const statements = constructor.body.statements;
-      const first = statements[0];
-      const afterSuper = first && ts.isExpressionStatement(first) && ts.isCallExpression(first.expression) && first.expression.expression.kind === ts.SyntaxKind.SuperKeyword;
-      const anchor = afterSuper ? first.end : constructor.body.getStart(sourceFile) + 1;
+      // `this` exists only once `super(…)` has returned: the assignment goes right after that call, wherever it stands.
+      const superCall = constructor.body.statements.find(
+        (statement) => ts.isExpressionStatement(statement) && ts.isCallExpression(statement.expression) && statement.expression.expression.kind === ts.SyntaxKind.SuperKeyword,
+      );
+      if (extendsOther && !superCall) return undefined;
+      const anchor = superCall ? superCall.end : constructor.body.getStart(sourceFile) + 1;
       const lineStart = lineStartBefore(text, constructor.getStart(sourceFile));
       const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
       changes.push({ start: anchor, end: anchor, newText: `${newline}${indent}  this.${name} = ${name};` });
@@ -322,7 +438,7 @@ function passCollaborator(
 ): TestabilityFix | undefined {
   const owner = findNode(ts, sourceFile, data.ownerStart, (node): node is TS.FunctionLikeDeclaration & { body: TS.Node } => isFunctionWithBody(ts, node));
   const creation = findNode(ts, sourceFile, finding.start, (node): node is TS.NewExpression => ts.isNewExpression(node));
-  if (!owner || !creation) return undefined;
+  if (!owner || !creation || !trailingParameterIsSafe(ts, sourceFile, owner) || !runsOncePerCall(ts, creation, owner)) return undefined;
   const locals = localsOf(ts, owner.body);
   let blocked = false;
   const check = (node: TS.Node): void => {
@@ -356,6 +472,31 @@ function passCollaborator(
     preferred: true,
     changes: [parameter, { start: creation.getStart(sourceFile), end: creation.end, newText: name }],
   };
+}
+
+/**
+ * True when `node` is evaluated exactly once, unconditionally, each time `owner` runs: a parameter
+ * default is evaluated once per call and before the body, so moving a `new` there must not make it
+ * eager (a branch not taken, such as `new XMLHttpRequest()` in a browser-only path), shared (a
+ * callback's per-event `new` becoming one per outer call) or early (after a guard that throws).
+ */
+function runsOncePerCall(ts: TypeScript, node: TS.Node, owner: TS.FunctionLikeDeclaration & { body: TS.Node }): boolean {
+  let current: TS.Node = node;
+  while (current.parent && current.parent !== owner.body) {
+    const parent: TS.Node = current.parent;
+    if (ts.isFunctionLike(parent) || ts.isClassLike(parent) || ts.isIterationStatement(parent, false) || ts.isIfStatement(parent) || ts.isConditionalExpression(parent) || ts.isCaseClause(parent) || ts.isTryStatement(parent) || ts.isCatchClause(parent)) return false;
+    if (ts.isBinaryExpression(parent) && [ts.SyntaxKind.AmpersandAmpersandToken, ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken].includes(parent.operatorToken.kind) && parent.right === current) return false;
+    if (parent === owner) return owner.body === current;
+    current = parent;
+  }
+  if (current.parent !== owner.body) return current === owner.body;
+  // Only statements before it that cannot throw or act: each `new` there would otherwise run before them.
+  if (!ts.isBlock(owner.body)) return true;
+  for (const statement of owner.body.statements) {
+    if (statement === current) return true;
+    if (!ts.isVariableStatement(statement) || mentions(ts, statement, (inner) => ts.isCallExpression(inner) || ts.isNewExpression(inner) || ts.isAwaitExpression(inner))) return false;
+  }
+  return true;
 }
 
 /** Describes whether a constructor statement does work, the same way the rule does. */
@@ -399,17 +540,6 @@ function mentions(ts: TypeScript, node: TS.Node, predicate: (node: TS.Node) => b
   return false;
 }
 
-/** The whole lines a statement occupies, with their line break, when nothing else shares them. */
-function statementLines(text: string, statement: TS.Statement, sourceFile: TS.SourceFile): { start: number; end: number } {
-  const start = statement.getStart(sourceFile);
-  const lineStart = lineStartBefore(text, start);
-  const lineEnd = lineEndAfter(text, statement.end);
-  const before = text.slice(lineStart, start);
-  const after = text.slice(statement.end, lineEnd);
-  if (before.trim() === '' && after.trim() === '') return { start: lineStart, end: afterLineBreak(text, lineEnd) };
-  return { start, end: statement.end };
-}
-
 /**
  * Turns `this.x = <work>` in a constructor into a parameter `x = <work>` and `this.x = x`, so a
  * test passes the value in and callers that pass nothing get today's behaviour.
@@ -421,8 +551,14 @@ function constructorWorkToParameters(ts: TypeScript, sourceFile: TS.SourceFile, 
   const taken = namesUsedIn(ts, constructor);
   const parameters: string[] = [];
   const changes: TextChange[] = [];
+  // A default runs before the body: only work that no earlier statement could observe or prevent moves there.
+  let before = true;
   for (const statement of constructor.body.statements) {
-    if (!ts.isExpressionStatement(statement) || !doesWork(ts, statement)) continue;
+    const moveable = before && ts.isExpressionStatement(statement) && doesWork(ts, statement);
+    if (!moveable) {
+      if (doesWork(ts, statement) || !ts.isExpressionStatement(statement)) before = false;
+      continue;
+    }
     const assignment = statement.expression;
     if (
       !ts.isBinaryExpression(assignment) ||
@@ -431,6 +567,7 @@ function constructorWorkToParameters(ts: TypeScript, sourceFile: TS.SourceFile, 
       assignment.left.expression.kind !== ts.SyntaxKind.ThisKeyword ||
       !ts.isIdentifier(assignment.left.name)
     ) {
+      before = false;
       continue;
     }
     const value = assignment.right;
@@ -442,7 +579,10 @@ function constructorWorkToParameters(ts: TypeScript, sourceFile: TS.SourceFile, 
         node.kind === ts.SyntaxKind.SuperKeyword ||
         (ts.isIdentifier(node) && (locals.has(node.text) || node.text === 'arguments') && !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)),
     );
-    if (usesLocal) continue;
+    if (usesLocal) {
+      before = false;
+      continue;
+    }
     const name = uniqueName(assignment.left.name.text, taken);
     taken.add(name);
     parameters.push(`${name} = ${value.getText(sourceFile)}`);
@@ -457,124 +597,6 @@ function constructorWorkToParameters(ts: TypeScript, sourceFile: TS.SourceFile, 
     preferred: true,
     changes: [parameter, ...changes],
   };
-}
-
-/**
- * Moves the constructor's other work (calls, loops) into a static factory that builds the instance
- * and then does the work, so tests can build the object with `new` and skip it.
- */
-function constructorWorkToFactory(ts: TypeScript, sourceFile: TS.SourceFile, klass: TS.ClassLikeDeclaration, isTs: boolean): TestabilityFix | undefined {
-  const constructor = constructorOf(ts, klass);
-  const className = klass.name?.text;
-  if (!constructor?.body || !className) return undefined;
-  const text = sourceFile.text;
-  const statements = constructor.body.statements;
-  const moved = statements.filter((statement) => doesWork(ts, statement) && !isFieldAssignment(ts, statement));
-  if (moved.length === 0) return undefined;
-  const kept = statements.filter((statement) => !moved.includes(statement));
-  const keptLocals = new Set<string>();
-  for (const statement of kept) for (const name of localsOf(ts, statement)) keptLocals.add(name);
-  const movedLocals = new Set<string>();
-  for (const statement of moved) for (const name of localsOf(ts, statement)) movedLocals.add(name);
-  const uninitialized = new Set(
-    klass.members
-      .filter((member): member is TS.PropertyDeclaration => ts.isPropertyDeclaration(member) && !member.initializer && !member.exclamationToken && !member.questionToken)
-      .map((member) => member.name.getText(sourceFile)),
-  );
-  const readonlyFields = new Set(
-    klass.members
-      .filter((member) => ts.isPropertyDeclaration(member) && ts.getModifiers(member)?.some((modifier) => modifier.kind === ts.SyntaxKind.ReadonlyKeyword))
-      .map((member) => member.name!.getText(sourceFile)),
-  );
-  for (const statement of moved) {
-    const blocked = mentions(ts, statement, (node) => {
-      if (node.kind === ts.SyntaxKind.SuperKeyword || ts.isReturnStatement(node) || ts.isMetaProperty(node)) return true;
-      if (ts.isIdentifier(node) && (keptLocals.has(node.text) || node.text === 'arguments')) return !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node);
-      if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
-        const left = node.left;
-        if (ts.isPropertyAccessExpression(left) && left.expression.kind === ts.SyntaxKind.ThisKeyword) {
-          const field = left.name.getText(sourceFile);
-          return readonlyFields.has(field) || (isTs && uninitialized.has(field));
-        }
-      }
-      return false;
-    });
-    if (blocked) return undefined;
-  }
-  for (const statement of kept) {
-    if (mentions(ts, statement, (node) => ts.isIdentifier(node) && movedLocals.has(node.text))) return undefined;
-  }
-  const argumentsText: string[] = [];
-  const parameterTexts: string[] = [];
-  for (const parameter of constructor.parameters) {
-    if (!ts.isIdentifier(parameter.name)) return undefined;
-    argumentsText.push(`${parameter.dotDotDotToken ? '...' : ''}${parameter.name.text}`);
-    const from = parameter.dotDotDotToken ? parameter.dotDotDotToken.getStart(sourceFile) : parameter.name.getStart(sourceFile);
-    parameterTexts.push(text.slice(from, parameter.end));
-  }
-  const taken = namesUsedIn(ts, constructor);
-  const instance = uniqueName('instance', taken);
-  const memberNames = new Set(klass.members.map((member) => member.name?.getText(sourceFile)).filter((name): name is string => !!name));
-  const factoryName = uniqueName('create', memberNames);
-  const lineStart = lineStartBefore(text, constructor.getStart(sourceFile));
-  const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
-  const unit = indent.length > 0 ? indent.slice(0, indent.includes('\t') ? 1 : Math.min(indent.length, 2)) : '  ';
-  const bodyIndent = indent + unit;
-  const rewrite = (statement: TS.Statement): string => {
-    const start = statement.getStart(sourceFile);
-    const replacements: TextChange[] = [];
-    const search = (node: TS.Node): void => {
-      if (ts.isFunctionExpression(node) || ts.isFunctionDeclaration(node) || ts.isClassLike(node)) return;
-      if (node.kind === ts.SyntaxKind.ThisKeyword) replacements.push({ start: node.getStart(sourceFile), end: node.end, newText: instance });
-      ts.forEachChild(node, search);
-    };
-    search(statement);
-    let out = text.slice(start, statement.end);
-    for (const change of replacements.sort((a, b) => b.start - a.start)) out = out.slice(0, change.start - start) + change.newText + out.slice(change.end - start);
-    return out;
-  };
-  const movedText = moved.map((statement) => `${bodyIndent}${rewrite(statement)}`).join('\n');
-  const returnType = isTs ? `: ${className}${typeParametersOf(klass, sourceFile)}` : '';
-  const typeParameters = klass.typeParameters ? `<${klass.typeParameters.map((parameter) => parameter.getText(sourceFile)).join(', ')}>` : '';
-  // JavaScript types parameters in JSDoc: the factory takes the constructor's documentation along.
-  const jsDoc = isTs
-    ? undefined
-    : (ts.getLeadingCommentRanges(text, constructor.pos) ?? [])
-        .map((range) => text.slice(range.pos, range.end))
-        .filter((comment) => comment.startsWith('/**'))
-        .pop();
-  const factory =
-    `\n\n${jsDoc ? `${indent}${jsDoc}\n` : ''}${indent}static ${factoryName}${typeParameters}(${parameterTexts.join(', ')})${returnType} {\n` +
-    `${bodyIndent}const ${instance} = new ${className}(${argumentsText.join(', ')});\n` +
-    `${movedText}\n` +
-    `${bodyIndent}return ${instance};\n` +
-    `${indent}}`;
-  const changes: TextChange[] =
-    kept.length === 0
-      ? [{ start: constructor.body.getStart(sourceFile), end: constructor.body.end, newText: '{}' }]
-      : moved.map((statement) => ({ ...statementLines(text, statement, sourceFile), newText: '' }));
-  changes.push({ start: constructor.end, end: constructor.end, newText: factory });
-  return {
-    title: `Move the constructor's work into a static factory \`${className}.${factoryName}(…)\``,
-    kind: 'refactor.rewrite',
-    changes,
-  };
-}
-
-function typeParametersOf(klass: TS.ClassLikeDeclaration, sourceFile: TS.SourceFile): string {
-  if (!klass.typeParameters || klass.typeParameters.length === 0) return '';
-  return `<${klass.typeParameters.map((parameter) => parameter.name.getText(sourceFile)).join(', ')}>`;
-}
-
-function isFieldAssignment(ts: TypeScript, statement: TS.Statement): boolean {
-  if (!ts.isExpressionStatement(statement)) return false;
-  const expression = statement.expression;
-  return (
-    ts.isBinaryExpression(expression) &&
-    expression.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
-    ts.isPropertyAccessExpression(expression.left) &&
-    expression.left.expression.kind === ts.SyntaxKind.ThisKeyword
-  );
 }
 
 /** True when the position sits in JSX text, where a `//` comment would become visible text. */
@@ -596,6 +618,8 @@ function inJsxText(ts: TypeScript, sourceFile: TS.SourceFile, position: number):
 
 /** Exports a module-level function so tests can call it directly (`unreachable-logic`). */
 function exportDeclaration(ts: TypeScript, sourceFile: TS.SourceFile, finding: TestabilityFinding): TestabilityFix | undefined {
+  // `export` would turn a CommonJS file into an ES module, where `module` and `require` do not exist.
+  if (!isEsModule(ts, sourceFile)) return undefined;
   for (const statement of sourceFile.statements) {
     if (finding.start < statement.getStart(sourceFile) || finding.start >= statement.end) continue;
     const named = ts.isFunctionDeclaration(statement)
@@ -604,12 +628,16 @@ function exportDeclaration(ts: TypeScript, sourceFile: TS.SourceFile, finding: T
         ? statement.declarationList.declarations[0].name
         : undefined;
     if (!named || named.getStart(sourceFile) !== finding.start) return undefined;
-    const start = statement.getStart(sourceFile);
+    // An overloaded function is exported with all its signatures, or not at all.
+    const name = named.getText(sourceFile);
+    const declarations = ts.isFunctionDeclaration(statement)
+      ? sourceFile.statements.filter((other) => ts.isFunctionDeclaration(other) && other.name?.text === name)
+      : [statement];
     return {
-      title: `Export \`${named.getText(sourceFile)}\` so tests can call it directly`,
+      title: `Export \`${name}\` so tests can call it directly`,
       kind: 'quickfix',
       preferred: true,
-      changes: [{ start, end: start, newText: 'export ' }],
+      changes: declarations.map((declaration) => ({ start: declaration.getStart(sourceFile), end: declaration.getStart(sourceFile), newText: 'export ' })),
     };
   }
   return undefined;

@@ -4,6 +4,7 @@
  * from it would point at the wrong line in an editor whenever a string or comment holds one. Every
  * span of a finding, a related place or a fix is converted through this table.
  */
+import { lastStartAtOrBefore } from '../text/lines';
 import type { Span } from './model';
 
 /** Offsets where each line starts (the first is 0). */
@@ -22,14 +23,8 @@ export function lspLineStarts(text: string): number[] {
 
 /** The zero-based line and UTF-16 character of an offset, given the line starts. */
 export function positionAt(lineStarts: readonly number[], offset: number): { line: number; character: number } {
-  let low = 0;
-  let high = lineStarts.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if (lineStarts[middle] <= offset) low = middle;
-    else high = middle - 1;
-  }
-  return { line: low, character: offset - lineStarts[low] };
+  const line = lastStartAtOrBefore(lineStarts, offset, 0, lineStarts.length - 1);
+  return { line, character: offset - lineStarts[line] };
 }
 
 /** What the analysis needs to turn offsets into spans: the text and its LSP line table. */

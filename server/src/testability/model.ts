@@ -72,8 +72,12 @@ export interface TestabilityFinding {
   symbol?: string;
   /** Requirement IDs involved (`untested-requirement`). */
   requirements?: string[];
-  /** Other places in the same file that explain the finding (where a written variable is declared). */
-  related?: { start: number; end: number; span: Span; message: string }[];
+  /**
+   * Other places in the same file that explain the finding: where a written variable is declared,
+   * and the other occurrences of the same hazard in the same function (`occurrence: true`; a
+   * finding is reported once per hazard and function, at its first occurrence).
+   */
+  related?: { start: number; end: number; span: Span; message: string; occurrence?: boolean }[];
   fix?: FindingFixData;
 }
 

@@ -4,7 +4,7 @@
  * the anchors most teams already know (cognitive complexity 15 as in SonarJS, nesting 4,
  * parameters 4).
  */
-import type { Severity } from '../workspace/config';
+import type { Severity } from '../trace/model';
 import { testabilityRuleCodes, type TestabilityRuleCode } from './model';
 
 export interface TestabilityRuleSettings {
@@ -35,16 +35,16 @@ export interface TestabilitySettings {
 
 const rules: Record<TestabilityRuleCode, TestabilityRuleSettings> = {
   'hidden-clock': { severity: 'warning' },
-  'hidden-random': { severity: 'warning' },
+  'hidden-random': { severity: 'off' },
   'hidden-env': { severity: 'warning' },
   'hidden-io': { severity: 'warning', threshold: 1 },
-  'hidden-collaborator': { severity: 'information' },
+  'hidden-collaborator': { severity: 'off' },
   'constructor-work': { severity: 'warning' },
-  'mutable-global': { severity: 'warning' },
+  'mutable-global': { severity: 'off' },
   'static-mutable': { severity: 'warning' },
   singleton: { severity: 'warning' },
   'import-side-effect': { severity: 'warning' },
-  'reach-through': { severity: 'information', threshold: 2 },
+  'reach-through': { severity: 'off', threshold: 2 },
   'cognitive-complexity': { severity: 'warning', threshold: 15 },
   'cyclomatic-complexity': { severity: 'information', threshold: 10 },
   'nesting-depth': { severity: 'warning', threshold: 4 },

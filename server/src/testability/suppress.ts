@@ -62,8 +62,26 @@ function covers(codes: Set<TestabilityRuleCode> | 'all' | undefined, code: Testa
   return codes === 'all' || (codes !== undefined && codes.has(code));
 }
 
-/** Drops the findings a suppression comment hides. */
+/**
+ * Drops the findings a suppression comment hides. A finding stands for every occurrence of its
+ * hazard in one function: when its first occurrence is suppressed, the first occurrence that is not
+ * takes its place, so a suppression hides only the lines it names.
+ */
 export function applySuppressions(findings: TestabilityFinding[], suppressions: Suppressions): TestabilityFinding[] {
   if (!suppressions.file && suppressions.lines.size === 0) return findings;
-  return findings.filter((finding) => !covers(suppressions.file, finding.code) && !covers(suppressions.lines.get(finding.span.start.line), finding.code));
+  const kept: TestabilityFinding[] = [];
+  for (const finding of findings) {
+    if (covers(suppressions.file, finding.code)) continue;
+    const hidden = (line: number) => covers(suppressions.lines.get(line), finding.code);
+    if (!hidden(finding.span.start.line)) {
+      kept.push(finding);
+      continue;
+    }
+    const occurrences = (finding.related ?? []).filter((place) => place.occurrence && !hidden(place.span.start.line));
+    if (occurrences.length === 0) continue;
+    const [first, ...rest] = occurrences;
+    const others = (finding.related ?? []).filter((place) => !place.occurrence);
+    kept.push({ ...finding, start: first.start, end: first.end, span: first.span, related: [...others, ...rest], fix: finding.fix });
+  }
+  return kept;
 }

@@ -60,8 +60,8 @@ module.exports = config;
   return file;
 }
 
-/** The argv (after the Node executable) that runs a plan. */
-export function commandLine(plan: RunPlan): string[] {
+/** The argv (after the Node executable) that runs a plan; `extra` are the framework's own options (coverage). */
+export function commandLine(plan: RunPlan, extra: readonly string[] = []): string[] {
   const { framework, files } = plan;
   const testNames = plan.tests.map((titles) => titles.join(' '));
   switch (framework.name) {
@@ -72,13 +72,13 @@ export function commandLine(plan: RunPlan): string[] {
       return [...args, ...files];
     }
     case 'jest': {
-      const args = [framework.entry!, `--reporters=${path.join(reportersDir, 'jest.js')}`, '--testLocationInResults', '--ci', '--watchAll=false', '--watchman=false', '--colors=false'];
+      const args = [framework.entry!, `--reporters=${path.join(reportersDir, 'jest.js')}`, '--testLocationInResults', '--ci', '--watchAll=false', '--watchman=false', '--colors=false', ...extra];
       if (testNames.length > 0) args.push(`--testNamePattern=${exactTitlesPattern(testNames)}`);
       if (files.length > 0) args.push('--runTestsByPath', ...files);
       return args;
     }
     case 'vitest': {
-      const args = [framework.entry!, 'run', `--reporter=${path.join(reportersDir, 'vitest.js')}`, '--includeTaskLocation', '--watch=false', '--color=false'];
+      const args = [framework.entry!, 'run', `--reporter=${path.join(reportersDir, 'vitest.js')}`, '--includeTaskLocation', '--watch=false', '--color=false', ...extra];
       if (testNames.length > 0) args.push(`--testNamePattern=${exactTitlesPattern(testNames)}`);
       return [...args, ...files];
     }

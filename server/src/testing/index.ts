@@ -9,12 +9,13 @@ import { detectFramework, isMissing } from './detect';
 import { readSavedResults, TestResultStore } from './results';
 import type { FrameworkName, RunOutcome } from './model';
 import { runTests, scrubbedEnv } from './runner';
+import { savedResultsFile } from './session';
 
 export * from './model';
 export { chooseFramework, detectFramework, findPackageDir, isMissing } from './detect';
 export { commandLine, escapeRegExp } from './commands';
 export { runTests, scrubbedEnv, toOutcome } from './runner';
-export { loadJUnitResults, parseJUnitCases, parseJUnitXml, parseXml, resolveTestFile } from './junit';
+export { JUnitReader, loadJUnitResults, parseJUnitCases, parseJUnitXml, requirementPropertyNames, resolveTestFile } from './junit';
 export { ImportGraph, isCodeFile, relativeSpecifiers, resolveSpecifier } from './importGraph';
 export { TestResultStore, diskFingerprints, fingerprint, readSavedResults, type StoredResult } from './results';
 export { failingFrame, mapThroughSourceMap, parseStack } from './stack';
@@ -37,6 +38,8 @@ export interface RunTestFilesOptions {
    */
   resolvePaths?: string[];
   onResult?: RunOutcomeListener;
+  /** Measure code coverage (see `coverage/collect.ts`). */
+  coverage?: boolean;
 }
 
 type RunOutcomeListener = (result: RunOutcome['results'][number]) => void;
@@ -67,11 +70,11 @@ export async function runTestFiles(dir: string, files: string[], options: RunTes
     signal: options.signal,
     onResult: options.onResult,
     concurrency: 1,
+    coverage: options.coverage,
   });
 }
 
-/** Where the server keeps results across restarts, relative to a workspace folder. */
-export const savedResultsFile = path.join('.tandem', 'test-results.json');
+export { savedResultsFile };
 
 /**
  * Reads the results the server saved in each folder's `.tandem/test-results.json` (for `tandem

@@ -2,9 +2,14 @@
  * Test results from any language through JUnit XML, the format pytest (`--junitxml`), Go
  * (go-junit-report, gotestsum), Maven Surefire/Failsafe, cargo-nextest and most CI runners write.
  *
- * The reader is a small, forgiving XML tokenizer for this one format: elements, attributes,
- * text and CDATA, entities; no DTDs. Malformed input yields what could be read plus a problem,
- * never a throw.
+ * The reader streams the XML through `saxes` (a conforming, non-validating parser) and keeps only
+ * the test case being read: memory and time are linear in the report, however deep its nesting or
+ * many its cases. Malformed input (a broken entity such as `&#99999999;`, a character XML forbids,
+ * a missing end tag) yields what could be read plus problems, never a throw.
+ *
+ * Requirement links in a case's `<properties>` count: pytest's `record_property("verifies",
+ * "REQ-1")`, GoogleTest's `RecordProperty`, Polarion's `polarion-testcase-id`, and the same names
+ * written as attributes of `<testcase>` (older GoogleTest). See `requirementPropertyNames`.
  *
  * Each `<testcase>` becomes one record. Its test file is the `file` attribute when present
  * (pytest's xunit1 family, nextest, some Go converters), else guessed from `classname` (pytest's
@@ -16,73 +21,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { SaxesParser } from 'saxes';
 import type { TestResultRecord } from '../trace/model';
-
-interface XmlElement {
-  name: string;
-  attributes: Record<string, string>;
-  children: XmlElement[];
-  text: string;
-}
-
-const entities: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|\w+);/g, (whole, name: string) => {
-    if (name.startsWith('#x')) return String.fromCodePoint(parseInt(name.slice(2), 16));
-    if (name.startsWith('#')) return String.fromCodePoint(parseInt(name.slice(1), 10));
-    return entities[name] ?? whole;
-  });
-}
-
-/** Parses XML into an element tree; returns the root and the problems met. */
-export function parseXml(text: string): { root: XmlElement | undefined; problems: string[] } {
-  const problems: string[] = [];
-  const top: XmlElement = { name: '#document', attributes: {}, children: [], text: '' };
-  const stack: XmlElement[] = [top];
-  let i = 0;
-  while (i < text.length) {
-    const lt = text.indexOf('<', i);
-    if (lt < 0) {
-      stack[stack.length - 1].text += decodeEntities(text.slice(i));
-      break;
-    }
-    if (lt > i) stack[stack.length - 1].text += decodeEntities(text.slice(i, lt));
-    if (text.startsWith('<!--', lt)) {
-      const end = text.indexOf('-->', lt + 4);
-      i = end < 0 ? text.length : end + 3;
-    } else if (text.startsWith('<![CDATA[', lt)) {
-      const end = text.indexOf(']]>', lt + 9);
-      stack[stack.length - 1].text += text.slice(lt + 9, end < 0 ? text.length : end);
-      i = end < 0 ? text.length : end + 3;
-    } else if (text.startsWith('<?', lt) || text.startsWith('<!', lt)) {
-      const end = text.indexOf('>', lt);
-      i = end < 0 ? text.length : end + 1;
-    } else if (text.startsWith('</', lt)) {
-      const end = text.indexOf('>', lt);
-      const name = text.slice(lt + 2, end < 0 ? text.length : end).trim();
-      const at = stack.map((element) => element.name).lastIndexOf(name);
-      if (at > 0) stack.length = at;
-      else problems.push(`a closing </${name}> has no matching opening tag`);
-      i = end < 0 ? text.length : end + 1;
-    } else {
-      const tag = /^<([^\s/>]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/.exec(text.slice(lt, lt + 65536));
-      if (!tag) {
-        problems.push(`unreadable markup at offset ${lt}`);
-        i = lt + 1;
-        continue;
-      }
-      const attributes: Record<string, string> = {};
-      for (const attribute of tag[2].matchAll(/([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) attributes[attribute[1]] = decodeEntities(attribute[2] ?? attribute[3] ?? '');
-      const element: XmlElement = { name: tag[1], attributes, children: [], text: '' };
-      stack[stack.length - 1].children.push(element);
-      if (!tag[3]) stack.push(element);
-      i = lt + tag[0].length;
-    }
-  }
-  if (stack.length > 1) problems.push(`the document ends inside <${stack[stack.length - 1].name}>`);
-  return { root: top.children.find((child) => child.name === 'testsuites' || child.name === 'testsuite'), problems };
-}
 
 /** Where a JUnit test case came from, before it is matched to a workspace file. */
 export interface JUnitCase {
@@ -92,6 +33,8 @@ export interface JUnitCase {
   guessed: boolean;
   titles: string[];
   record: TestResultRecord['result'];
+  /** The requirements its properties name (`verifies`, `requirement`, …); absent when none. */
+  requirements?: string[];
 }
 
 function secondsToMs(value: string | undefined): number | undefined {
@@ -113,37 +56,204 @@ function fromClassName(className: string): { fileHint: string; suites: string[] 
   return { fileHint: `${outer}.java`, suites: nested };
 }
 
-/** Reads the test cases of one JUnit XML text; `reportPath` names the report in problems. */
-export function parseJUnitCases(text: string, reportPath: string, at = new Date().toISOString()): { cases: JUnitCase[]; problems: string[] } {
-  const { root, problems: xmlProblems } = parseXml(text);
-  const problems = xmlProblems.map((problem) => `${reportPath}: ${problem}`);
-  if (!root) return { cases: [], problems: [...problems, `${reportPath}: no <testsuites> or <testsuite> element`] };
-  const cases: JUnitCase[] = [];
-  const visit = (element: XmlElement, inheritedFile: string | undefined, timestamp: string | undefined) => {
-    const file = element.attributes.file ?? inheritedFile;
-    const stamp = element.attributes.timestamp ?? timestamp;
-    if (element.name === 'testcase') {
-      const name = element.attributes.name ?? '';
-      const className = element.attributes.classname ?? element.attributes.class ?? '';
-      const guess = fromClassName(className);
-      const failure = element.children.find((child) => child.name === 'failure' || child.name === 'error');
-      const skipped = element.children.find((child) => child.name === 'skipped');
-      const outcome = failure ? (failure.name === 'failure' ? 'failed' : 'errored') : skipped ? 'skipped' : 'passed';
-      const detail = failure ?? skipped;
-      const message = detail ? [detail.attributes.message, detail.text.trim()].filter(Boolean).join('\n').slice(0, 4000) : undefined;
-      const parsedStamp = stamp && !Number.isNaN(Date.parse(stamp)) ? new Date(stamp).toISOString() : at;
-      cases.push({
-        fileHint: file ?? guess.fileHint,
-        guessed: file === undefined,
-        titles: [...(file === undefined ? guess.suites : className.split('.').filter((part) => /^[A-Z]/.test(part)).slice(-1)), name].filter(Boolean),
-        record: { outcome, at: parsedStamp, stale: false, ...(secondsToMs(element.attributes.time) !== undefined ? { durationMs: secondsToMs(element.attributes.time) } : {}), ...(message ? { message } : {}) },
-      });
+/**
+ * Property names (case-insensitive) whose values name the requirements a test case verifies.
+ * A value may list several IDs, separated by commas, semicolons or white space.
+ */
+export const requirementPropertyNames: ReadonlySet<string> = new Set([
+  'verifies',
+  'requirement',
+  'requirements',
+  'requirement_id',
+  'requirement-id',
+  'req',
+  'reqs',
+  'req_id',
+  'polarion-testcase-id',
+  'polarion-requirement-id',
+]);
+
+const maxMessage = 4000;
+const maxProblems = 20;
+const maxIdsPerCase = 100;
+const maxIdLength = 200;
+
+/** The IDs a property value lists. */
+function idsOf(value: string, into: string[]): void {
+  for (const part of value.split(/[\s,;]+/)) {
+    if (part.length > 0 && part.length <= maxIdLength && into.length < maxIdsPerCase && !into.includes(part)) into.push(part);
+  }
+}
+
+interface OpenCase {
+  attributes: Record<string, string>;
+  file: string | undefined;
+  stamp: string | undefined;
+  detail?: { name: string; message: string | undefined; text: string };
+  requirements: string[];
+  /** Depth of the `<testcase>` element in the document. */
+  depth: number;
+  property?: { name: string; text: string; hasValue: boolean };
+}
+
+/**
+ * A streaming JUnit reader: `write` the text in pieces, then `close` for the cases and problems.
+ * Work per piece is linear in its length; nothing but the open elements' names and the case being
+ * read is kept.
+ */
+export class JUnitReader {
+  private readonly parser = new SaxesParser({ position: true });
+  private readonly cases: JUnitCase[] = [];
+  private readonly problems: string[] = [];
+  private problemCount = 0;
+  /** Names of the open elements, and for each the `file` and `timestamp` it passes on. */
+  private readonly open: { name: string; file: string | undefined; stamp: string | undefined }[] = [];
+  private sawRoot = false;
+  private ownTrace = false;
+  private current: OpenCase | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly reportPath: string,
+    private readonly at = new Date().toISOString(),
+  ) {
+    this.parser.on('error', (error) => this.problem(error.message.replace(/\.$/, '')));
+    this.parser.on('opentag', (tag) => this.onOpen(tag.name, tag.attributes as Record<string, string>));
+    this.parser.on('closetag', () => this.onClose());
+    this.parser.on('text', (text) => this.onText(text));
+    this.parser.on('cdata', (text) => this.onText(text));
+  }
+
+  write(chunk: string): this {
+    if (this.closed) return this;
+    try {
+      this.parser.write(chunk);
+    } catch (error) {
+      // The parser reports through the error handler; a throw is a defect of the parser, not of the report.
+      this.problem((error as Error).message);
+      this.closed = true;
+    }
+    return this;
+  }
+
+  close(): { cases: JUnitCase[]; problems: string[] } {
+    if (!this.closed) {
+      try {
+        this.parser.close();
+      } catch (error) {
+        this.problem((error as Error).message);
+      }
+      this.closed = true;
+    }
+    if (this.open.length > 0) this.problem(`the document ends inside <${this.open[this.open.length - 1].name}>`);
+    if (this.current) this.finishCase();
+    if (!this.sawRoot) {
+      // Not a JUnit report at all: the one problem that matters, not the parser's complaints about it.
+      return { cases: [], problems: [`${this.reportPath}: no <testsuites> or <testsuite> element`] };
+    }
+    if (this.ownTrace) this.problem("this is Tandem's own trace report (<testsuites name=\"tandem trace\">), not test results; it was not read");
+    if (this.problemCount > maxProblems) this.problems.push(`${this.reportPath}: ${this.problemCount - maxProblems} more problems`);
+    return { cases: this.ownTrace ? [] : this.cases, problems: this.problems };
+  }
+
+  private problem(message: string): void {
+    this.problemCount++;
+    if (this.problemCount <= maxProblems) this.problems.push(`${this.reportPath}: ${message}`);
+  }
+
+  private onOpen(name: string, attributes: Record<string, string>): void {
+    const parent = this.open[this.open.length - 1];
+    const depth = this.open.length;
+    if (depth === 0 && (name === 'testsuites' || name === 'testsuite')) {
+      this.sawRoot = true;
+      if (name === 'testsuites' && attributes.name === 'tandem trace') this.ownTrace = true;
+    }
+    const file = attributes.file ?? parent?.file;
+    const stamp = attributes.timestamp ?? parent?.stamp;
+    this.open.push({ name, file, stamp });
+    if (!this.sawRoot) return;
+    const current = this.current;
+    if (!current) {
+      if (name === 'testcase') {
+        const requirements: string[] = [];
+        for (const [key, value] of Object.entries(attributes)) if (requirementPropertyNames.has(key.toLowerCase())) idsOf(value, requirements);
+        this.current = { attributes, file, stamp, requirements, depth };
+      }
       return;
     }
-    for (const child of element.children) visit(child, file, stamp);
-  };
-  visit(root, undefined, undefined);
-  return { cases, problems };
+    if (depth === current.depth + 1 && (name === 'failure' || name === 'error' || name === 'skipped')) {
+      // The first failure or error wins over a skip; a later one is ignored.
+      const rank = (n: string) => (n === 'skipped' ? 0 : 1);
+      if (!current.detail || rank(name) > rank(current.detail.name)) current.detail = { name, message: attributes.message, text: '' };
+    } else if (name === 'property' && depth === current.depth + 2 && this.open[depth - 1].name === 'properties') {
+      const propertyName = attributes.name ?? '';
+      current.property = { name: propertyName, text: '', hasValue: attributes.value !== undefined };
+      if (attributes.value !== undefined && requirementPropertyNames.has(propertyName.toLowerCase())) idsOf(attributes.value, current.requirements);
+    }
+  }
+
+  private onClose(): void {
+    const depth = this.open.length - 1;
+    const closing = this.open.pop();
+    const current = this.current;
+    if (!current || !closing) return;
+    if (depth === current.depth) this.finishCase();
+    else if (closing.name === 'property' && current.property) {
+      if (!current.property.hasValue && requirementPropertyNames.has(current.property.name.toLowerCase())) idsOf(current.property.text, current.requirements);
+      current.property = undefined;
+    }
+  }
+
+  private onText(text: string): void {
+    const current = this.current;
+    if (!current) return;
+    const depth = this.open.length - 1;
+    if (current.property && depth === current.depth + 2) {
+      if (current.property.text.length < maxIdLength * maxIdsPerCase) current.property.text += text;
+    } else if (current.detail && depth === current.depth + 1 && this.open[depth].name === current.detail.name && current.detail.text.length < maxMessage) {
+      current.detail.text += text.slice(0, maxMessage - current.detail.text.length);
+    }
+  }
+
+  private finishCase(): void {
+    const current = this.current!;
+    this.current = undefined;
+    const { attributes, file, stamp, detail } = current;
+    const name = attributes.name ?? '';
+    const className = attributes.classname ?? attributes.class ?? '';
+    const guess = fromClassName(className);
+    const outcome = detail ? (detail.name === 'failure' ? 'failed' : detail.name === 'error' ? 'errored' : 'skipped') : 'passed';
+    const message = detail ? [detail.message, detail.text.trim()].filter(Boolean).join('\n').slice(0, maxMessage) : undefined;
+    const parsedStamp = stamp && !Number.isNaN(Date.parse(stamp)) ? new Date(stamp).toISOString() : this.at;
+    const durationMs = secondsToMs(attributes.time);
+    this.cases.push({
+      fileHint: file ?? guess.fileHint,
+      guessed: file === undefined,
+      titles: [...(file === undefined ? guess.suites : className.split('.').filter((part) => /^[A-Z]/.test(part)).slice(-1)), name].filter(Boolean),
+      record: { outcome, at: parsedStamp, stale: false, ...(durationMs !== undefined ? { durationMs } : {}), ...(message ? { message } : {}) },
+      ...(current.requirements.length > 0 ? { requirements: current.requirements } : {}),
+    });
+  }
+}
+
+/** Reads the test cases of one JUnit XML text; `reportPath` names the report in problems. */
+export function parseJUnitCases(text: string, reportPath: string, at = new Date().toISOString()): { cases: JUnitCase[]; problems: string[] } {
+  return new JUnitReader(reportPath, at).write(text).close();
+}
+
+/**
+ * The workspace's files as a report's cases look them up: a set for exact paths and, per hint, the
+ * answer found, so that a report of many cases costs one pass over the files per distinct hint.
+ */
+export class FileLookup {
+  readonly exact: ReadonlySet<string>;
+  readonly slashed: readonly { file: string; slashed: string }[];
+  readonly memo = new Map<string, string | undefined>();
+
+  constructor(readonly files: readonly string[]) {
+    this.exact = new Set(files);
+    this.slashed = files.map((file) => ({ file, slashed: file.replace(/\\/g, '/') }));
+  }
 }
 
 /**
@@ -151,23 +261,32 @@ export function parseJUnitCases(text: string, reportPath: string, at = new Date(
  * folder and the workspace folders, else the workspace file whose path ends with the guessed
  * path (for Go, a `_test.go` file in the package's folder).
  */
-export function resolveTestFile(testCase: JUnitCase, reportDir: string, roots: string[], workspaceFiles: readonly string[]): string | undefined {
+export function resolveTestFile(testCase: JUnitCase, reportDir: string, roots: string[], workspaceFiles: readonly string[] | FileLookup): string | undefined {
+  const lookup = workspaceFiles instanceof FileLookup ? workspaceFiles : new FileLookup(workspaceFiles);
   const hint = testCase.fileHint.replace(/\\/g, '/');
+  // A Go package's cases differ in the test function that picks the file; other hints decide alone.
+  const key = `${testCase.guessed ? 'g' : 'f'}\u0000${reportDir}\u0000${hint}${hint.endsWith('/') ? `\u0000${testCase.titles[testCase.titles.length - 1] ?? ''}` : ''}`;
+  if (lookup.memo.has(key)) return lookup.memo.get(key);
+  const found = findTestFile(testCase, hint, reportDir, roots, lookup);
+  lookup.memo.set(key, found);
+  return found;
+}
+
+function findTestFile(testCase: JUnitCase, hint: string, reportDir: string, roots: string[], lookup: FileLookup): string | undefined {
   if (!testCase.guessed) {
     if (path.isAbsolute(hint)) return path.resolve(hint);
     for (const base of [reportDir, ...roots]) {
       const candidate = path.resolve(base, hint);
-      if (workspaceFiles.includes(candidate) || fs.existsSync(candidate)) return candidate;
+      if (lookup.exact.has(candidate) || fs.existsSync(candidate)) return candidate;
     }
     return path.resolve(roots[0] ?? reportDir, hint);
   }
-  const normalized = workspaceFiles.map((file) => ({ file, slashed: file.replace(/\\/g, '/') }));
   if (hint.endsWith('/')) {
     const packagePath = hint.slice(0, -1);
-    const inPackage = normalized.filter(({ slashed }) => slashed.endsWith('_test.go') && packageMatches(path.posix.dirname(slashed), packagePath));
+    const inPackage = lookup.slashed.filter(({ slashed }) => slashed.endsWith('_test.go') && packageMatches(path.posix.dirname(slashed), packagePath));
     return pickGoFile(inPackage.map(({ file }) => file), testCase.titles[testCase.titles.length - 1]);
   }
-  return normalized.find(({ slashed }) => slashed.endsWith(`/${hint}`))?.file;
+  return lookup.slashed.find(({ slashed }) => slashed.endsWith(`/${hint}`))?.file;
 }
 
 /** A Go package path `example.com/shop/cart` matches a folder ending in `shop/cart` or `cart`. */
@@ -202,15 +321,46 @@ export function parseJUnitXml(text: string, reportPath: string, roots: string[] 
   return junitRecords(text, reportPath, roots, workspaceFiles).records;
 }
 
-function junitRecords(text: string, reportPath: string, roots: string[], workspaceFiles: readonly string[], at?: string): { records: TestResultRecord[]; problems: string[] } {
-  const { cases, problems } = parseJUnitCases(text, reportPath, at);
+function junitRecords(text: string, reportPath: string, roots: string[], workspaceFiles: readonly string[] | FileLookup, at?: string): { records: TestResultRecord[]; problems: string[] } {
+  return recordsOf(parseJUnitCases(text, reportPath, at), reportPath, roots, workspaceFiles);
+}
+
+function recordsOf(
+  read: { cases: JUnitCase[]; problems: string[] },
+  reportPath: string,
+  roots: string[],
+  workspaceFiles: readonly string[] | FileLookup,
+): { records: TestResultRecord[]; problems: string[] } {
+  const lookup = workspaceFiles instanceof FileLookup ? workspaceFiles : new FileLookup(workspaceFiles);
   const reportDir = path.dirname(path.resolve(reportPath));
-  const records = cases.map((testCase) => ({
-    path: resolveTestFile(testCase, reportDir, roots, workspaceFiles) ?? path.resolve(roots[0] ?? reportDir, testCase.fileHint),
-    testName: testCase.titles.join(' '),
-    result: testCase.record,
-  }));
-  return { records, problems };
+  const records = read.cases.map(
+    (testCase): TestResultRecord => ({
+      path: resolveTestFile(testCase, reportDir, roots, lookup) ?? path.resolve(roots[0] ?? reportDir, testCase.fileHint),
+      testName: testCase.titles.join(' '),
+      result: testCase.record,
+      ...(testCase.requirements ? { requirements: testCase.requirements } : {}),
+    }),
+  );
+  return { records, problems: read.problems };
+}
+
+/** Reads a report file in pieces through the streaming reader, so a large report is never one string. */
+function readReportFile(file: string, at: string): { cases: JUnitCase[]; problems: string[] } {
+  const reader = new JUnitReader(file, at);
+  const decoder = new StringDecoder('utf8');
+  const buffer = Buffer.alloc(1 << 20);
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (;;) {
+      const n = fs.readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      reader.write(decoder.write(buffer.subarray(0, n)));
+    }
+    reader.write(decoder.end());
+  } finally {
+    fs.closeSync(fd);
+  }
+  return reader.close();
 }
 
 /**
@@ -222,22 +372,23 @@ function junitRecords(text: string, reportPath: string, roots: string[], workspa
 export function loadJUnitResults(files: string[], options: { roots?: string[]; workspaceFiles?: readonly string[] } = {}): { records: TestResultRecord[]; problems: string[] } {
   const records: TestResultRecord[] = [];
   const problems: string[] = [];
-  let listed: string[] | undefined;
+  let lookup: FileLookup | undefined;
   for (const file of files) {
-    let text: string;
-    let at: string;
+    let read: { cases: JUnitCase[]; problems: string[] };
     try {
-      text = fs.readFileSync(file, 'utf8');
-      at = fs.statSync(file).mtime.toISOString();
+      const stat = fs.statSync(file);
+      if (!stat.isFile()) throw Object.assign(new Error('not a file'), { code: stat.isDirectory() ? 'EISDIR' : 'not a regular file' });
+      read = readReportFile(file, stat.mtime.toISOString());
     } catch (error) {
       problems.push(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
       continue;
     }
     const roots = options.roots ?? [process.cwd()];
-    const workspaceFiles = options.workspaceFiles ?? (listed ??= listFiles(roots));
-    const read = junitRecords(text, file, roots, workspaceFiles, at);
-    records.push(...read.records);
-    problems.push(...read.problems);
+    lookup ??= new FileLookup(options.workspaceFiles ?? listFiles(roots));
+    const loaded = recordsOf(read, file, roots, lookup);
+    // One push per record: a report of 200,000 cases would overflow the stack as spread arguments.
+    for (const record of loaded.records) records.push(record);
+    for (const problem of loaded.problems) problems.push(problem);
   }
   return { records, problems };
 }

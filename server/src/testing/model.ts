@@ -4,6 +4,7 @@
  * stack traces write them (the LSP layer converts).
  */
 import type { TestResultRecord } from '../trace/model';
+import type { CoverageMap } from './coverage/model';
 
 export type { TestResultRecord };
 
@@ -98,6 +99,8 @@ export interface RunOutcome {
   /** True when any process was killed for the timeout. */
   timedOut: boolean;
   cancelled: boolean;
+  /** What each process measured, when coverage was asked for (`RunOptions.coverage`). */
+  coverage?: RunCoverage[];
 }
 
 export interface RunOptions {
@@ -112,4 +115,18 @@ export interface RunOptions {
   concurrency: number;
   /** Output kept per process (the tail) beyond which the rest is dropped. */
   maxOutputBytes?: number;
+  /** Measure code coverage (per test where the framework allows it; see `coverage/collect.ts`). */
+  coverage?: boolean;
+}
+
+/** What a run measured of code coverage: all its lines, and per test when the framework allows it (see `coverage/collect.ts`). */
+export interface RunCoverage {
+  framework: FrameworkName;
+  scope: 'tests' | 'run' | 'none';
+  /** Every measured line of the run (all tests together). */
+  lines: CoverageMap;
+  /** Per test, when `scope` is `tests`: its file, full title and the lines it ran. */
+  tests: { file: string; testName: string; lines: CoverageMap }[];
+  note?: string;
+  problems: string[];
 }

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { TestResultRecord } from '../trace/model';
 import { parseJson } from '../trace/nesting';
-import { readTextFile } from '../workspace/files';
+import { readTextFile } from '../text/read';
 import type { TestOutcome } from './model';
 
 /**
@@ -56,6 +56,8 @@ export interface StoredResult {
   source: 'run' | 'junit';
   /** Fingerprints of the files it depended on, when it ran. */
   fingerprints: Record<string, string>;
+  /** Requirements a JUnit report's properties say the test verifies. */
+  requirements?: string[];
 }
 
 function keyOf(file: string, testName: string): string {
@@ -172,6 +174,7 @@ export class TestResultStore {
         ...(result.outcome.durationMs !== undefined ? { durationMs: result.outcome.durationMs } : {}),
         ...(result.outcome.message !== undefined ? { message: result.outcome.message } : {}),
       },
+      ...(result.requirements ? { requirements: result.requirements } : {}),
     }));
   }
 

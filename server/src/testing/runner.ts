@@ -10,6 +10,8 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { commandLine } from './commands';
+import { coverageSetup, type RunCoverage } from './coverage/collect';
+import { throughLauncher } from './env';
 import type { ChannelMessage } from './reporters/channel';
 import type { ProcessEnd, RunOptions, RunOutcome, RunPlan, RunProblem, TestOutcome } from './model';
 import { failingFrame } from './stack';
@@ -19,19 +21,8 @@ const defaultMaxOutputBytes = 1024 * 1024;
 /** Result-channel bytes kept before giving up on a child that floods it. */
 const maxChannelBytes = 64 * 1024 * 1024;
 
-/** Returns a copy of `base` without the named variables (compared case-insensitively on Windows) and with colour off. */
-export function scrubbedEnv(base: NodeJS.ProcessEnv, secretNames: readonly string[]): NodeJS.ProcessEnv {
-  const secrets = new Set(secretNames.map((name) => (process.platform === 'win32' ? name.toUpperCase() : name)));
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(base)) {
-    if (secrets.has(process.platform === 'win32' ? name.toUpperCase() : name)) continue;
-    if (name === 'NODE_CHANNEL_FD' || name === 'NODE_UNIQUE_ID') continue;
-    env[name] = value;
-  }
-  env.FORCE_COLOR = '0';
-  env.NO_COLOR = '1';
-  return env;
-}
+/** The one environment policy for child processes lives in env.ts; re-exported for the callers of this module. */
+export { scrubbedEnv } from './env';
 
 /** Keeps the last `limit` bytes written to it. */
 class OutputTail {
@@ -94,11 +85,15 @@ interface PlanRun {
   problems: RunProblem[];
   end: ProcessEnd;
   command: string[];
+  coverage?: RunCoverage;
 }
 
 /** Runs one plan in one child process. */
 function runPlan(plan: RunPlan, options: RunOptions): Promise<PlanRun> {
-  const argv = commandLine(plan);
+  const setup = options.coverage ? coverageSetup(plan) : undefined;
+  const measuring = setup && 'collect' in setup ? setup : undefined;
+  const argv = commandLine(plan, measuring?.args);
+  const perTestCoverage: { file: string; titles: string[]; coverageFiles: string[] }[] = [];
   const cwd = plan.framework.packageDir;
   const started = performance.now();
   const results: TestOutcome[] = [];
@@ -111,9 +106,11 @@ function runPlan(plan: RunPlan, options: RunOptions): Promise<PlanRun> {
     let channelText = '';
     let channelBytes = 0;
     let settled = false;
-    const child = spawn(process.execPath, argv, {
+    // Started through the launcher, so the test process's parent holds only the scrubbed environment.
+    const launched = throughLauncher(process.execPath, argv);
+    const child = spawn(launched.command, launched.args, {
       cwd,
-      env: options.env,
+      env: measuring ? { ...options.env, ...measuring.env } : options.env,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       detached: process.platform !== 'win32',
       windowsHide: true,
@@ -135,6 +132,8 @@ function runPlan(plan: RunPlan, options: RunOptions): Promise<PlanRun> {
         } catch {
           // A listener's failure must not stop the collection of results.
         }
+      } else if (message.type === 'coverage' && Array.isArray(message.coverageFiles) && Array.isArray(message.titles)) {
+        perTestCoverage.push({ file: String(message.file), titles: message.titles.map(String), coverageFiles: message.coverageFiles.map(String) });
       } else if (message.type === 'fileError') {
         problems.push({ file: message.file ? path.resolve(cwd, message.file) : undefined, message: message.message });
       }
@@ -211,7 +210,18 @@ function runPlan(plan: RunPlan, options: RunOptions): Promise<PlanRun> {
           }
         }
       }
-      resolve({ results, problems, end, command: [process.execPath, ...argv] });
+      let coverage: RunCoverage | undefined;
+      if (setup && !measuring) coverage = { framework: plan.framework.name, scope: 'none', lines: new Map(), tests: [], note: (setup as { note: string }).note, problems: [] };
+      else if (measuring) {
+        try {
+          coverage = timedOut || cancelled ? undefined : measuring.collect(perTestCoverage);
+        } catch (error) {
+          coverage = { framework: plan.framework.name, scope: 'none', lines: new Map(), tests: [], note: `the coverage could not be read: ${(error as Error).message}`, problems: [] };
+        } finally {
+          measuring.dispose();
+        }
+      }
+      resolve({ results, problems, end, command: [process.execPath, ...argv], coverage });
     };
     child.on('error', (error) => finish(null, null, error));
     child.on('close', (code, signal) => finish(code, signal));
@@ -237,6 +247,7 @@ export async function runTests(plans: RunPlan[], options: RunOptions): Promise<R
       outcome.results.push(...run.results);
       outcome.problems.push(...run.problems);
       outcome.processes.push({ ...run.end, framework: plan.framework.name, packageDir: plan.framework.packageDir, command: run.command });
+      if (run.coverage) (outcome.coverage ??= []).push(run.coverage);
       outcome.timedOut ||= run.end.timedOut;
       outcome.cancelled ||= run.end.cancelled;
     }

@@ -3,7 +3,7 @@
  * is detected per package, runs are bounded in time and output, and nothing runs unasked.
  */
 
-import { durationProblem } from '../workspace/limits';
+import { durationProblem } from '../limits';
 
 export interface TestingSettings {
   /** Kill a test run's whole process tree after this many milliseconds. */
@@ -29,6 +29,15 @@ export interface TestingSettings {
   codeLens: boolean;
   /** Keep results across restarts in `.tandem/test-results.json` of the workspace folder. */
   persistResults: boolean;
+  /**
+   * Measure code coverage on Tandem's own runs: Node's V8 coverage for mocha (per test) and
+   * `node:test` (per run), the framework's own V8 provider for jest and vitest (per run).
+   */
+  coverage: boolean;
+  /** Coverage reports (LCOV, Cobertura, JaCoCo, coverage.py JSON; paths or globs relative to the folder), read and watched. */
+  coverageReports: string[];
+  /** Show each block of an implementing symbol that no test ran as an information diagnostic. */
+  showUncovered: boolean;
 }
 
 export const testingSettingsDefaults: TestingSettings = {
@@ -42,6 +51,9 @@ export const testingSettingsDefaults: TestingSettings = {
   failureDiagnostics: true,
   codeLens: true,
   persistResults: true,
+  coverage: true,
+  coverageReports: [],
+  showUncovered: false,
 };
 
 /** Checks beyond types: one message per invalid value, each starting with its key. */

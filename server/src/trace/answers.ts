@@ -5,6 +5,7 @@
  * when the index says so.
  */
 import type {
+  CodeCoverage,
   CoverageResult,
   Defect,
   LinkedRequirement,
@@ -18,7 +19,7 @@ import type {
   TraceLink,
 } from '../../../protocol/trace';
 import type { TagBinding } from './extract';
-import { tagOfLink, sameSpan, type IndexView, type Item, type RawLink } from './graphIndex';
+import { tagOfLink, type IndexView, type Item, type RawLink } from './graphIndex';
 import { idPrefix, isTestArtifactType, parseOftId } from './ids';
 import type { FileFacts, FileSpan, Position, Problem, RequirementDef, Severity, Span, TraceTag } from './model';
 import { isSuspect, type RawDefect, type StatusRules } from './status';
@@ -40,6 +41,22 @@ export interface AnswerOptions {
    * current text (`bindTags` of `extract.ts`, with the options the file was read with).
    */
   bindTags?(path: string, tags: readonly TraceTag[]): Map<TraceTag, TagBinding> | undefined;
+  /** The coverage of a requirement's implementation (`testing/coverage/join.ts`); absent: none is known. */
+  codeCoverage?(id: string, targets: () => CoverageTargets, graphVersion: number): CodeCoverage | null;
+}
+
+/** What a requirement's code coverage is measured over: its implementing code and its tests. */
+export interface CoverageTargets {
+  /** The extent of each implementing symbol outside test files. */
+  implementations: FileSpan[];
+  tests: { path: string; testName?: string }[];
+}
+
+/** A place an ID is written, and the ID written there. */
+export interface RenameSite extends FileSpan {
+  id: string;
+  /** For definitions: the format of the requirement defined there. */
+  format?: RequirementDef['format'];
 }
 
 const statusOrder: RequirementStatus[] = ['unimplemented', 'untested', 'failing', 'covered', 'verified'];
@@ -74,6 +91,11 @@ export class TraceAnswers {
     this.bound.delete(facts);
   }
 
+  /** One requirement's summary, without a trace's lists: cheap also for an ID defined thousands of times. Null for an unknown ID. */
+  summaryOf(id: string): RequirementSummary | null {
+    return (this.index.items.get(id)?.length ?? 0) > 0 ? this.summary(id) : null;
+  }
+
   private summary(id: string): RequirementSummary {
     const items = this.index.items.get(id) ?? [];
     const first = items[0];
@@ -88,7 +110,22 @@ export class TraceAnswers {
       implementations: computed.implementations.length,
       tests: computed.tests.length,
       location: this.location(first?.path ?? '', first?.span ?? zeroSpan),
+      codeCoverage: this.options.codeCoverage?.(id, () => this.coverageTargets(id), this.index.version) ?? null,
     };
+  }
+
+  /** The code a requirement's coverage is measured over, with the cheap per-language bindings. */
+  private coverageTargets(id: string): CoverageTargets {
+    const computed = this.rules.computed(id);
+    const implementations: FileSpan[] = [];
+    for (const link of computed.implementations) {
+      const tag = tagOfLink(link);
+      if (!tag || tag.role === 'test') continue;
+      const scope = this.cheapBindingOf(tag, this.index.factsByFile.get(tag.path)).scope;
+      if (scope) implementations.push({ path: tag.path, span: scope });
+    }
+    const tests = computed.tests.map((link) => ({ path: link.path, testName: tagOfLink(link)?.testName }));
+    return { implementations, tests };
   }
 
   private location(path: string, span: Span): Location {
@@ -153,9 +190,13 @@ export class TraceAnswers {
     downstream.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return {
       requirement: this.summary(id),
+      ...(first.def?.section ? { section: first.def.section } : {}),
       text: first.def?.text ?? '',
       acceptanceCriteria: first.def?.acceptanceCriteria ?? [],
-      needs: first.needs,
+      needs: [...first.needs],
+      ...(first.def?.itemStatus !== undefined ? { itemStatus: first.def.itemStatus } : {}),
+      tags: [...(first.def?.tags ?? [])],
+      depends: (first.def?.depends ?? []).map((link) => this.linked(link.target, undefined)),
       definitions: items.map((item) => this.location(item.path, item.span)),
       implementations: sortLinks(computed.implementations).map((link) => this.traceLink(link)),
       tests: sortLinks(computed.tests).map((link) => this.traceLink(link)),
@@ -216,8 +257,15 @@ export class TraceAnswers {
     return bound.get(tag) ?? tag;
   }
 
+  /** How diagnostics show a defect of this kind (`problems` below reports them so). */
+  private severityOf(kind: Defect['kind']): Severity {
+    if (kind === 'duplicate') return 'error';
+    if (kind === 'uncovered') return this.options.uncoveredSeverity ?? 'warning';
+    return 'warning';
+  }
+
   private defect(raw: RawDefect): Defect {
-    const defect: Defect = { kind: raw.kind, message: raw.message };
+    const defect: Defect = { kind: raw.kind, severity: this.severityOf(raw.kind), message: raw.message };
     if (raw.path !== undefined && raw.span) defect.location = this.location(raw.path, raw.span);
     if (raw.relatedId !== undefined) defect.relatedId = raw.relatedId;
     return defect;
@@ -229,15 +277,14 @@ export class TraceAnswers {
     if (named && this.index.items.has(named.id)) return { requirements: [this.summary(named.id)] };
     const facts = this.index.factsByFile.get(path);
     if (!facts) return { requirements: [] };
-    let best: { scope: Span; tags: TraceTag[]; symbol?: string } | undefined;
+    // Every tag whose scope holds the position serves it; the innermost scope names the symbol.
+    const around: { scope: Span; tag: TraceTag; symbol?: string }[] = [];
     for (const tag of facts.tags) {
       const binding = this.bindingOf(tag);
       const scope = binding.scope;
-      if (!scope || !spanContains(scope, position)) continue;
-      if (!best || spanSize(scope) < spanSize(best.scope)) best = { scope, tags: [tag], symbol: binding.symbol?.name ?? binding.testName };
-      else if (sameSpan(scope, best.scope)) best.tags.push(tag);
+      if (scope && spanContains(scope, position)) around.push({ scope, tag, symbol: binding.symbol?.name ?? binding.testName });
     }
-    if (!best) {
+    if (around.length === 0) {
       // In a requirements file, the requirement whose section holds the position.
       let section: RequirementDef | undefined;
       for (const def of facts.requirements) {
@@ -245,9 +292,12 @@ export class TraceAnswers {
       }
       return { requirements: section && this.index.items.has(section.id) ? [this.summary(section.id)] : [] };
     }
-    const ids = [...new Set(best.tags.map((t) => t.target))].filter((id) => this.index.items.has(id));
+    // Innermost first (the scope that ends first), then in text order.
+    around.sort((a, b) => a.scope.end.line - b.scope.end.line || a.scope.end.character - b.scope.end.character || a.tag.span.start.line - b.tag.span.start.line || a.tag.span.start.character - b.tag.span.start.character);
+    const ids = [...new Set(around.map((entry) => entry.tag.target))].filter((id) => this.index.items.has(id));
     const result: TraceAtResult = { requirements: ids.map((id) => this.summary(id)) };
-    if (best.symbol) result.symbol = best.symbol;
+    const symbol = around.find((entry) => entry.symbol)?.symbol;
+    if (symbol) result.symbol = symbol;
     return result;
   }
 
@@ -276,13 +326,37 @@ export class TraceAnswers {
   /** Every tag and link that names the ID, and its definitions when asked. */
   references(id: string, includeDeclaration: boolean): FileSpan[] {
     const out: FileSpan[] = [];
-    if (includeDeclaration) out.push(...this.definitions(id));
+    if (includeDeclaration) for (const definition of this.definitions(id)) out.push(definition);
     for (const tag of this.index.tagsByTarget.get(id) ?? []) out.push({ path: tag.path, span: tag.span });
     for (const item of this.index.coveredBy.get(id) ?? []) {
       if (item.tag) out.push({ path: item.tag.path, span: item.tag.span });
       else for (const link of item.covers) if (link.target === id) out.push({ path: item.path, span: link.span });
     }
     return out;
+  }
+
+  /**
+   * Every place the ID is written, for a rename: its definitions (with their format), tags, test
+   * titles, `Covers:`/`Depends:` entries and Doorstop links; with `allRevisions`, the places of the
+   * other revisions of an OpenFastTrace ID too. Each place says the ID written there.
+   */
+  renameSites(id: string, allRevisions: boolean): { definitions: RenameSite[]; references: RenameSite[] } {
+    const ids = new Set([id]);
+    if (allRevisions) {
+      for (const other of this.index.otherRevisions(id)) ids.add(other);
+      for (const other of this.index.otherLinkTargets(id)) ids.add(other);
+    }
+    const definitions: RenameSite[] = [];
+    const references: RenameSite[] = [];
+    for (const each of ids) {
+      for (const item of this.index.items.get(each) ?? []) if (item.def) definitions.push({ id: each, path: item.path, span: item.span, format: item.def.format });
+      for (const place of this.references(each, false)) references.push({ id: each, ...place });
+    }
+    // `Depends:` entries are not links the status counts, so no index holds them: a rename reads every definition's.
+    for (const [path, items] of this.index.itemsByFile) {
+      for (const item of items) for (const link of item.def?.depends ?? []) if (ids.has(link.target)) references.push({ id: link.target, path, span: link.span });
+    }
+    return { definitions, references };
   }
 
   /** The file's parse problems and the defects located in it, as diagnostics are made of them. */
@@ -306,7 +380,7 @@ export class TraceAnswers {
           problems.push({ path, span: defect.span, severity, code: 'uncovered', message: defect.message, data: { id: item.id } });
           continue;
         }
-        problems.push({ path, span: defect.span, severity: defect.kind === 'duplicate' ? 'error' : 'warning', code: defectCode(defect.kind), message: defect.message, data: { id: item.id, ...(defect.relatedId ? { relatedId: defect.relatedId } : {}) } });
+        problems.push({ path, span: defect.span, severity: this.severityOf(defect.kind) as Problem['severity'], code: defectCode(defect.kind), message: defect.message, data: { id: item.id, ...(defect.relatedId ? { relatedId: defect.relatedId } : {}) } });
       }
       if (!item.oft && item.listed && severity !== 'off' && (computed.status === 'unimplemented' || computed.status === 'untested') && item === this.index.items.get(item.id)?.[0]) {
         const message = computed.status === 'unimplemented' ? `${item.id} has no implementation: add \`@implements ${item.id}\` where it is built.` : `${item.id} is implemented but no test verifies it: add \`@verifies ${item.id}\` to a test, or name it in a test title.`;
@@ -328,7 +402,7 @@ export class TraceAnswers {
     for (const target of this.index.unknownTargets()) {
       for (const tag of this.index.tagsByTarget.get(target) ?? []) {
         if (!this.countsAsUnknown(tag)) continue;
-        out.push({ kind: 'unknownId', message: `No requirement has the ID ${target}.`, location: this.location(tag.path, tag.span), relatedId: target });
+        out.push({ kind: 'unknownId', severity: 'warning', message: `No requirement has the ID ${target}.`, location: this.location(tag.path, tag.span), relatedId: target });
       }
     }
     return out;

@@ -6,8 +6,20 @@
 import type { Defect, RequirementSummary } from '../../../protocol/trace';
 import type { TraceQuery } from './graph';
 
+/** True when the coverage is below a bar given in percent (code without executable lines never is). */
+export function belowBar(coverage: { covered: number; total: number }, minPercent: number): boolean {
+  return coverage.total > 0 && (coverage.covered / coverage.total) * 100 < minPercent;
+}
+
+/** The share as a whole percentage for people (`87%`), or `—` when there is no executable line. */
+export function percentOf(coverage: { covered: number; total: number }): string {
+  return coverage.total === 0 ? '—' : `${Math.floor((coverage.covered / coverage.total) * 100)}%`;
+}
+
 export interface CheckOptions {
   require: 'covered' | 'verified';
+  /** The share (percent) of its implementation's lines a requirement's tests must run; absent: no bar. */
+  minCoverage?: number;
   /**
    * How many requirement files were read (the CLI knows; a graph alone cannot tell "no file" from
    * "files without requirements"). A check that found no requirement fails unless `allowEmpty`:
@@ -23,6 +35,12 @@ export interface CheckResult {
   defects: (Defect & { id?: string })[];
   /** Requirements below the required status. */
   gaps: RequirementSummary[];
+  /**
+   * With `minCoverage`: implemented requirements whose implementation is covered below the bar, or
+   * whose implementation no coverage measured (`codeCoverage: null`); their uncovered lines are in
+   * `codeCoverage.uncovered`.
+   */
+  lowCoverage?: RequirementSummary[];
   /** Set when no requirement was found: what was read, in one sentence. */
   empty?: string;
 }
@@ -32,7 +50,12 @@ export function checkTrace(graph: TraceQuery, options: CheckOptions): CheckResul
   // Rejected OpenFastTrace items need no coverage, as `oft trace` sees it.
   const requirements = graph.requirements({});
   const gaps = requirements.filter((summary) => !meets(summary, options.require) && !graph.isRejected(summary.id));
-  const result: CheckResult = { ok: defects.length === 0 && gaps.length === 0, defects, gaps };
+  const bar = options.minCoverage;
+  const lowCoverage =
+    bar === undefined
+      ? []
+      : requirements.filter((summary) => summary.implementations > 0 && !graph.isRejected(summary.id) && (!summary.codeCoverage || belowBar(summary.codeCoverage, bar)));
+  const result: CheckResult = { ok: defects.length === 0 && gaps.length === 0 && lowCoverage.length === 0, defects, gaps, lowCoverage };
   if (requirements.length === 0) {
     const files = options.requirementFiles;
     const read =

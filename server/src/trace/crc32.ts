@@ -14,9 +14,16 @@ function crcTable(): Uint32Array {
 }
 
 export function crc32(text: string): number {
-  const bytes = Buffer.from(text, 'utf8');
   const t = crcTable();
   let crc = 0xffffffff;
-  for (const byte of bytes) crc = t[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+  // ASCII text is its own UTF-8 (paths and IDs mostly are): no buffer to make.
+  let ascii = true;
+  for (let i = 0; i < text.length && ascii; i++) ascii = text.charCodeAt(i) < 128;
+  if (ascii) {
+    for (let i = 0; i < text.length; i++) crc = t[(crc ^ text.charCodeAt(i)) & 0xff] ^ (crc >>> 8);
+  } else {
+    const bytes = Buffer.from(text, 'utf8');
+    for (let i = 0; i < bytes.length; i++) crc = t[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  }
   return (crc ^ 0xffffffff) >>> 0;
 }

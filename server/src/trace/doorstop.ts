@@ -15,7 +15,7 @@ import type * as YamlModule from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { DoorstopDocument, Problem, RequirementDef, RequirementLink, Span } from './model';
 import { maxDataNesting, yamlNesting } from './nesting';
-import type { LineIndex } from './text';
+import { withLineFeeds, type LineIndex } from './text';
 
 const configName = '.doorstop.yml';
 
@@ -28,8 +28,10 @@ function yaml(): typeof YamlModule {
 }
 
 /** Reads a `.doorstop.yml`; a broken file yields problems and no document. */
-export function parseDoorstopConfig(path: string, text: string): { document?: DoorstopDocument; problems: Problem[] } {
+export function parseDoorstopConfig(path: string, original: string): { document?: DoorstopDocument; problems: Problem[] } {
   const problems: Problem[] = [];
+  // The YAML parser ends lines at `\n` only; a CR-only file reads as LF with the same offsets.
+  const text = withLineFeeds(original);
   const whole: Span = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   let data: unknown;
   if (yamlNesting(text) > maxDataNesting) {

@@ -10,9 +10,10 @@
 import { extractDoorstopItem, isDoorstopItemPath, parseDoorstopConfig } from './doorstop';
 import { defaultIdPattern, idRegExp } from './ids';
 import { extractMarkdown } from './markdown';
-import type { DoorstopDocument, FileFacts, FileRole, Problem, TraceTag } from './model';
+import type { DoorstopDocument, FileFacts, FileRole, Problem, RequirementDef, TraceTag } from './model';
+import { extractReqif, isReqifPath } from './reqif';
 import { extractTags } from './tags';
-import { LineIndex, looksBinary } from './text';
+import { LineIndex, looksBinary, withLineFeeds } from './text';
 
 export type { DoorstopDocument };
 export { isDoorstopItemPath, parseDoorstopConfig };
@@ -29,6 +30,13 @@ export interface ExtractOptions {
    * index of a large workspace is faster by a tenth, and few files are ever asked about.
    */
   deferBindings?: boolean;
+  /** ReqIF: the attribute whose value is a requirement's ID (setting `trace.reqif.idAttribute`). */
+  reqifIdAttribute?: string;
+  /**
+   * The file's path relative to its workspace folder: it decides whether a Markdown file is a
+   * requirements document (`isRequirementsDocument`). The path itself when absent.
+   */
+  relativePath?: string;
 }
 
 /**
@@ -37,13 +45,48 @@ export interface ExtractOptions {
  */
 const changeLogName = /(?:^|[\\/])(?:CHANGELOG|CHANGES|HISTORY|NEWS|RELEASE[-_ ]?NOTES|RELEASES)(?:[-_]\d[\w.]*)?\.(?:md|markdown)$/i;
 
+/** Folders whose Markdown files are requirement documents: `requirements/`, `reqs/`, `doc/`, `docs/`, `spec/`, `specs/`, `specification/`. */
+const requirementFolder = /(?:^|[\\/])(?:requirements?|reqs?|docs?|specs?|specifications?)[\\/]/i;
+/** Markdown files named as requirement documents: `requirements.md`, `system-requirements.md`, `spec.md`, `srs.md`. */
+const requirementFileName = /(?:requirement|(?:^|[\\/_-])(?:specs?|specification|srs)[^\\/]*\.(?:md|markdown)$)/i;
+/** Front matter that says so: `tandem: requirements` between `---` lines at the top. */
+const requirementsFrontMatter = /^---[ \t]*\r?\n(?:(?!---)[^\n]*\n){0,64}?tandem:[ \t]*requirements[ \t]*\r?\n/;
+
+/**
+ * Whether every definition of a Markdown file counts, list items and table rows included: a file
+ * in a requirements folder or named as one, or whose front matter says `tandem: requirements`.
+ * In any other Markdown file (a README, a guide) only headings define requirements, unless it
+ * defines one by a heading, which makes it a requirements document too: a README's list of
+ * issue keys or ticket numbers defines nothing.
+ */
+export function isRequirementsDocument(relativePath: string, text: string): boolean {
+  if (requirementFolder.test(relativePath) || requirementFileName.test(relativePath)) return true;
+  return text.startsWith('---') && requirementsFrontMatter.test(text.slice(0, 8192));
+}
+
+/** A Markdown heading line (`## ID`, up to three spaces before it), or a line above a setext underline. */
+const atxHeading = /^ {0,3}#/;
+const setextUnderline = /^ {0,3}(?:=+|-+)[ \t]*$/;
+
+/** The plain definitions of a document that is not a requirements document: none unless one is a heading's. */
+function headingDefinitions(requirements: RequirementDef[], lines: LineIndex): RequirementDef[] {
+  const byHeading = (def: RequirementDef): boolean => {
+    const line = def.span.start.line;
+    return atxHeading.test(lines.lineText(line)) || setextUnderline.test(lines.lineText(line + 1));
+  };
+  if (requirements.some((def) => def.format !== 'oft' && byHeading(def))) return requirements;
+  return requirements.filter((def) => def.format === 'oft');
+}
+
 /** Data and markup files in which OpenFastTrace looks for its tags. */
 const oftTagFile = /\.(?:json|ya?ml|xml|fxml|x?html?|toml|cfg|conf|ini|tf|tfvars|proto|bat|puml|plantuml)$/i;
 
-export function extractFacts(path: string, text: string, options: ExtractOptions): FileFacts {
+export function extractFacts(path: string, original: string, options: ExtractOptions): FileFacts {
   const facts: FileFacts = { path, role: options.role, requirements: [], tags: [], problems: [] };
   try {
-    if (looksBinary(text)) return facts;
+    if (looksBinary(original)) return facts;
+    // Every reader looks for `\n`; a CR-only file reads as LF with the same offsets and positions.
+    const text = withLineFeeds(original);
     const lines = new LineIndex(text);
     let idSource = options.idPattern || defaultIdPattern;
     let idRegex = idRegExp(idSource);
@@ -55,13 +98,19 @@ export function extractFacts(path: string, text: string, options: ExtractOptions
     if (options.doorstop && options.role === 'requirements') {
       const item = extractDoorstopItem(path, text, lines, options.doorstop);
       facts.requirements = item.requirements;
-      facts.problems.push(...item.problems);
+      for (const problem of item.problems) facts.problems.push(problem);
+      return facts;
+    }
+    if (options.role === 'requirements' && isReqifPath(path)) {
+      const reqif = extractReqif(path, text, { idAttribute: options.reqifIdAttribute });
+      facts.requirements = reqif.requirements;
+      facts.problems.push(...reqif.problems);
       return facts;
     }
     if (options.role === 'requirements') {
       const markdown = extractMarkdown(path, text, lines, idRegex, !changeLogName.test(path));
-      facts.requirements = markdown.requirements;
-      facts.problems.push(...markdown.problems);
+      facts.requirements = isRequirementsDocument(options.relativePath ?? path, text) ? markdown.requirements : headingDefinitions(markdown.requirements, lines);
+      for (const problem of markdown.problems) facts.problems.push(problem);
       return facts;
     }
     if (options.role === 'other') {
@@ -76,7 +125,7 @@ export function extractFacts(path: string, text: string, options: ExtractOptions
     const tags = extractTags({ path, text, role: options.role, idRegex, idSource, lines, deferBindings });
     facts.tags = tags.tags;
     if (deferBindings && facts.tags.length > 0) facts.bindingsDeferred = true;
-    facts.problems.push(...tags.problems);
+    for (const problem of tags.problems) facts.problems.push(problem);
   } catch (error) {
     facts.problems.push(problemAtStart(path, 'extract-failed', `Tandem could not read this file completely: ${(error as Error).message}`));
   }

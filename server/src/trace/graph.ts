@@ -13,7 +13,7 @@
  * URIs are made by `toUri`.
  */
 import type { CoverageResult, Defect, RequirementsParams, RequirementStatus, RequirementSummary, RequirementTrace, TraceAtResult } from '../../../protocol/trace';
-import { TraceAnswers, type AnswerOptions } from './answers';
+import { TraceAnswers, type AnswerOptions, type RenameSite } from './answers';
 import { GraphIndex, type TraceChanges } from './graphIndex';
 import type { FileFacts, FileSpan, Position, Problem, Span, TestResultRecord } from './model';
 import { StatusRules } from './status';
@@ -21,18 +21,24 @@ import { StatusRules } from './status';
 export type { Severity } from './model';
 export { oftTagItemId } from './graphIndex';
 export type { TraceChanges } from './graphIndex';
+export type { RenameSite } from './answers';
 
 export type TraceGraphOptions = AnswerOptions;
+export type { CoverageTargets } from './answers';
 
 /** What features may ask the graph: reads only. */
 export interface TraceQuery {
   readonly version: number;
   requirements(params: RequirementsParams, under?: (path: string) => boolean): RequirementSummary[];
   trace(id: string): RequirementTrace | null;
+  /** A requirement's summary without a trace's lists; null for an unknown ID. */
+  summary(id: string): RequirementSummary | null;
   traceAt(path: string, position: Position): TraceAtResult;
   idAt(path: string, position: Position): { id: string; span: Span } | null;
   definitions(id: string): FileSpan[];
   references(id: string, includeDeclaration: boolean): FileSpan[];
+  /** Every place the ID (with `allRevisions`, any revision of it) is written, for a rename. */
+  renameSites(id: string, allRevisions: boolean): { definitions: RenameSite[]; references: RenameSite[] };
   fingerprint(id: string): string | undefined;
   problems(path: string): Problem[];
   unknownIdDefects(): (Defect & { id?: string })[];
@@ -107,6 +113,10 @@ export class TraceGraph implements TraceQuery {
     return this.answers.trace(id);
   }
 
+  summary(id: string): RequirementSummary | null {
+    return this.answers.summaryOf(id);
+  }
+
   traceAt(path: string, position: Position): TraceAtResult {
     return this.answers.traceAt(path, position);
   }
@@ -121,6 +131,10 @@ export class TraceGraph implements TraceQuery {
 
   references(id: string, includeDeclaration: boolean): FileSpan[] {
     return this.answers.references(id, includeDeclaration);
+  }
+
+  renameSites(id: string, allRevisions: boolean): { definitions: RenameSite[]; references: RenameSite[] } {
+    return this.answers.renameSites(id, allRevisions);
   }
 
   fingerprint(id: string): string | undefined {
@@ -157,6 +171,11 @@ export class TraceGraph implements TraceQuery {
 
   isRejected(id: string): boolean {
     return this.answers.isRejected(id);
+  }
+
+  /** ReqIF: the SPEC-OBJECT IDENTIFIER a requirement was read from, for writing results back. */
+  reqifIdentifier(id: string): string | undefined {
+    return this.index.items.get(id)?.[0]?.def?.reqif?.identifier;
   }
 
   /** The files the graph holds facts of. */

@@ -13,18 +13,40 @@ import type { FileFacts, RequirementDef, Span, TestResultRecord, TraceTag } from
 
 /** One traced thing: a requirement defined in a file, or an item an OpenFastTrace tag defines. */
 export interface Item {
-  id: string;
-  path: string;
-  span: Span;
-  artifactType: string;
-  needs: string[];
-  covers: { target: string; span: Span; stamp?: string }[];
-  oft: boolean;
-  def?: RequirementDef;
-  tag?: TraceTag;
+  readonly id: string;
+  readonly path: string;
+  readonly span: Span;
+  readonly artifactType: string;
+  readonly needs: readonly string[];
+  /** The links the item writes (a tag item's one link is its tag). */
+  readonly covers: readonly { target: string; span: Span; stamp?: string }[];
+  readonly oft: boolean;
+  readonly def?: RequirementDef;
+  readonly tag?: TraceTag;
   /** Listed among requirements (not an OpenFastTrace tag item without needs, not an inactive Doorstop item). */
-  listed: boolean;
-  rejected: boolean;
+  readonly listed: boolean;
+  readonly rejected: boolean;
+}
+
+/**
+ * Items made by a constructor rather than a literal: the index keeps every one, and a literal's
+ * allocation site that the engine finds long-lived sends the function that allocates there back
+ * to unoptimised code (see `tags-objects.ts`).
+ */
+class TracedItem implements Item {
+  constructor(
+    readonly id: string,
+    readonly path: string,
+    readonly span: Span,
+    readonly artifactType: string,
+    readonly needs: readonly string[],
+    readonly covers: readonly { target: string; span: Span; stamp?: string }[],
+    readonly oft: boolean,
+    readonly def: RequirementDef | undefined,
+    readonly tag: TraceTag | undefined,
+    readonly listed: boolean,
+    readonly rejected: boolean,
+  ) {}
 }
 
 /**
@@ -87,12 +109,15 @@ export class GraphIndex implements IndexView {
   readonly itemsByFile = new Map<string, Item[]>();
   readonly coveredBy = new Map<string, Item[]>();
   readonly tagsByTarget = new Map<string, TraceTag[]>();
-  /** OpenFastTrace: defined IDs and link targets by their revision-less key. */
-  private readonly idsByNameKey = new Map<string, Set<string>>();
-  /** OpenFastTrace: the IDs written in links, with how often, by their revision-less key. */
-  private readonly linkTargetsByKey = new Map<string, Map<string, number>>();
+  /** OpenFastTrace: defined IDs by their revision-less key. */
+  private readonly idsByNameKey = new Map<string, OneOrMore>();
+  /** OpenFastTrace: the IDs written in links by their revision-less key, and how often each is written. */
+  private readonly linkTargetsByKey = new Map<string, OneOrMore>();
+  private readonly linkTargetCounts = new Map<string, number>();
   readonly prefixes = new Map<string, number>();
   results = new Map<string, TestResultRecord[]>();
+  /** Tags that test results carry in their properties (see `setResultTags`). */
+  private resultTags: TraceTag[] = [];
   /** IDs that tags or links name and no item defines (read through `unknownTargets`). */
   private unknownTargetSet = new Set<string>();
   /** Set while a full index is built: the unknown targets are found again on first use. */
@@ -172,7 +197,38 @@ export class GraphIndex implements IndexView {
       }
     }
     this.results = next;
+    this.setResultTags(records, touched);
     if (touched.size > 0) this.invalidate(touched, undefined);
+  }
+
+  /**
+   * The links that results name in their own properties (JUnit `verifies`): one `verifies` tag
+   * each, at the start of the test file, bound to the test by its title. They count like tags in
+   * the test's source; the IDs they name and named before are touched.
+   */
+  private setResultTags(records: readonly TestResultRecord[], touched: Set<string>): void {
+    const tags: TraceTag[] = [];
+    const seen = new Set<string>();
+    for (const record of records) {
+      for (const id of record.requirements ?? []) {
+        const key = `${record.path}\u0000${record.testName}\u0000${id}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const span = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+        tags.push({ kind: 'verifies', target: id, path: record.path, span, role: 'test', artifactType: 'utest', testName: record.testName });
+      }
+    }
+    if (tags.length === 0 && this.resultTags.length === 0) return;
+    this.settleUnknownTargets();
+    for (const tag of this.resultTags) {
+      remove(this.tagsByTarget, tag.target, (t) => t === tag);
+      touched.add(tag.target);
+    }
+    for (const tag of tags) {
+      push(this.tagsByTarget, tag.target, tag);
+      touched.add(tag.target);
+    }
+    this.resultTags = tags;
   }
 
   /** IDs whose trace changed and files whose problems changed since the last call; empties the set. */
@@ -241,19 +297,12 @@ export class GraphIndex implements IndexView {
 
   private addNameKey(id: string): void {
     const key = oftNameKey(id);
-    if (!key) return;
-    let set = this.idsByNameKey.get(key);
-    if (!set) this.idsByNameKey.set(key, (set = new Set()));
-    set.add(id);
+    if (key) addOne(this.idsByNameKey, key, id);
   }
 
   private removeNameKey(id: string): void {
     const key = oftNameKey(id);
-    if (!key) return;
-    const set = this.idsByNameKey.get(key);
-    if (!set) return;
-    set.delete(id);
-    if (set.size === 0) this.idsByNameKey.delete(key);
+    if (key) removeOne(this.idsByNameKey, key, id);
   }
 
   /**
@@ -279,9 +328,9 @@ export class GraphIndex implements IndexView {
       expanded.add(id);
       const key = oftNameKey(id);
       if (key) {
-        for (const other of this.idsByNameKey.get(key) ?? []) expanded.add(other);
+        for (const other of eachOf(this.idsByNameKey.get(key))) expanded.add(other);
         // Links to other revisions of the same item change from orphaned to outdated/predated.
-        for (const target of this.linkTargetsByKey.get(key)?.keys() ?? []) expanded.add(target);
+        for (const target of eachOf(this.linkTargetsByKey.get(key))) expanded.add(target);
       }
     }
     // Files of tags naming an ID change their problems only when the ID appears or disappears.
@@ -365,19 +414,19 @@ export class GraphIndex implements IndexView {
 
   otherRevisions(id: string): string[] {
     const key = oftNameKey(id);
-    if (!key) return [];
-    const set = this.idsByNameKey.get(key);
-    if (!set) return [];
-    return [...set].filter((other) => other !== id);
+    const ids = key ? this.idsByNameKey.get(key) : undefined;
+    if (ids === undefined || ids === id) return [];
+    return typeof ids === 'string' ? [ids] : [...ids].filter((other) => other !== id);
   }
 
   otherLinkTargets(id: string): string[] {
     const key = oftNameKey(id);
-    if (!key) return [];
+    const targets = key ? this.linkTargetsByKey.get(key) : undefined;
+    // Most items are linked under one revision, their own: nothing to scan.
+    if (targets === undefined || targets === id) return [];
     const out: string[] = [];
     const revision = revisionOf(id);
-    // Scan only the targets recorded under this name (kept small: one per revision written in a link).
-    for (const target of this.linkTargetsByKey.get(key)?.keys() ?? []) {
+    for (const target of eachOf(targets)) {
       if (target === id || this.items.has(target)) continue;
       if (revisionOf(target) !== revision) out.push(target);
     }
@@ -387,13 +436,45 @@ export class GraphIndex implements IndexView {
   private countLinkTarget(target: string, delta: number): void {
     const key = oftNameKey(target);
     if (!key) return;
-    let targets = this.linkTargetsByKey.get(key);
-    if (!targets) this.linkTargetsByKey.set(key, (targets = new Map()));
-    const count = (targets.get(target) ?? 0) + delta;
-    if (count > 0) targets.set(target, count);
-    else targets.delete(target);
-    if (targets.size === 0) this.linkTargetsByKey.delete(key);
+    const count = (this.linkTargetCounts.get(target) ?? 0) + delta;
+    if (count > 0) {
+      this.linkTargetCounts.set(target, count);
+      if (count === delta) addOne(this.linkTargetsByKey, key, target);
+    } else {
+      this.linkTargetCounts.delete(target);
+      removeOne(this.linkTargetsByKey, key, target);
+    }
   }
+}
+
+/**
+ * One string, or a set of them once there are more: most OpenFastTrace names have one revision,
+ * and a workspace has tens of thousands of names, so a set for each would be most of the index.
+ */
+type OneOrMore = string | Set<string>;
+
+function addOne(map: Map<string, OneOrMore>, key: string, value: string): void {
+  const current = map.get(key);
+  if (current === undefined) map.set(key, value);
+  else if (typeof current === 'string') {
+    if (current !== value) map.set(key, new Set([current, value]));
+  } else current.add(value);
+}
+
+function removeOne(map: Map<string, OneOrMore>, key: string, value: string): void {
+  const current = map.get(key);
+  if (current === undefined) return;
+  if (typeof current === 'string') {
+    if (current === value) map.delete(key);
+    return;
+  }
+  current.delete(value);
+  if (current.size === 1) map.set(key, current.values().next().value!);
+  else if (current.size === 0) map.delete(key);
+}
+
+function eachOf(values: OneOrMore | undefined): Iterable<string> {
+  return values === undefined ? [] : typeof values === 'string' ? [values] : values;
 }
 
 /** The revision of an OpenFastTrace ID (what follows its last `~`). */
@@ -402,18 +483,7 @@ function revisionOf(id: string): number {
 }
 
 function itemOfDef(def: RequirementDef): Item {
-  return {
-    id: def.id,
-    path: def.path,
-    span: def.span,
-    artifactType: def.artifactType,
-    needs: def.needs,
-    covers: def.covers,
-    oft: def.format === 'oft',
-    def,
-    listed: def.active !== false,
-    rejected: def.itemStatus === 'rejected',
-  };
+  return new TracedItem(def.id, def.path, def.span, def.artifactType, def.needs, def.covers, def.format === 'oft', def, undefined, def.active !== false, def.itemStatus === 'rejected');
 }
 
 /** The ID of the item an OpenFastTrace tag defines: `impl~name~0`, or its own `impl~name~rev`. */
@@ -423,18 +493,8 @@ export function oftTagItemId(tag: TraceTag): string {
 }
 
 function itemOfOftTag(tag: TraceTag): Item {
-  return {
-    id: oftTagItemId(tag),
-    path: tag.path,
-    span: tag.span,
-    artifactType: tag.artifactType,
-    needs: tag.oftItem?.needs ?? [],
-    covers: [{ target: tag.target, span: tag.span }],
-    oft: true,
-    tag,
-    listed: (tag.oftItem?.needs.length ?? 0) > 0,
-    rejected: false,
-  };
+  const needs = tag.oftItem?.needs ?? [];
+  return new TracedItem(oftTagItemId(tag), tag.path, tag.span, tag.artifactType, needs, [tag], true, undefined, tag, needs.length > 0, false);
 }
 
 /** An empty set of IDs, for changes that need none. */

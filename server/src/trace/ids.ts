@@ -28,8 +28,9 @@ export function formatOftId(id: OftId): string {
 
 /** The revision-less key of an OpenFastTrace ID (`dsn~login`), under which other revisions are found. */
 export function oftNameKey(id: string): string | undefined {
-  const parsed = parseOftId(id);
-  return parsed ? `${parsed.artifactType}~${parsed.name}` : undefined;
+  // The graph asks once per item and link: a test and a slice, without the parsed parts.
+  if (!id.includes('~') || !oftIdExact.test(id)) return undefined;
+  return id.slice(0, id.lastIndexOf('~'));
 }
 
 const compiled = new Map<string, RegExp | Error>();
@@ -51,6 +52,15 @@ export function idRegExp(source: string): RegExp | Error {
   }
   if (!(regex instanceof Error)) regex.lastIndex = 0;
   return regex;
+}
+
+/** True when the whole text is one plain ID by the pattern (false for an invalid pattern). */
+export function isWholePlainId(text: string, source: string): boolean {
+  const regex = idRegExp(source);
+  if (regex instanceof Error) return false;
+  regex.lastIndex = 0;
+  const match = regex.exec(text);
+  return match !== null && match.index === 0 && match[0].length === text.length;
 }
 
 /** The default plain ID pattern. */

@@ -46,7 +46,10 @@ export interface LanguageSyntax {
 const cDeclaration =
   /^\s*(?:(?:public|private|protected|internal|static|final|abstract|virtual|override|async|sealed|extern|inline|const|constexpr|unsafe|open|suspend|data|partial|readonly|export|default|synchronized)\s+)*(?:class|interface|enum|struct|record|object|trait|fun|func|fn|def|function)\s+`?([A-Za-z_$][\w$]*)|^\s*(?:(?:public|private|protected|internal|static|final|abstract|virtual|override|async|sealed|extern|inline|const|constexpr|unsafe|synchronized)\s+)*[\w$<>[\],.*&:\s]*?\b([A-Za-z_$][\w$]*)\s*\([^)]*\)?\s*(?:const\s*)?(?:throws\s+[\w.,\s]+)?(?:\{.*|=>.*|:.*)?$/;
 
-const jsTestTitleCall = /(?:^|[^\w$.])(?:describe|context|suite|it|test|specify|bench)(?:\.(?:only|skip|todo|concurrent|failing|sequential))?\s*\(\s*$/;
+/** The callees whose first argument is a test's title (`describe('…'`), and their modifiers (`it.only(`). */
+const jsTestCallees = ['describe', 'context', 'suite', 'it', 'test', 'specify', 'bench'];
+const jsTestModifiers = ['only', 'skip', 'todo', 'concurrent', 'failing', 'sequential'];
+const jsTestTitleCall = new RegExp(`(?:^|[^\\w$.])(?:${jsTestCallees.join('|')})(?:\\.(?:${jsTestModifiers.join('|')}))?\\s*\\(\\s*$`);
 
 const jsDeclaration =
   /^\s*(?:export\s+)?(?:default\s+)?(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\*?|class|interface|enum|type|namespace)\s+([A-Za-z_$][\w$]*)|^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)|^\s*(?:(?:public|private|protected|static|readonly|async|override|get|set)\s+)*\*?([A-Za-z_$][\w$]*)\s*(?:<[^>]*>)?\s*\([^)]*\)?\s*(?::[^={]*)?\{?\s*$/;
@@ -72,8 +75,8 @@ function jsDeclarationHint(line: string): boolean {
   return false;
 }
 
-/** The last letters of the callees `jsTestTitleCall` names (`describe`, `it.only`, …). */
-const jsTestCallEnds = new Set('ethypogl'.split('').map((c) => c.charCodeAt(0)));
+/** The last letters of the callees `jsTestTitleCall` names (`describe`, `it.only`, …), from the same words. */
+const jsTestCallEnds = new Set([...jsTestCallees, ...jsTestModifiers].map((word) => word.charCodeAt(word.length - 1)));
 
 /**
  * False when `jsTestTitleCall` cannot match `text[from, to)`: it ends with a callee's last letter, a

@@ -15,15 +15,16 @@
 import { oftIdSource, parseOftId } from './ids';
 import type { Problem, RequirementDef, RequirementLink } from './model';
 import type { LineIndex } from './text';
-import { isSpace, lineSpan } from './text';
+import { isAsciiLetter, isDigit, isSpace, isWordCode } from '../text/chars';
+import { lineSpan } from './text';
 
 const oftIdLine = new RegExp(`^\`?(${oftIdSource})\`?`);
 const oftIdAnywhere = new RegExp(`(?<![\\w~])${oftIdSource}(?![\\w~])`, 'g');
-const headingLine = /^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$/;
+const headingLine = /^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$/s;
 const oftOff = /(?:^|\W)oft:off(?:\W|$)/u;
 const oftOn = /(?:^|\W)oft:on(?:\W|$)/u;
-const bulletLine = /^(\s{0,3})[+*-]\s+(.*)$/;
-const numberedLine = /^(\s{0,3})\d+[.)]\s+(.*)$/;
+const bulletLine = /^(\s{0,3})[+*-]\s+(.*)$/s;
+const numberedLine = /^(\s{0,3})\d+[.)]\s+(.*)$/s;
 const statusLine = /^Status:\s*(approved|proposed|draft|rejected)\s*$/;
 const needsInline = /^Needs:(\s*\w+\s*(?:,\s*\w+\s*)*)$/;
 const tagsInline = /^Tags:(\s*\w+\s*(?:,\s*\w+\s*)*)$/;
@@ -33,7 +34,18 @@ const afterId = /(?:\*\*|__|`|\])?\s*(?:[:.)\u2013\u2014-]|\s|$)\s*(?:\*\*|__)?\
 const closingEmphasis = /\s*(?:\*\*|__)\s*$/;
 const criteriaLabel = /^acceptance criteria:?$/i;
 const criteriaHeading = /^(?:\*\*|__)?acceptance criteria(?:\*\*|__)?:?(?:\*\*|__)?$/i;
-const plainLinkLine = /^\s*(?:\*\*)?(Covers|Derives from|Parent|Parents|Refines|Depends on)(?:\*\*)?\s*:(?:\*\*)?\s*(.*)$/i;
+/** The words that open a link line of a plain item (`Covers: REQ-1`), in any case, maybe bold. */
+export const plainLinkWords = ['Covers', 'Derives from', 'Parent', 'Parents', 'Refines', 'Depends on'];
+export const plainLinkLine = new RegExp(`^\\s*(?:\\*\\*)?(${plainLinkWords.join('|')})(?:\\*\\*)?\\s*:(?:\\*\\*)?\\s*(.*)$`, 'is');
+
+/**
+ * The character codes a line that `plainLinkLine` matches can start with, after white space: the
+ * first letter of a link word in either case, or the `*` of bold. Derived from the same words, so
+ * a word added to the expression is never turned away by the shortcut.
+ */
+export const plainLinkStarts: ReadonlySet<number> = new Set(
+  [...plainLinkWords, '**'].flatMap((word) => [word.charCodeAt(0), word[0].toLowerCase().charCodeAt(0), word[0].toUpperCase().charCodeAt(0)]),
+);
 
 type OftSection = 'spec' | 'description' | 'rationale' | 'comment' | 'covers' | 'depends' | 'needs' | 'tags';
 
@@ -55,18 +67,50 @@ interface OpenPlainItem {
   gap: boolean;
 }
 
-/** What opening a plain item needs of the file, made once per file. */
-interface PlainFile {
-  src: string;
-  path: string;
-  idAt: RegExp;
-  plainDefinitions: boolean;
-  requirements: RequirementDef[];
+/**
+ * One file being read: what the reader needs of it (the text, the ID expressions, what the file
+ * cannot hold), what it collects (requirements, problems), and what is still open after the last
+ * line. Made once per file by a constructor, so every file's state has the same shape and field
+ * types, and the optimised code of the line loop fits the next file as well.
+ */
+class MarkdownRead {
   /** The one plain item open at a time, reused for the next. */
-  item: OpenPlainItem;
+  readonly item: OpenPlainItem = { def: undefined!, level: 0, indent: 0, text: '', gap: false };
   /** Where a heading's trailing ID is reported. */
-  defined: Definition;
+  readonly defined: Definition = { id: '', offset: 0, title: '' };
+  readonly requirements: RequirementDef[] = [];
+  readonly problems: Problem[] = [];
+  readonly length: number;
+  /** After the last line: the OpenFastTrace and plain items still open. */
+  oft: OpenOftItem | undefined = undefined;
+  plain: OpenPlainItem | undefined = undefined;
+  /** After the last line: the last non-blank line and its length (where an open item ends). */
+  lastFilled = 0;
+  lastFilledLength = 0;
+  /** After the last line: the line of a code fence that is never closed (-1 if none) and its length. */
+  unclosedFence = -1;
+  fenceLength = 0;
+
+  constructor(
+    readonly src: string,
+    readonly path: string,
+    readonly idRegex: RegExp,
+    /** `idRegex`, sticky: matches only where asked. */
+    readonly idAt: RegExp,
+    readonly plainDefinitions: boolean,
+    /** No carriage return inside a line, no Unicode line separator: headings and bullets are read without expressions. */
+    readonly plainBreaks: boolean,
+    /** The places of `~`, `oft:` and `-->`, when the file holds any. */
+    readonly tildes: Occurrences | undefined,
+    readonly switches: Occurrences | undefined,
+    readonly arrows: Occurrences | undefined,
+  ) {
+    this.length = src.length;
+  }
 }
+
+/** What opening a plain item needs of the file. */
+type PlainFile = MarkdownRead;
 
 /**
  * The criteria and needs of an open plain item until it has some: most items get a list of one
@@ -120,82 +164,42 @@ export function extractMarkdown(
   _lines: LineIndex,
   idRegex: RegExp,
   plainDefinitions = true,
+  fastPaths = true,
 ): { requirements: RequirementDef[]; problems: Problem[] } {
-  const requirements: RequirementDef[] = [];
-  const problems: Problem[] = [];
   // A byte order mark is read as a space, so positions stay those of the file.
   const src = text.length > 0 && text.charCodeAt(0) === 0xfeff ? ' ' + text.slice(1) : text;
-  const length = src.length;
   // Without carriage returns inside lines or Unicode line separators, `.` matches every character
   // of a line, and headings and bullets are read without regular expressions.
-  const plainBreaks = hasPlainBreaks(text);
+  // (`fastPaths: false` reads every file the regular-expression way: the equivalence tests compare the two.)
+  const plainBreaks = fastPaths && hasPlainBreaks(text);
   const idAt = stickyCopy(idRegex);
   // What the file cannot hold is not looked for on each line.
   const tildes = text.includes('~') ? new Occurrences(src, '~') : undefined;
   const switches = text.includes('oft:') ? new Occurrences(src, 'oft:') : undefined;
   const arrows = text.includes('-->') ? new Occurrences(src, '-->') : undefined;
-  const file: PlainFile = {
-    src,
-    path,
-    idAt,
-    plainDefinitions,
-    requirements,
-    item: { def: undefined!, level: 0, indent: 0, text: '', gap: false },
-    defined: { id: '', offset: 0, title: '' },
-  };
-  const [oft, plain, lastFilled, lastFilledLength, fenceLine, fenceLength] = readLines(
-    file,
-    src,
-    length,
-    path,
-    idRegex,
-    plainDefinitions,
-    plainBreaks,
-    tildes,
-    switches,
-    arrows,
-    requirements,
-    problems,
-  );
+  const file = new MarkdownRead(src, path, idRegex, idAt, plainDefinitions, plainBreaks, tildes, switches, arrows);
+  readLines(file);
+  const { oft, plain, lastFilled, lastFilledLength } = file;
   if (oft !== undefined) finishOft(oft, lastFilled, lastFilledLength);
   if (plain !== undefined) finishPlain(plain, lastFilled, lastFilledLength);
-  if (fenceLine !== -1) problems.push(unclosedFence(path, fenceLine, fenceLength));
+  if (file.unclosedFence !== -1) file.problems.push(unclosedFence(path, file.unclosedFence, file.fenceLength));
+  const { requirements, problems } = file;
   return { requirements, problems };
 }
 
 /**
- * What is still open after the last line: an OpenFastTrace item, a plain item, the last non-blank
- * line and its length, the line of a code fence that is never closed (-1 if none) and its length.
- * An array rather than an object, whose field types V8 would track and change under the
- * optimizing compiler of the loop, which then starts over.
+ * Reads the lines of a file into `file`. The function is entered once per file and spends its time
+ * in its loop, so V8 optimizes it while the first file is read, from what it has seen by then: the
+ * state it reads before the loop and writes after it is one object of one shape for every file.
  */
-type LinesEnd = [OpenOftItem | undefined, OpenPlainItem | undefined, number, number, number, number];
-
-/**
- * Reads the lines of a file. The function is entered once per file and spends its time in its
- * loop, so V8 optimizes it while the first file is read, from what it has seen by then: nothing
- * before the loop reads a property or calls a function, and nothing after it is more than a
- * return, lest the optimized code be thrown away at the start or end of the next file.
- */
-function readLines(
-  file: PlainFile,
-  src: string,
-  length: number,
-  path: string,
-  idRegex: RegExp,
-  plainDefinitions: boolean,
-  plainBreaks: boolean,
-  tildes: Occurrences | undefined,
-  switches: Occurrences | undefined,
-  arrows: Occurrences | undefined,
-  requirements: RequirementDef[],
-  problems: Problem[],
-): LinesEnd {
+function readLines(file: MarkdownRead): void {
+  const { src, length, path, idRegex, plainDefinitions, plainBreaks, tildes, switches, arrows, requirements, problems } = file;
   // The next colon at or after the current line, once looked for.
   let colon = -2;
   const needsSeen: NeedsLine = { text: '', names: [] };
   const heading: Heading = { level: 0, title: '' };
   let inCode = false;
+  let inComment = false;
   let fenceLine = -1;
   let fenceLength = 0;
   let disabled = false;
@@ -223,7 +227,7 @@ function readLines(
     const stop = nl === -1 ? length : nl;
     if (stop === s) {
       // An empty line only separates paragraphs (and ends some OpenFastTrace sections).
-      if (disabled || inCode) continue;
+      if (disabled || inCode || inComment) continue;
       if (oft !== undefined) readOftLine(oft, '', line, problems);
       else if (plain !== undefined && plain.text.length > 0) plain.gap = true;
       continue;
@@ -258,12 +262,25 @@ function readLines(
     if (disabled) continue;
     if (f === e) {
       // A blank line only separates paragraphs (and ends some OpenFastTrace sections).
-      if (inCode) continue;
+      if (inCode || inComment) continue;
       if (oft !== undefined) readOftLine(oft, src.slice(s, e), line, problems);
       else if (plain !== undefined && plain.text.length > 0) plain.gap = true;
       continue;
     }
     const first = f === s ? lead : src.charCodeAt(f);
+    // An HTML comment `<!-- … -->` over several lines renders nothing, so nothing in it is read.
+    if (inComment) {
+      const close = src.indexOf('-->', f);
+      if (close !== -1 && close < e) inComment = false;
+      continue;
+    }
+    if (first === 60 && !inCode && src.startsWith('<!--', f)) {
+      const close = src.indexOf('-->', f + 4);
+      if (close === -1 || close >= e) {
+        inComment = true;
+        continue;
+      }
+    }
     if (oft === undefined && (first === 96 || first === 126) && isFence(src, s, e)) {
       inCode = !inCode;
       fenceLine = line;
@@ -379,7 +396,12 @@ function readLines(
       readPlainLine(plain, src, s, e, f, first, line, idRegex, colon !== -1 && colon < e, bulletText, needsSeen);
     }
   }
-  return [oft, plain, lastFilled, lastFilledLength, inCode ? fenceLine : -1, fenceLength];
+  file.oft = oft;
+  file.plain = plain;
+  file.lastFilled = lastFilled;
+  file.lastFilledLength = lastFilledLength;
+  file.unclosedFence = inCode ? fenceLine : -1;
+  file.fenceLength = fenceLength;
 }
 
 interface Heading {
@@ -510,19 +532,6 @@ function unclosedFence(path: string, line: number, length: number): Problem {
 }
 
 
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-function isAsciiLetter(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
-
-/** A word character of `\b`: [A-Za-z0-9_]. */
-function isWordChar(c: number): boolean {
-  return isAsciiLetter(c) || isDigit(c) || c === 95;
-}
-
 /** True when no line holds a carriage return (but at its end) or a Unicode line or paragraph separator. */
 function hasPlainBreaks(text: string): boolean {
   if (text.includes('\u2028') || text.includes('\u2029')) return false;
@@ -562,7 +571,7 @@ function criterionWordAt(src: string, at: number, end: number): boolean {
   if (at >= end) return false;
   const word = criterionWords[src.charCodeAt(at)];
   if (word === undefined || !src.startsWith(word, at)) return false;
-  return at + word.length >= end || !isWordChar(src.charCodeAt(at + word.length));
+  return at + word.length >= end || !isWordCode(src.charCodeAt(at + word.length));
 }
 
 const stickyCopies = new WeakMap<RegExp, RegExp>();
@@ -734,8 +743,8 @@ function readPlainLine(
       }
       if (readNeeds(item.def, src, f, t, needsSeen)) return;
     }
-    // Covers|Derives from|Parent|Parents|Refines|Depends on, in any case, maybe bold.
-    if (first === 42 || first === 67 || first === 99 || first === 68 || first === 100 || first === 80 || first === 112 || first === 82 || first === 114) {
+    // A link word (Covers, Depends on, …), in any case, maybe bold.
+    if (plainLinkStarts.has(first)) {
       const content = src.slice(s, e);
       const link = plainLinkLine.exec(content);
       if (link) {
@@ -907,13 +916,13 @@ function readOftLine(item: OpenOftItem, content: string, line: number, problems:
       return;
     }
     case 'needs': {
-      const bullet = /^\s{0,3}[+*-](?:.*\W)?([A-Za-z]+)(?:\W.*)?$/.exec(content);
+      const bullet = /^\s{0,3}[+*-](?:.*\W)?([A-Za-z]+)(?:\W.*)?$/s.exec(content);
       if (bullet) def.needs.push(bullet[1]);
       else if (trimmed.length === 0) item.section = 'description';
       return;
     }
     case 'tags': {
-      const bullet = /^\s{0,3}[+*-]\s*(.*)$/.exec(content);
+      const bullet = /^\s{0,3}[+*-]\s*(.*)$/s.exec(content);
       if (bullet) def.tags.push(bullet[1].trim());
       else if (trimmed.length === 0) item.section = 'spec';
       return;

@@ -8,15 +8,8 @@ import type { DefectKind, RequirementFormat, RequirementStatus, TestResultSummar
 
 export type { DefectKind, RequirementFormat, RequirementStatus, TestResultSummary };
 
-export interface Position {
-  line: number;
-  character: number;
-}
-
-export interface Span {
-  start: Position;
-  end: Position;
-}
+export type { Position, Span } from '../text/span';
+import type { Span } from '../text/span';
 
 /** A place in a file. */
 export interface FileSpan {
@@ -84,6 +77,10 @@ export interface RequirementDef {
   fingerprint?: string;
   /** Doorstop: `active: false` or `normative: false` items are kept but not traced. */
   active?: boolean;
+  /** Where it sits in its document, outermost first (ReqIF: specification and hierarchy parents). */
+  section?: string[];
+  /** ReqIF: the SPEC-OBJECT's IDENTIFIER and its attribute values by LONG-NAME, for writing results back. */
+  reqif?: { identifier: string; attributes: Record<string, string> };
 }
 
 /**
@@ -136,6 +133,11 @@ export interface TestResultRecord {
   /** The full title of the test (suite titles and test title joined by a space). */
   testName: string;
   result: TestResultSummary;
+  /**
+   * Requirements the result itself names (JUnit `<properties>`: `verifies`, `requirement`, …): the
+   * test verifies them even when its source holds no tag.
+   */
+  requirements?: string[];
 }
 
 /**

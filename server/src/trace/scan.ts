@@ -7,7 +7,8 @@
  * end of the file, as a compiler would read it.
  */
 import type { LanguageSyntax, StringStyle } from './languages';
-import { isSpace } from './text';
+import { isIdentifierCode, isSpace } from '../text/chars';
+import { lineEndAt } from '../text/lines';
 
 /** A call that declares a test, with its title (the first argument, a string literal). */
 export interface TestCall {
@@ -54,9 +55,6 @@ const enum Ch {
   Equals = 61,
 }
 
-function isWordChar(code: number): boolean {
-  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 36;
-}
 
 /** Characters after which a `/` starts a regular expression literal rather than a division. */
 const regexPreceders = new Set('(,=:[!&|?{};+-*%<>~^'.split('').map((c) => c.charCodeAt(0)));
@@ -209,7 +207,7 @@ class ScanState {
       const close = luaLongBracketEnd(this.text, i + 2);
       if (close !== -1) return close;
     }
-    return lineEndOf(this.text, i);
+    return lineEndAt(this.text, i);
   }
 
   /** The end of the block comment (of block pair `k`) at `i`, or -1 when it is none. */
@@ -303,7 +301,7 @@ class ScanState {
       titleStart: contentStart,
       titleEnd: contentEnd,
       start: viaParen ? parens[top] : open,
-      end: viaParen ? this.length : lineEndOf(text, contentEnd),
+      end: viaParen ? this.length : lineEndAt(text, contentEnd),
       parent: this.openTest,
     });
     if (viaParen) {
@@ -317,7 +315,7 @@ class ScanState {
     const text = this.text;
     const style = this.style;
     if (style === 'rust' && (c === 114 || c === 98) && isRustRawStart(text, i)) return rustRawEnd(text, i);
-    if (this.syntax.verbatim === 'cpp' && c === 82 && text.charCodeAt(i + 1) === Ch.DoubleQuote && (i === 0 || !isWordChar(text.charCodeAt(i - 1)))) {
+    if (this.syntax.verbatim === 'cpp' && c === 82 && text.charCodeAt(i + 1) === Ch.DoubleQuote && (i === 0 || !isIdentifierCode(text.charCodeAt(i - 1)))) {
       const open = text.indexOf('(', i + 2);
       if (open !== -1 && open - i < 20) {
         const delimiter = ')' + text.slice(i + 2, open) + '"';
@@ -478,10 +476,6 @@ function skipRegexLiteral(text: string, at: number): number {
   return length;
 }
 
-function lineEndOf(text: string, at: number): number {
-  const end = text.indexOf('\n', at);
-  return end === -1 ? text.length : end;
-}
 
 function atLineStartOnlyWhitespace(text: string, at: number): boolean {
   for (let j = at - 1; j >= 0; j--) {
@@ -582,7 +576,7 @@ function isRustChar(text: string, at: number): boolean {
 }
 
 function isRustRawStart(text: string, at: number): boolean {
-  if (at > 0 && isWordChar(text.charCodeAt(at - 1))) return false;
+  if (at > 0 && isIdentifierCode(text.charCodeAt(at - 1))) return false;
   let j = at;
   if (text.charCodeAt(j) === 98) j++;
   if (text.charCodeAt(j) !== 114) return false;

@@ -51,6 +51,11 @@ const noResults: ResultAggregate = Object.freeze({ tests: 0, passed: 0, failed: 
 /** What an ID on a coverage cycle stands for while its own answer is being computed. */
 const cycleMarker: Computed = { status: 'unimplemented', defects: none, implementations: none, tests: none, deep: 'cycle', implemented: false, results: noResults };
 
+/** The flag bits of a needed artifact type in `computeOft`. */
+const coveredFlag = 1;
+const deepFlag = 2;
+const implementedFlag = 4;
+
 /** Statuses from worst to best, for "the weakest child". */
 const statusRank: Record<RequirementStatus, number> = { unimplemented: 0, untested: 1, failing: 2, covered: 3, verified: 4 };
 
@@ -132,15 +137,15 @@ export class StatusRules {
     const { defects, implementations, tests, results } = gathered;
     const first = items[0];
     const needs = first.needs;
-    const coveredTypes = new Set<string>();
-    const deepTypes = new Set<string>();
-    const implTypes = new Set<string>();
+    // Per needed type (by its index in `needs`): covered, covered deeply, implemented (flag bits).
+    const byType = new Uint8Array(needs.length);
     const incoming: Item[] = [];
     let deep: Deep = 'covered';
     // Exact links.
     for (const covering of this.index.coveredBy.get(id) ?? []) {
       incoming.push(covering);
-      if (!needs.includes(covering.artifactType)) {
+      const type = needs.indexOf(covering.artifactType);
+      if (type < 0) {
         if (!first.rejected) defects.push({ kind: 'unwanted', message: `${covering.id} covers ${id}, which does not need \`${covering.artifactType}\`.`, path: first.path, span: first.span, relatedId: covering.id });
         continue;
       }
@@ -148,12 +153,12 @@ export class StatusRules {
         incoming.pop();
         continue;
       }
-      coveredTypes.add(covering.artifactType);
+      byType[type] |= coveredFlag;
       const sub = this.computed(covering.id);
       if (sub === cycleMarker) deep = 'cycle';
       else {
-        if (sub.deep === 'covered') deepTypes.add(covering.artifactType);
-        if (sub.implemented) implTypes.add(covering.artifactType);
+        if (sub.deep === 'covered') byType[type] |= deepFlag;
+        if (sub.implemented) byType[type] |= implementedFlag;
         addResults(results, sub.results);
       }
       const link = linkOfItem(covering);
@@ -177,21 +182,27 @@ export class StatusRules {
       if (sub === cycleMarker) deep = 'cycle';
       else if (deep !== 'cycle' && sub.deep !== 'covered') deep = sub.deep === 'cycle' ? 'cycle' : 'uncovered';
     }
-    const shallow = needs.every((type) => coveredTypes.has(type));
+    let shallow = true;
+    let implemented = true;
+    for (const type of needs) {
+      // A type written twice in `Needs:` keeps its flags at its first place.
+      const flags = byType[needs.indexOf(type)];
+      if (!(flags & coveredFlag)) shallow = false;
+      if (!(flags & implementedFlag) && !isTestArtifactType(type)) implemented = false;
+    }
     if (deep === 'covered' && !shallow) deep = 'uncovered';
-    const implemented = needs.filter((t) => !isTestArtifactType(t)).every((t) => implTypes.has(t));
     if (first.tag) this.addTagResult(first.tag, results);
     // Outgoing links of this item.
     if (!first.rejected) for (const item of items) this.outgoingDefects(item, defects);
     if (!first.rejected && deep !== 'covered') {
-      const missing = needs.filter((type) => !deepTypes.has(type));
+      const missing = needs.filter((type) => !(byType[needs.indexOf(type)] & deepFlag));
       defects.push({
         kind: 'uncovered',
         message:
           deep === 'cycle'
             ? `${id} is part of a coverage cycle.`
             : missing.length > 0
-              ? `${id} needs coverage by ${missing.map((t) => `\`${t}\``).join(', ')}${missing.some((t) => coveredTypes.has(t)) ? ' (the covering items are not covered themselves)' : ''}.`
+              ? `${id} needs coverage by ${missing.map((t) => `\`${t}\``).join(', ')}${missing.some((t) => byType[needs.indexOf(t)] & coveredFlag) ? ' (the covering items are not covered themselves)' : ''}.`
               : `${id} is covered only by items that are not covered themselves.`,
         path: first.path,
         span: first.span,
@@ -228,8 +239,10 @@ export class StatusRules {
     let implemented = implementations.length > 0;
     // A Doorstop item that code does not name directly is realised through its child items (the
     // items of lower documents that link to it): it stands as well as its weakest child.
-    if (first?.def?.format === 'doorstop' && implementations.length === 0 && tests.length === 0) {
-      const children = (this.index.coveredBy.get(id) ?? []).filter((child) => child.def?.format === 'doorstop');
+    // ReqIF objects linked by spec relations stand the same way.
+    const derived = first?.def?.format === 'doorstop' || first?.def?.format === 'reqif' ? first.def.format : undefined;
+    if (derived && implementations.length === 0 && tests.length === 0) {
+      const children = (this.index.coveredBy.get(id) ?? []).filter((child) => child.def?.format === derived);
       let weakest: RequirementStatus | undefined;
       for (const child of children) {
         const sub = this.computed(child.id);
@@ -248,6 +261,8 @@ export class StatusRules {
   private outgoingDefects(item: Item, defects: RawDefect[]): void {
     for (const link of item.covers) {
       const targets = this.index.items.get(link.target);
+      // The common case, a link to one item that wants it and no stamp to check, has no defect.
+      if (targets?.length === 1 && link.stamp === undefined && (!item.oft || !targets[0].oft || targets[0].needs.includes(item.artifactType))) continue;
       const where = { path: item.path, span: link.span, relatedId: link.target };
       if (!targets || targets.length === 0) {
         const others = this.index.otherRevisions(link.target);

@@ -7,7 +7,10 @@
  */
 import type { Position, Span } from './model';
 import { PlainPosition } from './tags-objects';
+import { lastStartAtOrBefore, lineEndAt } from '../text/lines';
 import { PackedSpan } from './text';
+
+export { lineEndAt };
 
 export class LineCursor {
   /** The line the cursor stands on, zero-based. */
@@ -35,11 +38,11 @@ export class LineCursor {
       const last = starts.length - 1;
       const near = line + 8 < last ? line + 8 : last;
       while (line < near && starts[line + 1] <= offset) line++;
-      if (line === near && line < last && starts[line + 1] <= offset) line = bisect(starts, offset, line + 1, last);
+      if (line === near && line < last && starts[line + 1] <= offset) line = lastStartAtOrBefore(starts, offset, line + 1, last);
     } else {
       const near = line > 8 ? line - 8 : 0;
       while (line > near && starts[line] > offset) line--;
-      if (starts[line] > offset) line = bisect(starts, offset, 0, line - 1);
+      if (starts[line] > offset) line = lastStartAtOrBefore(starts, offset, 0, line - 1);
     }
     this.line = line;
     this.start = starts[line];
@@ -71,21 +74,6 @@ export class LineCursor {
   }
 }
 
-/** The last line in `[low, high]` that starts at or before `offset` (the first must). */
-function bisect(starts: number[], offset: number, low: number, high: number): number {
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if (starts[mid] <= offset) low = mid;
-    else high = mid - 1;
-  }
-  return low;
-}
-
-/** The offset of the `\n` that ends the line holding `from`, or the text's length. */
-export function lineEndAt(text: string, from: number): number {
-  const end = text.indexOf('\n', from);
-  return end === -1 ? text.length : end;
-}
 
 /** The length of the line `[start, end)` without a carriage return before its end. */
 export function textLineLength(text: string, start: number, end: number): number {

@@ -16,6 +16,7 @@ import type { FileRole, Problem, Span, TraceTag } from './model';
 import { scanCode, type CodeScan, type TestCall } from './scan';
 import { LineCursor, lineEndAt, textLineLength } from './tags-lines';
 import { CommentTag, OftTag, PlainOftItem, PlainSymbol, TitleTag } from './tags-objects';
+import { isWordCode } from '../text/chars';
 import { isSpace, lineSpan, PackedSpan, type LineIndex } from './text';
 
 /** A cheap test for anything that could be a tag; files without it are not scanned. */
@@ -128,11 +129,6 @@ function isTestName(name: string): boolean {
   return /^(?:test|Test)|(?:^|\.)test[A-Z_]/.test(name.split('.').pop()!);
 }
 
-/** `[A-Za-z0-9_]`, what `\w` matches. */
-function isWordCode(code: number): boolean {
-  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
-}
-
 /** Families whose methods sit inside the braces of a type declaration. */
 const bracedTypes = new Set(['js', 'java', 'csharp', 'c', 'swift', 'rust']);
 const typeDeclaration =
@@ -160,6 +156,9 @@ const asideLine = String.raw`[^\S\n]*(?:(?:\/\/|#|--|;|\*|\/\*|@|\[[A-Za-z]|%)[^
 const asideLines = new RegExp(`(?:${asideLine}\n){0,8}`, 'y');
 /** The same, for the last line of the text (which has no line break). */
 const asideLast = new RegExp(`${asideLine}$`, 'y');
+
+/** How many comment regions beyond the tag's own one block may reach, each way. */
+const maxBlockRegions = 32;
 
 /** The brackets that `extent` balances. */
 const braces = /[{};]/g;
@@ -366,14 +365,54 @@ class TagReader {
     return titles[index];
   }
 
-  /** The binding of the comment region at `region` (an index in `scan.comments`), computed once per comment (for its first tag). */
+  /**
+   * The binding of the comment region at `region` (an index in `scan.comments`), computed once per
+   * comment block (for its first tag). Comments on consecutive lines, each alone on its line, are
+   * one block: every tag in it binds to what follows the block's last line.
+   */
   private bindingOf(offset: number, region: number): Binding {
     let binding = this.bindings[region];
     if (binding === undefined) {
-      binding = this.compute(offset, this.scan.comments[region], this.scan.comments[region + 1]);
-      this.bindings[region] = binding;
+      const comments = this.scan.comments;
+      let first = region;
+      while (first - region < maxBlockRegions * 2 && first >= 2 && this.adjacentRegions(first - 2)) first -= 2;
+      let last = region;
+      while (last - region < maxBlockRegions * 2 && last + 2 < comments.length && this.adjacentRegions(last)) last += 2;
+      binding = this.compute(offset, comments[first], comments[last + 1]);
+      for (let at = first; at <= last; at += 2) this.bindings[at] = binding;
     }
     return binding;
+  }
+
+  /** Whether the comment region at `region` and the next one are consecutive lines of one block. */
+  private adjacentRegions(region: number): boolean {
+    const comments = this.scan.comments;
+    const end = comments[region + 1];
+    const next = comments[region + 2];
+    if (!this.startsLine(comments[region]) || !this.startsLine(next) || this.isDocstringAt(comments[region]) || this.isDocstringAt(next)) return false;
+    let lineBreaks = 0;
+    for (let at = end; at < next; at++) {
+      const c = this.text.charCodeAt(at);
+      if (c === 10) lineBreaks++;
+      else if (!isSpace(c)) return false;
+    }
+    return lineBreaks === 1;
+  }
+
+  /** Whether only white space precedes `offset` on its line. */
+  private startsLine(offset: number): boolean {
+    for (let at = offset - 1; at >= 0; at--) {
+      const c = this.text.charCodeAt(at);
+      if (c === 10) return true;
+      if (!isSpace(c)) return false;
+    }
+    return true;
+  }
+
+  /** Whether the comment region starting at `offset` is a Python docstring (bound to what precedes it). */
+  private isDocstringAt(offset: number): boolean {
+    const first = this.text.charCodeAt(offset);
+    return this.syntax?.family === 'python' && (first === 34 || first === 39 || first === 114 || first === 82 || first === 117 || first === 85);
   }
 
   /** Sets the binding of the comment region at `region` on the tag. */

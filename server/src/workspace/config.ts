@@ -9,14 +9,16 @@
  */
 import { parseJson } from '../trace/nesting';
 import { idPatternProblem } from '../trace/patternSafety';
-import { globProblem } from './glob';
+import { globProblem } from '../text/glob';
 import { generationSettingsDefaults, validateGenerationSettings, type GenerationSettings } from '../generation/settings';
 import { testabilitySettingsDefaults, validateTestabilitySettings, type TestabilitySettings } from '../testability/settings';
 import { testingSettingsDefaults, validateTestingSettings, type TestingSettings } from '../testing/settings';
-import { validateCoreSettings } from './limits';
+import { validateCoreSettings } from '../limits';
 
 /** How strongly a kind of finding is reported; `off` hides it. */
-export type Severity = 'error' | 'warning' | 'information' | 'hint' | 'off';
+import type { Severity } from '../trace/model';
+
+export type { Severity };
 export const severities: readonly Severity[] = ['error', 'warning', 'information', 'hint', 'off'];
 
 export interface TraceSettings {
@@ -30,6 +32,10 @@ export interface TraceSettings {
   uncoveredSeverity: Severity;
   /** What `tandem check` demands of every requirement. */
   checkRequire: 'covered' | 'verified';
+  /** ReqIF sources: the attribute (LONG-NAME) whose value is a requirement's ID. */
+  reqif: { idAttribute: string };
+  /** The share (percent) of a requirement's implementation its tests must run for `tandem check`; 0: no bar. */
+  minCoverage: number;
 }
 
 export interface TandemSettings {
@@ -39,6 +45,8 @@ export interface TandemSettings {
   maxFileSize: number;
   /** Environment variable names never passed to child processes (on top of the model's key variable). */
   secretEnv: string[];
+  /** Leave minified and generated files (recognised by name and content) out of the index and the diagnostics. */
+  excludeGenerated: boolean;
   trace: TraceSettings;
   testability: TestabilitySettings;
   testing: TestingSettings;
@@ -47,7 +55,7 @@ export interface TandemSettings {
 
 export const traceSettingsDefaults: TraceSettings = {
   idPattern: '[A-Z][A-Z0-9]*-\\d+',
-  requirements: ['**/*.md', '**/*.markdown'],
+  requirements: ['**/*.md', '**/*.markdown', '**/*.reqif', '**/*.reqifz'],
   tests: [
     '**/test/**',
     '**/tests/**',
@@ -64,12 +72,15 @@ export const traceSettingsDefaults: TraceSettings = {
   ],
   uncoveredSeverity: 'warning',
   checkRequire: 'covered',
+  reqif: { idAttribute: 'ReqIF.ForeignID' },
+  minCoverage: 0,
 };
 
 export const coreSettingsDefaults = {
   exclude: ['**/node_modules/**', '**/.git/**', '**/out/**', '**/dist/**', '**/build/**', '**/coverage/**', '**/.tandem/**'],
   maxFileSize: 2 * 1024 * 1024,
   secretEnv: ['OPENAI_API_KEY', 'TANDEM_API_KEY', 'ANTHROPIC_API_KEY', 'AZURE_OPENAI_API_KEY'],
+  excludeGenerated: true,
 };
 
 /** One area's section of the settings: its defaults and, optionally, checks beyond types. */
@@ -92,6 +103,8 @@ export const settingsSections = new Map<string, SettingsSection>([
         problems.push(...globListProblems('trace.requirements', value.requirements), ...globListProblems('trace.tests', value.tests));
         if (!severities.includes(value.uncoveredSeverity)) problems.push(`trace.uncoveredSeverity must be one of ${severities.join(', ')}`);
         if (!['covered', 'verified'].includes(value.checkRequire)) problems.push(`trace.checkRequire must be "covered" or "verified"`);
+        if (value.reqif.idAttribute.trim() === '') problems.push('trace.reqif.idAttribute must name an attribute');
+        if (!(value.minCoverage >= 0 && value.minCoverage <= 100)) problems.push('trace.minCoverage must be a percentage from 0 to 100');
         return problems;
       },
     },

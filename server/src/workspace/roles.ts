@@ -4,7 +4,7 @@
  */
 import type { FileRole } from '../trace/model';
 import type { TraceSettings } from './config';
-import { matchesAny } from './glob';
+import { matchesAny } from '../text/glob';
 
 /** Extensions of languages whose comments may hold trace tags. */
 const sourceExtensions = new Set(

@@ -10,6 +10,7 @@
 import * as path from 'node:path';
 import type { FileRole } from '../trace/model';
 import { TraceGraph } from '../trace/graph';
+import { isReqifPath, readReqifFile } from '../trace/reqif';
 import { bindTags, extractFacts, isDoorstopItemPath, parseDoorstopConfig, type DoorstopDocument, type ExtractOptions } from '../trace/extract';
 import {
   applySettings,
@@ -20,7 +21,9 @@ import {
   type TandemSettings,
 } from './config';
 import { discoverFiles, IgnoreRules, readTextFile, relativePath, type ReadResult } from './files';
+import { generatedReason } from './generated';
 import { fileRole } from './roles';
+import { errorDetail } from '../errors';
 
 /** One workspace folder and what was read from its root. */
 export interface WorkspaceFolder {
@@ -257,6 +260,11 @@ export class Workspace {
   private indexFile(filePath: string, text?: string, folder = this.folderOf(filePath)): void {
     const settings = folder?.settings ?? this.settings();
     let content = text;
+    if (content === undefined && isReqifPath(filePath) && this.roleOf(filePath, folder) === 'requirements') {
+      // ReqIF exports run to tens of megabytes and archives are binary: they are streamed from disk.
+      this.indexReqifFile(filePath, folder);
+      return;
+    }
     if (content === undefined) {
       const read: ReadResult = readTextFile(filePath, settings.maxFileSize);
       if (!read.ok) {
@@ -271,6 +279,10 @@ export class Workspace {
     }
     const options = this.extractOptions(filePath, folder);
     const role = options.role;
+    if (this.skipsGenerated(filePath, content, role, settings)) {
+      this.removeFile(filePath);
+      return;
+    }
     try {
       // An open document is bound now: it is the file being asked about. Files from disk are
       // bound on first use, most of them never.
@@ -278,7 +290,7 @@ export class Workspace {
       this.graph.setFile(facts);
     } catch (error) {
       // Extraction is written never to throw; if it does, the file is left out and the server goes on.
-      this.options.log('error', `Reading ${filePath} for the trace failed: ${(error as Error).stack ?? error}`);
+      this.options.log('error', `Reading ${filePath} for the trace failed: ${errorDetail(error)}`);
       this.graph.removeFile(filePath);
     }
     this.indexed.set(filePath, role);
@@ -286,15 +298,50 @@ export class Workspace {
       try {
         listener.setFile(filePath, content, role, this.indexing);
       } catch (error) {
+        this.options.log('error', `An index of ${filePath} failed: ${errorDetail(error)}`);
+      }
+    }
+  }
+
+  private indexReqifFile(filePath: string, folder: WorkspaceFolder | undefined): void {
+    const settings = folder?.settings ?? this.settings();
+    const read = readReqifFile(filePath, { idAttribute: settings.trace.reqif.idAttribute });
+    this.graph.setFile({ path: filePath, role: 'requirements', requirements: read.requirements, tags: [], problems: read.problems });
+    this.indexed.set(filePath, 'requirements');
+    for (const listener of this.listeners) {
+      try {
+        listener.setFile(filePath, '', 'requirements', this.indexing);
+      } catch (error) {
         this.options.log('error', `An index of ${filePath} failed: ${(error as Error).stack ?? error}`);
       }
     }
   }
 
+  /**
+   * True when the file is minified or generated and the settings leave such files out (logged once).
+   * Requirement documents are always read: long Markdown lines are paragraphs, not minified code.
+   */
+  private skipsGenerated(filePath: string, text: string, role: FileRole, settings: TandemSettings): boolean {
+    if (!settings.excludeGenerated || role === 'requirements') return false;
+    const reason = generatedReason(filePath, text);
+    if (reason === undefined) return false;
+    if (!this.skipped.has(filePath)) {
+      this.skipped.add(filePath);
+      this.options.log('info', `Not indexed: ${filePath} looks minified or generated (${reason}); set excludeGenerated to false to read it.`);
+    }
+    return true;
+  }
+
   /** How a file is read for the trace: its role, the ID pattern of its folder, its Doorstop document. */
   private extractOptions(filePath: string, folder = this.folderOf(filePath)): ExtractOptions {
     const settings = folder?.settings ?? this.settings();
-    return { idPattern: this.idPattern(settings.trace.idPattern), role: this.roleOf(filePath, folder), doorstop: this.doorstopDocumentOf(filePath) };
+    return {
+      idPattern: this.idPattern(settings.trace.idPattern),
+      role: this.roleOf(filePath, folder),
+      doorstop: this.doorstopDocumentOf(filePath),
+      relativePath: folder ? relativePath(folder.path, filePath) : path.basename(filePath),
+      reqifIdAttribute: settings.trace.reqif.idAttribute,
+    };
   }
 
   private removeFile(filePath: string): void {
@@ -305,7 +352,7 @@ export class Workspace {
       try {
         listener.removeFile(filePath);
       } catch (error) {
-        this.options.log('error', `Removing ${filePath} from an index failed: ${(error as Error).stack ?? error}`);
+        this.options.log('error', `Removing ${filePath} from an index failed: ${errorDetail(error)}`);
       }
     }
   }

@@ -71,6 +71,7 @@
 (defvar lsp-enable-snippet)
 (defvar lsp-lens-enable)
 (defvar lsp-diagnostics-provider)
+(defvar lsp-log-io)
 
 (pcase e2e-backend
   ("lsp-mode"
@@ -88,7 +89,8 @@
          lsp-enable-snippet nil
          lsp-lens-enable nil
          lsp-diagnostics-provider :flymake
-         lsp-response-timeout 20)
+         lsp-response-timeout 20
+         lsp-log-io (and (getenv "TANDEM_E2E_IO") t))
    ;; lsp-mode before tandem, eglot after it: the integration must load in either order.
    (require 'lsp-mode)
    (require 'tandem))
@@ -123,6 +125,11 @@
               (let ((text (apply show format-string args)))
                 (when (stringp text) (push text e2e-messages))
                 text)))
+
+(defvar e2e-prompts nil
+  "Every yes-or-no question asked, newest first; each is answered yes, as a user would.")
+
+(advice-add 'y-or-n-p :override (lambda (prompt) (push prompt e2e-prompts) t))
 
 (defun e2e-message-matching (regexp)
   "The oldest message matching REGEXP, or nil."
@@ -245,6 +252,19 @@ hands them to flymake, which is asked to collect them first."
     (with-current-buffer requirements-buffer (tandem-requirements))
     (e2e-put 'requirements (e2e-requirement-rows))
 
+    (setq e2e-step "the table's column headers and widths")
+    (with-current-buffer "*tandem-requirements*"
+      ;; The header line as tabulated-list builds it (a string with alignment properties).
+      (e2e-put 'table_header (if (stringp header-line-format) (substring-no-properties header-line-format) (format "%S" header-line-format)))
+      (e2e-put 'table_mode_line (format "%s" mode-line-process)))
+    (with-temp-buffer
+      (tandem-requirements-mode)
+      (tandem--requirements-render
+       (list :requirements (vector (list :id "dsn~order-line-parser~1" :status "covered" :implementations 1 :tests 1 :defects [] :title "Order line parser"))))
+      (e2e-put 'long_id_row (string-trim (buffer-substring-no-properties (line-beginning-position) (line-end-position))))
+      (e2e-put 'long_id_header (if (stringp header-line-format) (substring-no-properties header-line-format) (format "%S" header-line-format))))
+    (e2e-put 'percent_of_ten_in_sixteen (tandem-percent (/ 10.0 16)))
+
     (setq e2e-step "visit a requirement from the table")
     (with-current-buffer "*tandem-requirements*"
       (e2e-goto-text "CART-2")
@@ -267,6 +287,19 @@ hands them to flymake, which is asked to collect them first."
       (e2e-goto-text "test/cart.test.js")
       (push-button (point))
       (e2e-put 'visited_test (e2e-here)))
+
+    (setq e2e-step "TAB and RET in the trace buffer")
+    (with-current-buffer "*tandem-trace*"
+      (goto-char (point-min))
+      (call-interactively (key-binding (kbd "TAB")))
+      (e2e-put 'tab_first_link (button-label (button-at (point))))
+      (call-interactively (key-binding (kbd "TAB")))
+      (e2e-put 'tab_second_link (button-label (button-at (point))))
+      ;; RET at the start of the line, before the link text.
+      (beginning-of-line)
+      (e2e-put 'ret_on_line_is_button (if (button-at (point)) t :json-false))
+      (call-interactively (key-binding (kbd "RET")))
+      (e2e-put 'ret_visited (e2e-here)))
 
     (setq e2e-step "tandem-trace at point")
     (setq source-buffer (find-file-noselect source-file))
@@ -336,14 +369,54 @@ hands them to flymake, which is asked to collect them first."
       (with-current-buffer source-buffer (tandem-generate "CART-3"))
       (e2e-put 'generate_message (e2e-wait "the generation report" 60 (lambda () (e2e-message-matching report))))
       (e2e-put 'generate_ms (round (* 1000 (- (float-time) started))))
-      (e2e-put 'generation_progress (vconcat (cl-remove-if-not (lambda (text) (string-match-p "\\`Implement CART-3 with tests" text))
-                                                               (reverse e2e-messages)))))))
+      (e2e-put 'generation_progress (vconcat (cl-remove-if-not (lambda (text) (string-match-p "\\`\\(Implement CART-3 with tests\\|Add tests for CART-3\\)" text))
+                                                               (reverse e2e-messages)))))
+    (e2e-put 'unknown_notification (e2e-message-matching "Unknown notification"))
+
+    (setq e2e-step "a generating code action, through the client's own code action command")
+    (when (equal e2e-backend "eglot")
+    (let ((target (expand-file-name "src/empty-the-cart.js" e2e-root))
+          (test-file (expand-file-name "test/empty-the-cart.test.js" e2e-root))
+          started)
+      (with-current-buffer requirements-buffer
+        (goto-char (point-max))
+        (insert "\n## CART-4: Empty the cart\n\nEmptying the cart removes every item.\n")
+        (e2e-send-changes)
+        (e2e-goto-text "CART-4")
+        (e2e-wait "the action that implements CART-4" 20
+                  (lambda () (cl-some (lambda (action) (equal (tandem-get action "title") "Implement CART-4 with tests"))
+                                      (tandem--list (tandem-request "textDocument/codeAction"
+                                                                    (list :textDocument (list :uri (concat "file://" buffer-file-name))
+                                                                          :range (list :start (list :line (1- (line-number-at-pos)) :character 3)
+                                                                                       :end (list :line (1- (line-number-at-pos)) :character 3))
+                                                                          :context (list :diagnostics [])))))))
+        (when (equal e2e-backend "lsp-mode")
+          (e2e-put 'code_actions_offered (vconcat (mapcar (lambda (action) (tandem-get action "title")) (lsp-code-actions-at-point "refactor.generate")))))
+        (setq started (float-time))
+        (pcase e2e-backend
+          ;; With a kind and one action of it, each client runs the action without a menu.
+          ("eglot" (eglot-code-actions (point) (point) "refactor.generate" t))
+          ("lsp-mode" (lsp-execute-code-action-by-kind "refactor.generate")))
+        (e2e-put 'code_action_returned_ms (round (* 1000 (- (float-time) started)))))
+      (e2e-wait "the generated stub in its buffer" 60
+                (lambda () (let ((buffer (get-file-buffer target)))
+                             (and buffer (with-current-buffer buffer (string-match-p "@implements CART-4" (buffer-string)))))))
+      (e2e-put 'code_action_edit_ms (round (* 1000 (- (float-time) started))))
+      (e2e-put 'code_action_test_buffer (and (get-file-buffer test-file)
+                                             (with-current-buffer (get-file-buffer test-file) (buffer-string))))
+      (e2e-put 'code_action_message (e2e-wait "the server's closing message" 20 (lambda () (e2e-message-matching "Implement CART-4 with tests: .*not yet saved"))))
+      (e2e-put 'edit_prompts (vconcat e2e-prompts))))))
 
 (let ((ok (condition-case error
               (progn (e2e-run) t)
             (error (e2e-put 'error (error-message-string error))
                    (e2e-put 'last_seen (format "%S" e2e-last-seen))
                    (e2e-put 'failed_step e2e-step)
+                   (e2e-put 'last_messages (vconcat (seq-take e2e-messages 12)))
+                   (when (getenv "TANDEM_E2E_IO")
+                     (dolist (buffer (buffer-list))
+                       (when (string-match-p "lsp-log\\|EGLOT\\|stderr" (buffer-name buffer))
+                         (e2e-put (intern (concat "io_log_" (buffer-name buffer))) (with-current-buffer buffer (buffer-substring-no-properties (max (point-min) (- (point-max) 400000)) (point-max)))))))
                    nil))))
   (e2e-write)
   (kill-emacs (if ok 0 1)))

@@ -19,10 +19,14 @@ function M.location_item(location, encoding, text, item_type)
   return item
 end
 
--- One line of text for a requirement: `REQ-1 [untested] Title (impl 1, tests 0; defects: …)`.
+-- One line of text for a requirement: `REQ-1 [verified] Title (impl 1, tests 2) · 87% of its code; defects: …`.
 function M.requirement_text(summary)
   local text = string.format('%s [%s] %s (impl %d, tests %d)', summary.id, summary.status, summary.title or '',
     summary.implementations or 0, summary.tests or 0)
+  local coverage = summary.codeCoverage
+  if type(coverage) == 'table' and (coverage.total or 0) > 0 then
+    text = text .. string.format(' · %d%% of its code', math.floor(coverage.covered * 100 / coverage.total))
+  end
   if summary.defects and #summary.defects > 0 then
     text = text .. '; defects: ' .. table.concat(summary.defects, ', ')
   end

@@ -34,7 +34,15 @@ export interface ChannelFileError {
   stack?: string;
 }
 
-export type ChannelMessage = ChannelResult | ChannelFileError;
+/** The V8 coverage files written while one test ran (per-test coverage). */
+export interface ChannelCoverage {
+  type: 'coverage';
+  file: string;
+  titles: string[];
+  coverageFiles: string[];
+}
+
+export type ChannelMessage = ChannelResult | ChannelFileError | ChannelCoverage;
 
 let channelOpen = true;
 

@@ -3,6 +3,7 @@
  * path (`--reporter <this file>`) and constructs it with the runner; it prints nothing itself.
  */
 import { describeValue, sendToRunner } from './channel';
+import { perTestCoverage, takeCoverage } from './perTestCoverage';
 
 interface MochaRunnable {
   title: string;
@@ -28,6 +29,20 @@ function titlesOf(runnable: MochaRunnable): string[] {
 
 class TandemMochaReporter {
   constructor(runner: MochaRunner) {
+    if (perTestCoverage) {
+      // Mocha runs tests one at a time in this process, so V8's counters between the end of one test
+      // and the end of the next are that test's (its hooks included); what ran before the first
+      // test (loading the files) belongs to no test.
+      let first = true;
+      runner.on('test', () => {
+        if (first) takeCoverage('between');
+        first = false;
+      });
+      runner.on('test end', (test: MochaRunnable) => {
+        const coverageFiles = takeCoverage('test');
+        if (coverageFiles.length > 0) sendToRunner({ type: 'coverage', file: test.file ?? '', titles: titlesOf(test), coverageFiles });
+      });
+    }
     runner.on('pass', (test: MochaRunnable) =>
       sendToRunner({ type: 'result', file: test.file ?? '', titles: titlesOf(test), outcome: 'passed', durationMs: test.duration }),
     );

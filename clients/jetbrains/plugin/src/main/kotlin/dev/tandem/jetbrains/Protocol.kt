@@ -20,7 +20,10 @@ class RequirementSummary(
     val implementations: Int = 0,
     val tests: Int = 0,
     val location: LspLocation? = null,
+    val codeCoverage: CodeCoverage? = null,
 )
+
+class CodeCoverage(val covered: Int = 0, val total: Int = 0, val scope: String? = null)
 
 class RequirementsParams(val gapsOnly: Boolean = false, val query: String? = null)
 class RequirementsResult(val requirements: List<RequirementSummary>? = null)

@@ -28,10 +28,13 @@ fun traceSections(trace: RequirementTrace, relative: (String) -> String): List<P
     }
     return listOf(
         "Definition" to trace.definitions.orEmpty().map { TraceEntry(place(it), it) },
+        "Code coverage" to listOfNotNull(trace.requirement?.codeCoverage?.takeIf { it.total > 0 }?.let {
+            TraceEntry("${it.covered * 100 / it.total}% of its code (${it.covered}/${it.total} lines${if (it.scope == "run") ", run" else ""})", null)
+        }),
         "Implementations" to trace.implementations.orEmpty().map(::link),
         "Tests" to trace.tests.orEmpty().map(::link),
         "Defects" to trace.defects.orEmpty().map { TraceEntry("${it.kind}: ${it.message}", it.location) },
-    ).filter { (heading, entries) -> heading != "Defects" || entries.isNotEmpty() }
+    ).filter { (heading, entries) -> (heading != "Defects" && heading != "Code coverage") || entries.isNotEmpty() }
 }
 
 fun coverageLines(coverage: CoverageResult): List<String> {
