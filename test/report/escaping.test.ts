@@ -53,7 +53,8 @@ function assertNoTerminalControls(format: string, text: string): void {
   assert.ok(!/[\uFFFE\uFFFF]/.test(text), `${format} holds U+FFFE/U+FFFF`);
 }
 
-describe('report: escaping of every format', () => {
+describe('report: escaping of every format', function () {
+  this.timeout(90000);
   let root: string;
   before(() => {
     root = writeWorkspace({ 'reqs/hostile.reqif': reqif });

@@ -26,7 +26,8 @@ function dataOf(html: string): any[] {
   return JSON.parse(html.slice(start, html.indexOf('</script>', start))).r;
 }
 
-describe('report: HTML content', () => {
+describe('report: HTML content', function () {
+  this.timeout(90000);
   it('states the commit and whether the tree was dirty, the settings, and forbids every request', function () {
     if (spawnSync('git', ['--version']).status !== 0) this.skip();
     const root = writeWorkspace({ 'docs/reqs.md': '## REQ-1: One\n\nText.\n', 'tandem.json': '{ "trace": { "checkRequire": "verified" } }' });

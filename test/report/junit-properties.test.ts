@@ -36,7 +36,8 @@ const workspace = {
   'tandem.json': JSON.stringify({ testing: { junitReports: ['reports/junit.xml'] } }),
 };
 
-describe('report: JUnit properties', () => {
+describe('report: JUnit properties', function () {
+  this.timeout(90000);
   it('a case whose properties name a requirement verifies it, with no tag in the test source (CLI)', () => {
     const root = writeWorkspace(workspace);
     const result = tandem(['trace', '--format', 'json', '--results', path.join(root, 'reports/junit.xml'), root]);

@@ -31,7 +31,8 @@ function shapeOf(json: any): [string, string, string, string, string[]][] {
     .sort((a: any, b: any) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
-describe('report: ReqIF', () => {
+describe('report: ReqIF', function () {
+  this.timeout(90000);
   it('reads a DOORS export: XHTML text as plain text, title from its first line', () => {
     const { requirements, problems } = readReqifFile(path.join(samples, 'doors-user-03.reqif'));
     assert.deepEqual(problems, []);

@@ -42,11 +42,13 @@ function valid(text: string): any {
 
 const workspace = {
   'docs/reqs.md': '## REQ-1: Parse\n\nParse it.\n\n## REQ-2: Total\n\nAdd it up.\n\n## REQ-2: Total again\n\nA duplicate.\n\n## REQ-3: Untouched\n\nNothing serves it.\n',
-  'src/a.ts': '/** @implements REQ-1 */\nexport function parse() { return Date.now(); }\n/** @implements REQ-2 */\nexport function total() {}\n// @implements REQ-77\nexport function ghost() {}\n',
+  'src/a.ts': '/** @implements REQ-1 */\nexport function parse(label: string) { const now = new Date(); return label + now.toISOString(); }\n/** @implements REQ-2 */\nexport function total() {}\n// @implements REQ-77\nexport function ghost() {}\n',
   'test/a.test.ts': "it('REQ-1 parses', () => {});\n",
 };
 
-describe('report: SARIF', () => {
+describe('report: SARIF', function () {
+  // Each test runs the CLI several times; testability loads TypeScript each time.
+  this.timeout(90000);
   it('check: valid SARIF 2.1.0, a rule per kind, one result per gap and defect at its place', () => {
     const root = writeWorkspace(workspace);
     const result = tandem(['check', '--format', 'sarif', root]);
