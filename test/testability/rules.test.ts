@@ -26,6 +26,23 @@ describe('testability rules (fixtures)', () => {
     });
   }
 
+  it('reports a hazard once per function, with its other occurrences as related information', () => {
+    const { path, text } = readFixture('rules/clock.ts');
+    const findings = analyzeTestability({ path, text, settings: fixtureSettings(text) }).filter((candidate) => candidate.symbol === 'measure');
+    assert.equal(findings.length, 1, `one hidden-clock finding for measure, got ${findings.length}`);
+    const occurrences = (findings[0].related ?? []).filter((place) => place.occurrence);
+    assert.deepEqual(
+      occurrences.map((place) => [text.slice(place.start, place.end), place.span.start.line]),
+      [['performance.now()', text.split('\n').findIndex((line) => line.includes('return performance.now() - before'))]],
+    );
+  });
+
+  it('hands a suppressed first occurrence over to the next one', () => {
+    const text = 'export function f(start: number): number {\n  // tandem-ignore-next-line hidden-clock\n  const a = Date.now();\n  return Date.now() - start + a;\n}\n';
+    const findings = analyzeTestability({ path: '/virtual/f.ts', text, settings: fixtureSettings('') });
+    assert.deepEqual(findings.map((finding) => `${finding.code}@${finding.span.start.line}:${finding.span.start.character}`), ['hidden-clock@3:9']);
+  });
+
   it('points a module-level write at the declaration it changes', () => {
     const { path, text } = readFixture('rules/state.ts');
     const finding = analyzeTestability({ path, text, settings: fixtureSettings(text) }).find((candidate) => candidate.code === 'mutable-global' && candidate.symbol === 'counter');

@@ -349,6 +349,7 @@ async function runToEnd(ctx: ServerContext, run: Run): Promise<void> {
       settings,
       testabilitySettings: ctx.settings(file ?? folder).testability,
       overlay: (p) => (ctx.documentVersion(p) !== undefined ? ctx.readText(p) : undefined),
+      openDocuments: () => ctx.workspaceFiles().filter((p) => ctx.documentVersion(p) !== undefined).map((p) => [p, ctx.readText(p) ?? ''] as [string, string]),
       secretEnvNames: ctx.secretEnvNames(),
       progress: (message) => progress.report(message),
       log: (level, message) => ctx.client.log(level, message),

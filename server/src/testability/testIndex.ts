@@ -11,9 +11,12 @@
  *
  * Updates are incremental: replacing one file's record returns the source files whose facts may
  * have changed, so only their diagnostics are recomputed. Module resolution follows relative
- * specifiers with the usual extension and `index` lookups (including `./x.js` naming `x.ts`);
- * package names and path aliases are not resolved.
+ * specifiers with the usual extension and `index` lookups (including `./x.js` naming `x.ts`), and
+ * the package's own name (`import … from 'zod/v4'` in zod's tests) through its `package.json`;
+ * other package names and path aliases are not resolved. CommonJS re-exports
+ * (`module.exports.x = require('./x')`) count like `export … from`.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { WorkspaceTestFacts } from './model';
 
@@ -32,6 +35,9 @@ const importPattern = /\bfrom\s*['"]([^'"\n]+)['"]|\bimport\s*\(\s*['"]([^'"\n]+
 const wordPattern = /[A-Za-z_$][\w$]*/g;
 const reexportPattern = /\bexport\s+(?:type\s+)?(\*(?:\s+as\s+[\w$]+)?|\{[^}]*\})\s*from\s*['"]([^'"\n]+)['"]/g;
 const resolvableExtensions = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+/** CommonJS re-exports: `module.exports = require('./x')`, `module.exports.name = require('./x')` (pino's index). */
+const cjsReexportPattern = /\b(?:module\.)?exports(?:\.([\w$]+))?\s*=\s*require\s*\(\s*['"]([^'"\n]+)['"]\s*\)(?:\.([\w$]+))?/g;
+const packageNamePattern = /^((?:@[^/]+\/)?[^/@.][^/]*)(?:\/(.*))?$/;
 
 /** Scans the module specifiers a file imports. */
 export function scanImports(text: string): string[] {
@@ -44,6 +50,15 @@ export function scanImports(text: string): string[] {
 export function scanReexports(text: string): Reexport[] {
   if (!text.includes('export')) return [];
   const reexports: Reexport[] = [];
+  if (text.includes('require')) {
+    for (const match of text.matchAll(cjsReexportPattern)) {
+      const [whole, name, specifier, member] = match;
+      // `module.exports = require('./x')` is the whole of ./x; `exports.name = require('./x')` its default (or one member).
+      if (whole.startsWith('exports') && !name) continue;
+      if (!name && !member) reexports.push({ specifier });
+      else if (name) reexports.push({ specifier, names: new Map([[name, member ?? 'default']]) });
+    }
+  }
   for (const match of text.matchAll(reexportPattern)) {
     const clause = match[1];
     if (clause.startsWith('*')) {
@@ -69,6 +84,8 @@ export class TestReferenceIndex {
   private readonly resolved = new Map<string, string | undefined>();
   /** Candidate file → keys of `resolved` that failed and would resolve to it. */
   private readonly waitingFor = new Map<string, Set<string>>();
+  /** `package.json` by folder (`null`: none there), for the package's own name in its tests. */
+  private readonly manifests = new Map<string, Record<string, unknown> | null>();
   /** Resolved module → test files importing it; rebuilt lazily when the set of files changes. */
   private importers: Map<string, Set<string>> | undefined;
   /** Target module → modules re-exporting from it (with the name mapping of that edge). */
@@ -248,20 +265,20 @@ export class TestReferenceIndex {
     }
   }
 
-  /** Resolves a relative specifier against the files the index knows. */
+  /**
+   * Resolves a specifier against the files the index knows: relative ones, and the package's own
+   * name (`zod/v4` in zod's tests) through the nearest `package.json` whose `name` it is.
+   */
   private resolve(fromFile: string, specifier: string): string | undefined {
-    if (!specifier.startsWith('.')) return undefined;
+    const relative = specifier.startsWith('.');
+    if (!relative && !packageNamePattern.test(specifier)) return undefined;
     const key = `${path.dirname(fromFile)}\0${specifier}`;
     if (this.resolved.has(key)) return this.resolved.get(key);
-    const base = path.resolve(path.dirname(fromFile), specifier);
-    const candidates = [base];
-    const extension = path.extname(base);
-    if (/^\.[cm]?jsx?$/.test(extension)) {
-      const stem = base.slice(0, -extension.length);
-      candidates.push(stem + extension.replace('js', 'ts'));
+    const candidates = relative ? this.candidatesFor(path.resolve(path.dirname(fromFile), specifier)) : this.selfCandidates(fromFile, specifier);
+    if (candidates.length === 0) {
+      this.resolved.set(key, undefined);
+      return undefined;
     }
-    for (const candidate of resolvableExtensions) candidates.push(base + candidate);
-    for (const candidate of resolvableExtensions) candidates.push(path.join(base, `index${candidate}`));
     const found = candidates.find((candidate) => this.sources.has(candidate) || this.tests.has(candidate));
     this.resolved.set(key, found);
     if (found === undefined) {
@@ -273,6 +290,78 @@ export class TestReferenceIndex {
       }
     }
     return found;
+  }
+
+  /** The files a path may name: itself, with each extension, `./x.js` as `x.ts`, and its `index`. */
+  private candidatesFor(base: string): string[] {
+    const candidates = [base];
+    const extension = path.extname(base);
+    if (/^\.[cm]?jsx?$/.test(extension)) {
+      const stem = base.slice(0, -extension.length);
+      candidates.push(stem + extension.replace('js', 'ts'));
+    }
+    for (const candidate of resolvableExtensions) candidates.push(base + candidate);
+    for (const candidate of resolvableExtensions) candidates.push(path.join(base, `index${candidate}`));
+    return candidates;
+  }
+
+  /**
+   * Where a package's own name leads, for a file inside that package: the targets of its
+   * `exports` (every condition) and `main`, each also as its source (`.js` → `.ts`, `dist/`,
+   * `lib/` or `build/` → `src/`), then `<package>/<subpath>` and `<package>/src/<subpath>`.
+   */
+  private selfCandidates(fromFile: string, specifier: string): string[] {
+    const [, name, subpath] = packageNamePattern.exec(specifier)!;
+    const manifest = this.packageOf(path.dirname(fromFile), name);
+    if (!manifest) return [];
+    const targets: string[] = [];
+    const collect = (value: unknown, depth: number) => {
+      if (depth > 8) return;
+      if (typeof value === 'string') targets.push(value);
+      else if (value && typeof value === 'object') for (const inner of Object.values(value)) collect(inner, depth + 1);
+    };
+    const exportsField = manifest.json.exports;
+    const entry = subpath ? `./${subpath}` : '.';
+    if (typeof exportsField === 'string' && !subpath) targets.push(exportsField);
+    else if (exportsField && typeof exportsField === 'object') {
+      const map = exportsField as Record<string, unknown>;
+      if (Object.keys(map).some((key) => key.startsWith('.'))) collect(map[entry], 0);
+      else if (!subpath) collect(map, 0);
+    }
+    if (!subpath && typeof manifest.json.main === 'string') targets.push(manifest.json.main);
+    const candidates: string[] = [];
+    for (const target of targets) {
+      if (target.endsWith('.d.ts') || target.endsWith('.d.cts') || target.endsWith('.d.mts')) continue;
+      const full = path.resolve(manifest.dir, target);
+      candidates.push(...this.candidatesFor(full));
+      const source = path.resolve(manifest.dir, target.replace(/^\.\/(?:dist|lib|build)\//, './src/'));
+      if (source !== full) candidates.push(...this.candidatesFor(source));
+    }
+    candidates.push(...this.candidatesFor(path.join(manifest.dir, subpath ?? 'index')), ...this.candidatesFor(path.join(manifest.dir, 'src', subpath ?? 'index')));
+    return [...new Set(candidates)];
+  }
+
+  /** The nearest `package.json` above `dir` whose `name` is `name` (read once per folder). */
+  private packageOf(dir: string, name: string): { dir: string; json: Record<string, unknown> } | undefined {
+    for (let current = dir, steps = 0; steps < 64; steps++) {
+      let manifest = this.manifests.get(current);
+      if (manifest === undefined) {
+        manifest = null;
+        try {
+          const json = JSON.parse(fs.readFileSync(path.join(current, 'package.json'), 'utf8')) as unknown;
+          if (json && typeof json === 'object' && !Array.isArray(json)) manifest = json as Record<string, unknown>;
+        } catch (error) {
+          // No package.json here (or not JSON): look further up.
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && !(error instanceof SyntaxError)) throw error;
+        }
+        this.manifests.set(current, manifest);
+      }
+      if (manifest && manifest.name === name) return { dir: current, json: manifest };
+      const parent = path.dirname(current);
+      if (parent === current) return undefined;
+      current = parent;
+    }
+    return undefined;
   }
 
   /** A file appeared: forget the resolutions that failed for want of it. */
