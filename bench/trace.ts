@@ -96,7 +96,7 @@ async function editLatency(dir: string, iterations = 300): Promise<{ p50: number
       const id = `REQ-${(i % 20000) + 1}`;
       const started = performance.now();
       client.change(file, `${text}\n// @implements ${id}\n`, i + 2);
-      const trace = await client.request('tandem/trace', { id });
+      const trace = await client.request('tandem/trace', { id }, 60000);
       times.push(performance.now() - started);
       if (!trace || !trace.implementations.some((link: any) => link.location.uri === uriOf(file))) {
         throw new Error(`the edit did not reach the trace of ${id}`);

@@ -175,6 +175,10 @@ describe('JetBrains: the plugin source', () => {
     assert.match(pluginXml, /<depends>com\.redhat\.devtools\.lsp4ij<\/depends>/);
     const serverId = /<server id="([^"]+)"/.exec(pluginXml)![1];
     for (const mapping of pluginXml.matchAll(/<fileNamePatternMapping [^>]*serverId="([^"]+)"/g)) assert.strictEqual(mapping[1], serverId);
+    // The plugin maps exactly the files the template maps (Doorstop YAML and C/C++ included).
+    const pluginMappings = [...pluginXml.matchAll(/<fileNamePatternMapping patterns="([^"]+)" serverId="[^"]+" languageId="([^"]+)"\/>/g)].map((m) => `${m[2]}: ${m[1].split(';').sort().join(' ')}`).sort();
+    const templateMappings = (template.fileTypeMappings as { fileType: { patterns: string[] }; languageId: string }[]).map((m) => `${m.languageId}: ${[...m.fileType.patterns].sort().join(' ')}`).sort();
+    assert.deepStrictEqual(pluginMappings, templateMappings);
     const sources = fs.readdirSync(path.join(pluginSource, 'kotlin', 'dev', 'tandem', 'jetbrains')).map((file) => kotlin(file)).join('\n');
     for (const match of pluginXml.matchAll(/(?:factoryClass|class|serviceImplementation|instance)="dev\.tandem\.jetbrains\.(\w+)"/g)) {
       assert.match(sources, new RegExp(`class ${match[1]}\\b`), `class ${match[1]} named in plugin.xml exists`);

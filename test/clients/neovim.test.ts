@@ -46,6 +46,20 @@ describe('Neovim client (headless nvim)', function () {
     assert.deepStrictEqual(results.native_config.cmd.slice(-1), ['--stdio']);
   });
 
+  it('sets buffer-local LSP maps on attach, then runs the user\'s on_attach', () => {
+    assert.deepStrictEqual(results.buffer_maps, { K: 'Tandem: hover', gd: 'Tandem: go to definition', gr: 'Tandem: references', trace: 'Tandem: trace of the requirement at the cursor' });
+    assert.deepStrictEqual(results.user_on_attach, { client: 'tandem', maps_before: true });
+  });
+
+  it(':help tandem opens doc/tandem.txt (doc/tags ships with the plugin)', () => {
+    assert.deepStrictEqual(results.help, { ok: true, file: 'tandem.txt' });
+  });
+
+  it('the trace lens opens :TandemTrace for its requirement', () => {
+    assert.ok(results.lens_commands.includes('tandem.showTrace'), JSON.stringify(results.lens_commands));
+    assert.strictEqual(results.lens_opened_trace, true);
+  });
+
   it('starts the server found beside the plugin, rooted at the workspace', () => {
     assert.deepStrictEqual(results.client.cmd, ['node', path.join(repoRoot, 'server', 'bin', 'tandem-ls.js'), '--stdio']);
     assert.strictEqual(results.client.root_dir, root);

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeLaunch, resolveServerLaunch, ServerNotFound, type LaunchInputs } from '../../clients/vscode/src/launch';
-import { coverageNodes, isGap, locationLabel, requirementNodes, statusBarText, traceNodes, type ViewNode } from '../../clients/vscode/src/models';
+import { coverageNodes, isGap, locationLabel, requirementNodes, statusBarText, traceNodes, traceViewTarget, type ViewNode } from '../../clients/vscode/src/models';
 import { declaredKeys, explicitSettings } from '../../clients/vscode/src/settings';
 import { ServerInfoRequest } from '../../protocol/settings';
 import {
@@ -117,6 +117,12 @@ const summary = (id: string, status: RequirementSummary['status'], defects: Requ
 });
 
 describe('VS Code extension: view models', () => {
+  it('sends the trace lens to the Trace view, and every other command to the server', () => {
+    assert.strictEqual(traceViewTarget('tandem.showTrace', ['CART-1']), 'CART-1');
+    assert.strictEqual(traceViewTarget('tandem.runTests', [{ scope: 'all' }]), undefined);
+    assert.strictEqual(traceViewTarget('tandem.showTrace', []), undefined);
+  });
+
   it('labels requirement rows with status, title and defects, and an icon per status', () => {
     const nodes = requirementNodes([summary('R-1', 'verified'), summary('R-2', 'failing', ['duplicate'])]);
     assert.deepStrictEqual(

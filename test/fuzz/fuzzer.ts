@@ -164,8 +164,14 @@ export function generate(seed: number, count: number, root: string, scale = 1): 
       const text = texts.get(target)!;
       const start = randomPosition(next, text);
       const end = next() < 0.5 ? start : randomPosition(next, text);
-      const range = next() < 0.03 ? undefined : { start, end };
-      const insert = range ? randomText(next) : `${text}${randomText(next)}`;
+      let range: { start: Pos; end: Pos } | undefined = next() < 0.03 ? undefined : { start, end };
+      let insert = range ? randomText(next) : `${text}${randomText(next)}`;
+      if (range && next() < 0.05) {
+        // Far past the end, spanning as many lines as the text adds: the shape that once made the text document count phantom lines.
+        insert = `${randomText(next)}\n${randomText(next)}`;
+        const lines = insert.split(/\r\n|\r|\n/).length - 1;
+        range = { start: { line: 1e9, character: 0 }, end: { line: 1e9 + lines, character: 0 } };
+      }
       ops.push({ op: 'edit', file: target, range, text: insert });
       texts.set(target, applyEdit(text, range, insert));
     } else if (roll < 0.85) {
@@ -274,7 +280,9 @@ export async function runOps(makeRoot: () => string, ops: Op[], options: RunOpti
     if (!failure && client.violations.length > 0) failure = `positions outside their documents:\n${client.violations.slice(0, 5).join('\n')}`;
   } finally {
     client.violations.length = 0;
-    await client.shutdown().catch(() => undefined);
+    // A server that failed may be hung: it is killed, not asked to shut down.
+    if (failure) client.child.kill('SIGKILL');
+    else await client.shutdown().catch(() => undefined);
   }
   return failure;
 }
@@ -312,14 +320,16 @@ export async function memoryOverEdits(makeRoot: () => string, edits: number): Pr
  * Shrinks a failing list of operations (delta debugging: drop chunks, halving their size, as long
  * as the run still fails), within a budget of runs. Returns the smallest failing list found.
  */
-export async function shrink(makeRoot: () => string, ops: Op[], budget = 40): Promise<{ ops: Op[]; failure: string }> {
+export async function shrink(makeRoot: () => string, ops: Op[], budget = 40, budgetMs = 60000): Promise<{ ops: Op[]; failure: string }> {
+  const deadline = performance.now() + budgetMs;
   let current = ops;
   let failure = (await runOps(makeRoot, current)) ?? 'the failure did not repeat';
   let chunk = Math.ceil(current.length / 2);
   let runs = 1;
-  while (chunk >= 1 && runs < budget) {
+  const more = () => runs < budget && performance.now() < deadline;
+  while (chunk >= 1 && more()) {
     let removed = false;
-    for (let at = 0; at < current.length && runs < budget; at += chunk) {
+    for (let at = 0; at < current.length && more(); at += chunk) {
       const candidate = [...current.slice(0, at), ...current.slice(at + chunk)];
       if (candidate.length === 0) continue;
       runs++;
@@ -338,5 +348,5 @@ export async function shrink(makeRoot: () => string, ops: Op[], budget = 40): Pr
 
 /** What a failing seed prints: the seed, the failure and the operations that still fail, as JSON. */
 export function reproducer(seed: number, failure: string, ops: Op[]): string {
-  return `Fuzz seed ${seed} failed: ${failure}\nMinimal reproducer (${ops.length} operations; replay with runOps(fuzzWorkspace, ops)):\n${JSON.stringify(ops, null, 1)}`;
+  return `Fuzz seed ${seed} failed: ${failure}\nMinimal reproducer (${ops.length} operations; replay with runOps(fuzzWorkspace, ops)):\n[\n${ops.map((op) => JSON.stringify(op)).join(',\n')}\n]`;
 }

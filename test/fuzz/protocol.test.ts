@@ -9,14 +9,15 @@ const seeds = [1, 19, 20];
 const operations = 150;
 
 describe('the protocol fuzzer', function () {
-  this.timeout(120000);
+  // Generous: a passing seed takes a few seconds; only a failing one spends up to a minute shrinking.
+  this.timeout(180000);
 
   for (const seed of seeds) {
     it(`keeps every property for seed ${seed} (${operations} operations)`, async () => {
       const ops = generate(seed, operations, fuzzWorkspace(), 0.5);
       const failure = await runOps(fuzzWorkspace, ops);
       if (failure) {
-        const minimal = await shrink(fuzzWorkspace, ops, 25);
+        const minimal = await shrink(fuzzWorkspace, ops, 25, 60000);
         assert.fail(reproducer(seed, minimal.failure, minimal.ops));
       }
     });

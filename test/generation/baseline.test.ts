@@ -16,9 +16,20 @@ import { answer, diskView, fixtures, removeWorkspace, shopWorkspace } from './su
 
 const ts = require('typescript') as TypeScriptModule;
 
-/** A copy of the shop fixture with no node_modules at all. */
+/** Whether a folder or one above it holds node_modules (TypeScript looks types up there too). */
+function underNodeModules(dir: string): boolean {
+  for (let at = path.resolve(dir), i = 0; i < 100; at = path.dirname(at), i++) {
+    if (fs.existsSync(path.join(at, 'node_modules'))) return true;
+    if (path.dirname(at) === at) return false;
+  }
+  return false;
+}
+
+/** A copy of the shop fixture with no node_modules in it or above it, like a fresh clone. */
 function freshClone(): string {
-  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-gen-clone-')));
+  const base = [os.tmpdir(), '/var/tmp', os.homedir()].find((dir) => fs.existsSync(dir) && !underNodeModules(dir));
+  if (!base) throw new Error('every temporary folder has a node_modules above it; a fresh clone cannot be simulated here');
+  const root = fs.realpathSync(fs.mkdtempSync(path.join(base, 'tandem-gen-clone-')));
   fs.cpSync(path.join(fixtures, 'shop'), root, { recursive: true });
   return root;
 }

@@ -219,7 +219,9 @@ describe('generation over stdio', function () {
     const started = await client!.request('workspace/executeCommand', { command: 'tandem.generate', arguments: [{ kind: 'stub', uri: uriOf(slugify), symbol: 'slugify' }] }, 5_000);
     assert.equal(started.status, 'running');
     assert.match(started.runId, /^g\d+$/);
-    await client!.waitFor((m) => m.method === 'window/logMessage' && /Round 1\/3: asking scripted-model/.test(m.params.message), 'the progress log line', 10_000, true);
+    await client!.waitFor((m) => m.method === 'window/logMessage' && /gathering the context/.test(m.params.message), 'the first progress log line', 10_000, true);
+    // Gathering loads TypeScript and parses the project: seconds on a loaded machine.
+    await client!.waitFor((m) => m.method === 'window/logMessage' && /Round 1\/3: asking scripted-model/.test(m.params.message), 'the progress log line', 40_000, true);
     const deadline = Date.now() + 5000;
     while (model.requests.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const finished = client!.waitForNotification('tandem/generationDidFinish', (report) => report.runId === started.runId, 10_000);

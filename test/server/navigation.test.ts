@@ -35,8 +35,11 @@ function applyEdits(text: string, edits: TextEdit[]): string {
   return text;
 }
 
-/** Applies a WorkspaceEdit to the files on disk, then tells the server, as an editor does. */
-async function applyWorkspaceEdit(client: LspClient, edit: any): Promise<void> {
+/**
+ * Applies a WorkspaceEdit to the files on disk, then tells the server, as an editor does, and
+ * waits (at most 20 s) until the server traces `id`, the ID the edit gave.
+ */
+async function applyWorkspaceEdit(client: LspClient, edit: any, id: string): Promise<void> {
   const changes: [string, TextEdit[]][] = edit.changes
     ? Object.entries(edit.changes as Record<string, TextEdit[]>)
     : (edit.documentChanges as any[]).filter((c) => !c.kind).map((c) => [c.textDocument.uri, c.edits]);
@@ -52,7 +55,11 @@ async function applyWorkspaceEdit(client: LspClient, edit: any): Promise<void> {
     events.push({ uri: change.oldUri, type: 3 }, { uri: change.newUri, type: 1 });
   }
   client.notify('workspace/didChangeWatchedFiles', { changes: events });
-  await new Promise((resolve) => setTimeout(resolve, 400));
+  const deadline = Date.now() + 20000;
+  while ((await client.request('tandem/trace', { id })) === null) {
+    if (Date.now() > deadline) throw new Error(`the server did not trace ${id} within 20 s of the edit`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 function editedFiles(edit: any): string[] {
@@ -84,7 +91,7 @@ describe('rename and call hierarchy over LSP', () => {
       assert.deepEqual(prepared.range.start, positionOf(source, 'REQ-1', 0));
       const edit = await client!.request('textDocument/rename', { textDocument: { uri }, position: positionOf(source, 'REQ-1'), newName: 'ORD-7' });
       assert.deepEqual(editedFiles(edit), ['orders.test.ts', 'orders.ts', 'requirements.md']);
-      await applyWorkspaceEdit(client!, edit);
+      await applyWorkspaceEdit(client!, edit, 'ORD-7');
       assert.match(fs.readFileSync(path.join(root, 'docs/requirements.md'), 'utf8'), /## ORD-7: Parse orders/);
       assert.equal(fs.readFileSync(path.join(root, 'test/orders.test.ts'), 'utf8'), test.replace(/REQ-1/g, 'ORD-7'));
       const trace = await client!.request('tandem/trace', { id: 'ORD-7' });
@@ -141,7 +148,7 @@ describe('rename and call hierarchy over LSP', () => {
       const before = await client!.request('tandem/trace', { id: 'dsn~order-validator~1' });
       const edit = await client!.request('textDocument/rename', { textDocument: { uri }, position: positionOf(design, 'dsn~order-validator~1', 3), newName: 'field-checker' });
       assert.deepEqual(editedFiles(edit), ['Validator.java', 'ValidatorTest.java', 'design.md']);
-      await applyWorkspaceEdit(client!, edit);
+      await applyWorkspaceEdit(client!, edit, 'dsn~field-checker~1');
       const validator = fs.readFileSync(path.join(root, 'src/Validator.java'), 'utf8');
       // Each link keeps the revision it names: the link to revision 2 stays a link to revision 2.
       assert.match(validator, /\[impl->dsn~field-checker~1\]/);
@@ -160,7 +167,7 @@ describe('rename and call hierarchy over LSP', () => {
       const edit = await client!.request('textDocument/rename', { textDocument: { uri }, position: positionOf(design, 'dsn~report-exporter~1', 3), newName: 'dsn~report-exporter~2' });
       // Only the definition changes: the links name revision 1 until someone reviews them.
       assert.deepEqual(editedFiles(edit), ['design.md']);
-      await applyWorkspaceEdit(client!, edit);
+      await applyWorkspaceEdit(client!, edit, 'dsn~report-exporter~2');
       const trace = await client!.request('tandem/trace', { id: 'dsn~report-exporter~2' });
       assert.ok(
         trace.defects.some((d: any) => d.kind === 'outdated' && /covers dsn~report-exporter~1, but the item is dsn~report-exporter~2/.test(d.message)),
@@ -210,7 +217,7 @@ describe('rename and call hierarchy over LSP', () => {
       const renames = edit.documentChanges.filter((c: any) => c.kind === 'rename');
       assert.deepEqual(renames.map((c: any) => [path.basename(fileURLToPath(c.oldUri)), path.basename(fileURLToPath(c.newUri))]), [['SYS001.yml', 'SYS009.yml']]);
       assert.deepEqual(editedFiles(edit), ['LLR-001.yml', 'orders.py']);
-      await applyWorkspaceEdit(client, edit);
+      await applyWorkspaceEdit(client, edit, 'SYS009');
       assert.match(fs.readFileSync(path.join(root, 'llr/LLR-001.yml'), 'utf8'), /- SYS009: /);
       const trace = await client.request('tandem/trace', { id: 'SYS009' });
       assert.ok(trace, 'the renamed item is traced');

@@ -30,7 +30,8 @@ describe('edits past the end of a document', function () {
     client.open(`${root}/reqs.md`);
     edit(2, 1, 0, '## REQ-2: At the end\n');
     edit(3, 3, 7, '## REQ-3: Just past the end\n');
-    edit(4, 1e9, 1e9, '## REQ-4: Far past the end\n');
+    // As many lines between start and end as the text adds: the text document's line table would get an entry at line 1e9.
+    edit(4, 1e9, 0, '## REQ-4: Far past the end\n', 1e9 + 1, 0);
     edit(5, 0, 1e9, ' (first)');
     // The next ordinary edit: it used to make the text document count phantom lines until memory ran out.
     edit(6, 0, 3, 'REQ-5', 0, 8);
@@ -38,7 +39,7 @@ describe('edits past the end of a document', function () {
     const { requirements } = await client.request('tandem/requirements', {}, 5000);
     assert.ok(Date.now() - started < 5000);
     assert.deepEqual(requirements.map((r: any) => r.id).sort(), ['REQ-2', 'REQ-3', 'REQ-4', 'REQ-5']);
-    await client.waitFor((m) => m.method === 'window/logMessage' && /reached past the end of the document \(1000000000:1000000000/.test(m.params.message), 'a log line about the clamped edit', 5000, true);
+    await client.waitFor((m) => m.method === 'window/logMessage' && /reached past the end of the document \(1000000000:0–1000000001:0/.test(m.params.message), 'a log line about the clamped edit', 5000, true);
     const hover = await client.request('textDocument/hover', { textDocument: { uri: uriOf(`${root}/reqs.md`) }, position: { line: 0, character: 4 } });
     assert.match(JSON.stringify(hover), /REQ-5/);
     const symbols = await client.request('textDocument/documentSymbol', { textDocument: { uri: uriOf(`${root}/reqs.md`) } });

@@ -133,6 +133,7 @@ describe('test runs over stdio (mocha fixture)', function () {
   it('keeps results across a restart', async () => {
     await new Promise((resolve) => setTimeout(resolve, 700));
     assert.ok(fs.existsSync(path.join(root, '.tandem', 'test-results.json')), 'results are saved in .tandem/test-results.json');
+    assert.match(fs.readFileSync(path.join(root, '.tandem', '.gitignore'), 'utf8'), /^\*$/m, '.tandem/ ignores itself for git');
     await client.shutdown();
     client = await startServer(root);
     const deadline = Date.now() + 5000;

@@ -21,7 +21,7 @@ import {
   type RequirementSummary,
 } from '../../../protocol/trace';
 import { describeLaunch, resolveServerLaunch, ServerNotFound, type ServerLaunch } from './launch';
-import { coverageNodes, requirementNodes, statusBarText, traceNodes, type ViewNode } from './models';
+import { coverageNodes, requirementNodes, statusBarText, traceNodes, traceViewTarget, type ViewNode } from './models';
 import { declaredKeys, explicitSettings } from './settings';
 
 /** The section of the extension's own settings (how to start the server, LSP tracing). */
@@ -180,8 +180,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const id = await pickRequirement(argument, 'Generate implementation and tests for which requirement?');
       if (!c || !id) return;
       const args: GenerateArguments = { kind: 'requirement', requirementId: id };
+      // The server answers at once; the edit follows, and the server says how the run ended.
       const report = (await c.sendRequest('workspace/executeCommand', { command: generationCommands.generate, arguments: [args] })) as GenerationReport | null;
-      if (report) void vscode.window.showInformationMessage(`Tandem: ${report.title}: ${report.message}`);
+      if (report) void vscode.window.setStatusBarMessage(`Tandem: ${report.title}: ${report.message}`, 5000);
     }),
     vscode.commands.registerCommand('tandemUi.runTests', async (argument?: unknown) => {
       const c = running();
@@ -250,6 +251,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       outputChannel: output,
       initializationOptions: { [settingsSection]: userSettings() },
       middleware: {
+        // The trace lens focuses the Trace view on its requirement rather than showing a message.
+        executeCommand: async (command, args, next) => {
+          const id = traceViewTarget(command, args);
+          if (id) return vscode.commands.executeCommand('tandemUi.showTrace', id);
+          return next(command, args);
+        },
         workspace: {
           // Only what the user set, so that tandem.json is not overridden by VS Code's defaults.
           configuration: (params) =>

@@ -222,3 +222,11 @@ export function statusBarText(coverage: CoverageResult | undefined, state: 'star
       .join('\n')}`,
   };
 }
+
+/**
+ * The requirement whose trace a server command shows in the editor's own Trace view instead of a
+ * message: the trace lens runs `tandem.showTrace ID`. Undefined for every other command.
+ */
+export function traceViewTarget(command: string, args: unknown[]): string | undefined {
+  return command === 'tandem.showTrace' && typeof args[0] === 'string' ? args[0] : undefined;
+}

@@ -66,6 +66,8 @@ interface GenerationState {
 
 const states = new WeakMap<ServerContext, GenerationState>();
 const keptReports = 50;
+/** How long a run waits before it starts, so that the command's answer reaches the editor first. */
+const answerFlushMs = 50;
 /** Failed runs whose best attempt is kept for `tandem.applyGenerationAttempt`, oldest dropped first. */
 const keptAttempts = 10;
 
@@ -304,8 +306,10 @@ function generate(ctx: ServerContext, argsList: any[]): GenerationReport {
   const controller = new AbortController();
   state.running.set(runId, controller);
   const answered = { ...report, message: `Running (${runId}); the edit follows when the checks pass.` };
-  // After the answer is on its way: the run's first message to the editor must not precede it.
-  setImmediate(() => {
+  // After the answer is written: the run's first steps are synchronous (parsing, the type
+  // checker's program) and would hold the answer back, since the writer sends a message in two
+  // writes across turns of the event loop. A short delay lets both go out first.
+  setTimeout(() => {
     runToEnd(ctx, { args, file, folder, settings, report, controller })
       .catch((error: unknown) => {
         Object.assign(report, { status: 'error', message: `generation failed unexpectedly: ${(error as Error).message}` });
@@ -316,7 +320,7 @@ function generate(ctx: ServerContext, argsList: any[]): GenerationReport {
         report.totalMs = Date.now() - started;
         ctx.client.sendNotification(GenerationDidFinishNotification.method, { ...report });
       });
-  });
+  }, answerFlushMs);
   return answered;
 }
 
@@ -345,6 +349,7 @@ async function runToEnd(ctx: ServerContext, run: Run): Promise<void> {
       settings,
       testabilitySettings: ctx.settings(file ?? folder).testability,
       overlay: (p) => (ctx.documentVersion(p) !== undefined ? ctx.readText(p) : undefined),
+      openDocuments: () => ctx.workspaceFiles().filter((p) => ctx.documentVersion(p) !== undefined).map((p) => [p, ctx.readText(p) ?? ''] as [string, string]),
       secretEnvNames: ctx.secretEnvNames(),
       progress: (message) => progress.report(message),
       log: (level, message) => ctx.client.log(level, message),

@@ -50,6 +50,11 @@ export interface EngineInput {
   runTestFiles?: TestFilesRunner;
   /** Replaces the type check (benchmarks measure the loop without it). */
   typeCheck?: LoopPorts['typeCheck'];
+  /**
+   * The open documents' unsaved texts. Given, the type check runs in a worker thread (the texts
+   * are sent to it), so that the server keeps answering while it runs.
+   */
+  openDocuments?: () => Iterable<[string, string]>;
 }
 
 export interface EngineResult {
@@ -134,6 +139,9 @@ const defaultRunner: TestFilesRunner = (input) => (require('./workspaceRunner') 
 
 export async function runGeneration(input: EngineInput): Promise<EngineResult> {
   const { ts, view, settings } = input;
+  // The first report goes out before the (synchronous) gathering, and reaches the editor first.
+  input.progress('gathering the context');
+  await new Promise((resolve) => setImmediate(resolve));
   const gathered = gatherTask(ts, view, input.request);
   if ('error' in gathered) return { provider: 'offline', error: gathered.error };
   const task = gathered;
@@ -208,13 +216,24 @@ export async function runGeneration(input: EngineInput): Promise<EngineResult> {
     }
     return { path: target.path, symbol: target.symbol, lines, before: coveredBefore ?? new Set(), byTest };
   };
+  const typeCheckOffThread = async (planned: PlannedFile[]) => {
+    const here = () => typeCheckPlanned({ ts, folder: view.folder, planned, overlay: input.overlay, baselineFiles });
+    if (!input.openDocuments) return here();
+    try {
+      const { typeCheckInWorker } = require('./typecheckWorker') as typeof import('./typecheckWorker');
+      return await typeCheckInWorker({ folder: view.folder, planned, overlays: [...input.openDocuments()], baselineFiles });
+    } catch (error) {
+      input.log('warning', `generation: the type-check worker failed (${(error as Error).message}); checking on the main thread`);
+      return here();
+    }
+  };
   // The baseline of the type check: a few of the project's own test files and the target, unchanged.
   const baselineFiles = [...view.files().filter((file) => view.isTest(file) && /\.[mc]?tsx?$/.test(file)).slice(0, 3), ...(input.request.path ? [input.request.path] : [])];
   const ports: LoopPorts = {
     provider,
     ts,
     plan: (files) => planAnswer({ folder: view.folder, files, readText, isTestPath: (relative) => view.isTest(path.join(view.folder, relative)), ts, replaceable, requirementId: task.requirement?.id }),
-    typeCheck: input.typeCheck ?? ((planned) => typeCheckPlanned({ ts, folder: view.folder, planned, overlay: input.overlay, baselineFiles })),
+    typeCheck: input.typeCheck ?? ((planned) => typeCheckOffThread(planned)),
     checkTestability: (planned) => checkTestabilityOf(ts, planned, input.testabilitySettings, task),
     runTests: async (planned: PlannedFile[], runs: number, signal: AbortSignal, beforeRun: (run: number) => void) => {
       const appendedTo = existingTestsOf(planned);

@@ -215,7 +215,12 @@ async function runChecks(
   round: number,
   signal: AbortSignal,
 ): Promise<void> {
-  const stage = (name: string) => ports.progress(`Round ${round}/${options.rounds}: ${name}`);
+  // Each stage is reported when it starts, and the event loop turns once so that the report is
+  // written to the editor before the stage's synchronous work (the type check) holds the thread.
+  const stage = async (name: string) => {
+    ports.progress(`Round ${round}/${options.rounds}: ${name}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
   const { ts } = ports;
   // Tests that repeat the project's are dropped before anything runs.
   const duplicates = newTests(ts, planned).filter((t) => existingTitles.has(t.fullTitle) || (t.body && existingBodies.has(normalizeBody(t.body))));
@@ -232,11 +237,11 @@ async function runChecks(
       record.stageMs[name] = (record.stageMs[name] ?? 0) + Date.now() - started;
     }
   };
-  stage('type-checking');
+  await stage('type-checking');
   const typeIssues = await timed('types', () => ports.typeCheck(planned));
   issues.push(...typeIssues);
   const syntaxBroken = typeIssues.some((i) => i.check === 'syntax');
-  stage('checking testability');
+  await stage('checking testability');
   issues.push(...(await timed('testability', () => ports.checkTestability(planned))));
   if (syntaxBroken || signal.aborted) return;
   const tests = newTests(ts, planned);
@@ -302,6 +307,37 @@ async function runChecks(
   }
   if (blockingCount(issues) === 0 && ports.runAgainstOld) await proveByFailure(task, ports, planned, issues, record, round, options, signal);
   if (blockingCount(issues) === 0 && ports.coverage) await proveByCoverage(task, ports, planned, issues, record, round, options, signal);
+  if (blockingCount(issues) === 0) issues.push(...uncoveredCriteria(task, newTests(ts, planned)));
+}
+
+/** Significant words of a text: four letters or more, lower-case, without a plural or verb `s`. */
+function wordsOf(text: string): Set<string> {
+  return new Set([...text.toLowerCase().matchAll(/[a-z][a-z0-9]{3,}/g)].map((m) => m[0].replace(/(?:es|s)$/, '')));
+}
+
+/**
+ * Which acceptance criteria no kept test covers: a test covers criterion N when it says so
+ * (`criterion N` in its title or body, as the prompt asks) or when its title holds at least half
+ * of the criterion's significant words. Reported, not blocking: the match is by words.
+ */
+export function uncoveredCriteria(task: GenerationTask, tests: { fullTitle: string; body: string }[]): GenerationCheckIssue[] {
+  const criteria = task.requirement?.acceptanceCriteria ?? [];
+  if (criteria.length === 0 || task.kind === 'refactor') return [];
+  const missing: string[] = [];
+  criteria.forEach((criterion, index) => {
+    const n = index + 1;
+    const marker = new RegExp(`\\b(?:criteri(?:on|a)|AC)[\\s#-]*${n}\\b`, 'i');
+    const wanted = wordsOf(criterion);
+    const covered = tests.some((t) => {
+      if (marker.test(t.fullTitle) || marker.test(t.body)) return true;
+      const title = wordsOf(t.fullTitle);
+      const shared = [...wanted].filter((w) => title.has(w)).length;
+      return wanted.size > 0 && shared / wanted.size >= 0.5;
+    });
+    if (!covered) missing.push(`${n}. ${criterion}`);
+  });
+  if (missing.length === 0) return [];
+  return [{ check: 'criteria', message: `No kept test covers acceptance criteria ${missing.map((m) => `"${m}"`).join(', ')} of ${task.requirement!.id}.`, blocking: false }];
 }
 
 /** At most this many new tests are run one by one for their coverage. */

@@ -86,7 +86,7 @@ export function commandLine(plan: RunPlan, extra: readonly string[] = []): strin
       const args = ['--test', `--test-reporter=${path.join(reportersDir, 'nodeTest.js')}`, '--test-reporter-destination=stdout'];
       // node:test matches each test's own name, not the full title, and runs a whole suite whose name matches.
       if (testNames.length > 0) args.push(`--test-name-pattern=${exactTitlesPattern(plan.tests.map((titles) => titles[titles.length - 1]))}`);
-      return [...args, ...files];
+      return [...extra, ...args, ...files];
     }
   }
 }

@@ -93,7 +93,6 @@ function runPlan(plan: RunPlan, options: RunOptions): Promise<PlanRun> {
   const setup = options.coverage ? coverageSetup(plan) : undefined;
   const measuring = setup && 'collect' in setup ? setup : undefined;
   const argv = commandLine(plan, measuring?.args);
-  const perTestCoverage: { file: string; titles: string[]; coverageFiles: string[] }[] = [];
   const cwd = plan.framework.packageDir;
   const started = performance.now();
   const results: TestOutcome[] = [];
@@ -132,8 +131,6 @@ function runPlan(plan: RunPlan, options: RunOptions): Promise<PlanRun> {
         } catch {
           // A listener's failure must not stop the collection of results.
         }
-      } else if (message.type === 'coverage' && Array.isArray(message.coverageFiles) && Array.isArray(message.titles)) {
-        perTestCoverage.push({ file: String(message.file), titles: message.titles.map(String), coverageFiles: message.coverageFiles.map(String) });
       } else if (message.type === 'fileError') {
         problems.push({ file: message.file ? path.resolve(cwd, message.file) : undefined, message: message.message });
       }
@@ -214,7 +211,7 @@ function runPlan(plan: RunPlan, options: RunOptions): Promise<PlanRun> {
       if (setup && !measuring) coverage = { framework: plan.framework.name, scope: 'none', lines: new Map(), tests: [], note: (setup as { note: string }).note, problems: [] };
       else if (measuring) {
         try {
-          coverage = timedOut || cancelled ? undefined : measuring.collect(perTestCoverage);
+          coverage = timedOut || cancelled ? undefined : measuring.collect();
         } catch (error) {
           coverage = { framework: plan.framework.name, scope: 'none', lines: new Map(), tests: [], note: `the coverage could not be read: ${(error as Error).message}`, problems: [] };
         } finally {

@@ -137,6 +137,9 @@ export class TestSession {
       if (inside.length === 0) continue;
       try {
         fs.mkdirSync(path.join(folder, '.tandem'), { recursive: true });
+        // A cache, not a source: ignored by git from the moment it exists.
+        const ignore = path.join(folder, '.tandem', '.gitignore');
+        if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, '# Tandem\'s results cache: not for version control.\n*\n');
         fs.writeFileSync(path.join(folder, savedResultsFile), JSON.stringify({ version: 1, results: inside }));
       } catch (error) {
         this.host.log('warning', `Test results could not be saved in ${folder}: ${(error as Error).message}`);

@@ -30,8 +30,8 @@ export interface TestingSettings {
   /** Keep results across restarts in `.tandem/test-results.json` of the workspace folder. */
   persistResults: boolean;
   /**
-   * Measure code coverage on Tandem's own runs: Node's V8 coverage for mocha (per test) and
-   * `node:test` (per run), the framework's own V8 provider for jest and vitest (per run).
+   * Measure code coverage on Tandem's own runs: Node's V8 coverage for mocha and `node:test` (per
+   * test), the framework's own V8 provider for jest and vitest (per run).
    */
   coverage: boolean;
   /** Coverage reports (LCOV, Cobertura, JaCoCo, coverage.py JSON; paths or globs relative to the folder), read and watched. */

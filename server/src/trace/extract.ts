@@ -12,7 +12,7 @@ import { defaultIdPattern, idRegExp } from './ids';
 import { extractMarkdown } from './markdown';
 import type { DoorstopDocument, FileFacts, FileRole, Problem, RequirementDef, TraceTag } from './model';
 import { extractReqif, isReqifPath } from './reqif';
-import { extractTags } from './tags';
+import { extractTags, type ShortTagMeaning } from './tags';
 import { LineIndex, looksBinary, withLineFeeds } from './text';
 
 export type { DoorstopDocument };
@@ -37,6 +37,8 @@ export interface ExtractOptions {
    * requirements document (`isRequirementsDocument`). The path itself when absent.
    */
   relativePath?: string;
+  /** OpenFastTrace short tags `[[name:revision]]` are read in this file, with this meaning. */
+  shortTags?: ShortTagMeaning;
 }
 
 /**
@@ -122,7 +124,7 @@ export function extractFacts(path: string, original: string, options: ExtractOpt
       return facts;
     }
     const deferBindings = options.deferBindings === true && options.role !== 'test';
-    const tags = extractTags({ path, text, role: options.role, idRegex, idSource, lines, deferBindings });
+    const tags = extractTags({ path, text, role: options.role, idRegex, idSource, lines, deferBindings, shortTags: options.shortTags });
     facts.tags = tags.tags;
     if (deferBindings && facts.tags.length > 0) facts.bindingsDeferred = true;
     for (const problem of tags.problems) facts.problems.push(problem);

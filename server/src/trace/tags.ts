@@ -77,7 +77,19 @@ export interface TagScanOptions {
    * tag decides how it counts.
    */
   deferBindings?: boolean;
+  /** Read OpenFastTrace short tags `[[name:revision]]` too, with this meaning. */
+  shortTags?: ShortTagMeaning;
 }
+
+/** What a short tag `[[name:revision]]` stands for: OpenFastTrace's path configuration of a folder. */
+export interface ShortTagMeaning {
+  tagArtifactType: string;
+  coveredArtifactType: string;
+  namePrefix?: string;
+}
+
+/** An OpenFastTrace short tag: `[[name:revision]]`, as OpenFastTrace's tag importer reads it (no white space). */
+const shortTag = /\[\[([A-Za-z][\w-]*(?:\.[\w-]+)*):(\w+)\]\]/g;
 
 /** The tags of one code or test file, and the problems of malformed tags. */
 export function extractTags(options: TagScanOptions): { tags: TraceTag[]; problems: Problem[] } {
@@ -86,8 +98,9 @@ export function extractTags(options: TagScanOptions): { tags: TraceTag[]; proble
   const problems: Problem[] = [];
   const isTest = role === 'test';
   const hinted = tagHint.test(text);
+  const short = options.shortTags !== undefined && text.includes('[[');
   idRegex.lastIndex = 0;
-  if (!hinted && !(isTest && (idRegex.test(text) || oftIdInText.test(text)))) return { tags, problems };
+  if (!hinted && !short && !(isTest && (idRegex.test(text) || oftIdInText.test(text)))) return { tags, problems };
   oftIdInText.lastIndex = 0;
   idRegex.lastIndex = 0;
   const syntax = options.oftOnly ? undefined : languageOf(path);
@@ -98,6 +111,7 @@ export function extractTags(options: TagScanOptions): { tags: TraceTag[]; proble
     if (!options.oftOnly) reader.readCommentTags(tags, problems);
     reader.readOftTags(tags);
   }
+  if (short) reader.readShortTags(tags, problems, options.shortTags!);
   if (isTest && scan.tests.length > 0) {
     const sorted = !reader.unsorted;
     const titles: TraceTag[] = [];
@@ -318,6 +332,39 @@ class TagReader {
       const span = this.cursor.span(targetStart, targetStart + covered.length);
       const tag: TraceTag = new OftTag(covered, path, span, role, coveringType, new PlainOftItem(name, revision, needs));
       this.push(tags, this.binds ? this.bind(tag, match.index, region) : tag, targetStart);
+    }
+  }
+
+  /**
+   * Reads OpenFastTrace short tags in comments: `[[name:2]]` covers `covered~prefix+name~2`, and
+   * defines an item of the tag type named as OpenFastTrace names it (the covered name and a
+   * CRC-32 of the place). A revision that is not a number is a problem, as OpenFastTrace rejects it.
+   */
+  readShortTags(tags: TraceTag[], problems: Problem[], meaning: ShortTagMeaning): void {
+    const { path, role } = this.options;
+    const text = this.text;
+    const regions = this.scan.comments;
+    let region = 0;
+    let lastLine = -1;
+    let perLine = 0;
+    shortTag.lastIndex = 0;
+    for (let match = shortTag.exec(text); match; match = shortTag.exec(text)) {
+      while (region < regions.length && regions[region + 1] <= match.index) region += 2;
+      if (region >= regions.length || regions[region] > match.index) continue;
+      const start = match.index + 2;
+      const span = this.cursor.span(start, start + match[1].length + 1 + match[2].length);
+      if (!/^\d+$/.test(match[2])) {
+        problems.push({ path, span, severity: 'warning', code: 'short-tag-revision', message: `The revision of [[${match[1]}:${match[2]}]] is not a number.` });
+        continue;
+      }
+      const line = this.cursor.seek(match.index);
+      perLine = line === lastLine ? perLine + 1 : 0;
+      lastLine = line;
+      const name = `${meaning.namePrefix ?? ''}${match[1]}`;
+      const covered = `${meaning.coveredArtifactType}~${name}~${Number(match[2])}`;
+      const item = new PlainOftItem(`${name}-${crc32(`${path}${line + 1}${perLine}${covered}`)}`, 0, []);
+      const tag: TraceTag = new OftTag(covered, path, span, role, meaning.tagArtifactType, item);
+      this.push(tags, this.binds ? this.bind(tag, match.index, region) : tag, start);
     }
   }
 

@@ -32,10 +32,23 @@ export interface TraceSettings {
   uncoveredSeverity: Severity;
   /** What `tandem check` demands of every requirement. */
   checkRequire: 'covered' | 'verified';
+  /**
+   * OpenFastTrace short tags `[[name:revision]]` in the files the globs match: each covers
+   * `coveredArtifactType~namePrefix+name~revision` as an item of type `tagArtifactType`.
+   */
+  shortTags: ShortTagSettings[];
   /** ReqIF sources: the attribute (LONG-NAME) whose value is a requirement's ID. */
   reqif: { idAttribute: string };
   /** The share (percent) of a requirement's implementation its tests must run for `tandem check`; 0: no bar. */
   minCoverage: number;
+}
+
+/** Where OpenFastTrace short tags are read and what they mean (OpenFastTrace's path configuration). */
+export interface ShortTagSettings {
+  paths: string[];
+  tagArtifactType: string;
+  coveredArtifactType: string;
+  namePrefix?: string;
 }
 
 export interface TandemSettings {
@@ -72,6 +85,7 @@ export const traceSettingsDefaults: TraceSettings = {
   ],
   uncoveredSeverity: 'warning',
   checkRequire: 'covered',
+  shortTags: [],
   reqif: { idAttribute: 'ReqIF.ForeignID' },
   minCoverage: 0,
 };
@@ -89,6 +103,23 @@ export interface SettingsSection {
   validate?: (value: any) => string[];
 }
 
+/** The problems of `trace.shortTags`: each entry needs globs and two artifact types (letters only). */
+function shortTagProblems(entries: unknown[]): string[] {
+  const artifactType = /^[A-Za-z]+$/;
+  const problems: string[] = [];
+  entries.forEach((entry, index) => {
+    const where = `trace.shortTags[${index}]`;
+    const value = entry as Partial<ShortTagSettings> | null;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return void problems.push(`trace.shortTags must be a list of objects; ${where} is not one`);
+    if (!Array.isArray(value.paths) || value.paths.length === 0 || value.paths.some((glob) => typeof glob !== 'string')) problems.push(`trace.shortTags: ${where}.paths must be a non-empty list of globs`);
+    for (const key of ['tagArtifactType', 'coveredArtifactType'] as const) {
+      if (typeof value[key] !== 'string' || !artifactType.test(value[key])) problems.push(`trace.shortTags: ${where}.${key} must be an artifact type of letters (impl, dsn, …)`);
+    }
+    if (value.namePrefix !== undefined && (typeof value.namePrefix !== 'string' || !/^[\w.-]*$/.test(value.namePrefix))) problems.push(`trace.shortTags: ${where}.namePrefix must be part of an item name`);
+  });
+  return problems;
+}
+
 /** Every section, by name: each area's defaults and checks, so the server and the CLI validate alike. */
 export const settingsSections = new Map<string, SettingsSection>([
   [
@@ -103,6 +134,7 @@ export const settingsSections = new Map<string, SettingsSection>([
         problems.push(...globListProblems('trace.requirements', value.requirements), ...globListProblems('trace.tests', value.tests));
         if (!severities.includes(value.uncoveredSeverity)) problems.push(`trace.uncoveredSeverity must be one of ${severities.join(', ')}`);
         if (!['covered', 'verified'].includes(value.checkRequire)) problems.push(`trace.checkRequire must be "covered" or "verified"`);
+        problems.push(...shortTagProblems(value.shortTags));
         if (value.reqif.idAttribute.trim() === '') problems.push('trace.reqif.idAttribute must name an attribute');
         if (!(value.minCoverage >= 0 && value.minCoverage <= 100)) problems.push('trace.minCoverage must be a percentage from 0 to 100');
         return problems;

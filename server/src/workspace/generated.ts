@@ -9,9 +9,9 @@
 const minifiedName = /[.-]min\.(?:js|mjs|cjs|css)$|\.(?:js|css)\.map$/i;
 
 /**
- * Average characters per line above which code is minified: GitHub's Linguist uses 110 for
- * JavaScript and CSS. Hand-written code averages 25–45; only files of at least `minSize` count,
- * so a short one-liner is not taken for a bundle.
+ * Average characters of code per line above which a file is minified: GitHub's Linguist uses 110
+ * for JavaScript and CSS. Hand-written code averages 25–45; only files with at least `minSize`
+ * characters of code count, so a short one-liner is not taken for a bundle.
  */
 const maxAverageLine = 110;
 const minSize = 2048;
@@ -28,12 +28,26 @@ export function generatedReason(filePath: string, text: string): string | undefi
   const head = text.length > 1024 ? text.slice(0, 1024) : text;
   if (generatedMarker.test(head)) return 'it says near its top that it is generated';
   if (text.length >= minSize) {
-    let lines = 1;
-    // Stop counting as soon as the lines are short enough on average. A file without `\n` may end its lines with `\r`.
+    // Average over the code: a line comment (`//`, `#`) is prose however long, never minified output.
+    // Stop as soon as there are enough lines for a short average. A file without `\n` may end its lines with `\r`.
     const enough = Math.ceil(text.length / maxAverageLine);
     const lineEnd = text.includes('\n') ? '\n' : '\r';
-    for (let at = text.indexOf(lineEnd); at !== -1 && lines <= enough; at = text.indexOf(lineEnd, at + 1)) lines++;
-    if (lines <= enough) return `its lines are ${Math.round(text.length / lines)} characters long on average, as minified code's are`;
+    let lines = 0;
+    let code = 0;
+    for (let from = 0; lines <= enough; ) {
+      const found = text.indexOf(lineEnd, from);
+      const end = found === -1 ? text.length : found;
+      lines++;
+      let first = from;
+      while (first < end && (text.charCodeAt(first) === 32 || text.charCodeAt(first) === 9)) first++;
+      const c = text.charCodeAt(first);
+      if (!(c === 35 || (c === 47 && text.charCodeAt(first + 1) === 47))) code += end - from;
+      if (found === -1) break;
+      from = found + 1;
+    }
+    if (lines <= enough && code >= minSize && code / lines > maxAverageLine) {
+      return `its lines are ${Math.round(code / lines)} characters long on average, as minified code's are`;
+    }
   }
   return undefined;
 }

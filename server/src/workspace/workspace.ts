@@ -18,11 +18,14 @@ import {
   locateKey,
   parseSettingsFile,
   type SettingsProblem,
+  type ShortTagSettings,
   type TandemSettings,
 } from './config';
 import { discoverFiles, IgnoreRules, readTextFile, relativePath, type ReadResult } from './files';
 import { generatedReason } from './generated';
 import { fileRole } from './roles';
+import { matchesAny } from '../text/glob';
+import type { ShortTagMeaning } from '../trace/tags';
 import { errorDetail } from '../errors';
 
 /** One workspace folder and what was read from its root. */
@@ -340,6 +343,7 @@ export class Workspace {
       role: this.roleOf(filePath, folder),
       doorstop: this.doorstopDocumentOf(filePath),
       relativePath: folder ? relativePath(folder.path, filePath) : path.basename(filePath),
+      shortTags: shortTagsOf(settings.trace.shortTags, folder ? relativePath(folder.path, filePath) : path.basename(filePath)),
       reqifIdAttribute: settings.trace.reqif.idAttribute,
     };
   }
@@ -496,4 +500,13 @@ export class Workspace {
     }
     return { reindex: false };
   }
+}
+
+/** The meaning of short tags in a file: the first `trace.shortTags` entry whose globs match it. */
+function shortTagsOf(entries: readonly ShortTagSettings[], relative: string): ShortTagMeaning | undefined {
+  for (const entry of entries) {
+    if (!matchesAny(relative, entry.paths)) continue;
+    return { tagArtifactType: entry.tagArtifactType, coveredArtifactType: entry.coveredArtifactType, ...(entry.namePrefix !== undefined ? { namePrefix: entry.namePrefix } : {}) };
+  }
+  return undefined;
 }

@@ -129,7 +129,12 @@ local function run()
   step = 'setup'
   local tandem = require('tandem')
   -- An editor setting the server must receive (the fixture's tandem.json leaves it at its default).
-  tandem.setup({ settings = { trace = { uncoveredSeverity = 'information' } } })
+  tandem.setup({
+    settings = { trace = { uncoveredSeverity = 'information' } },
+    on_attach = function(client, bufnr)
+      results.user_on_attach = results.user_on_attach or { client = client.name, maps_before = vim.fn.maparg('gd', 'n', false, true).buffer == 1 }
+    end,
+  })
   local requirements_file = root .. '/docs/requirements.md'
   local source_file = root .. '/src/cart.js'
   vim.cmd('edit ' .. vim.fn.fnameescape(requirements_file))
@@ -149,6 +154,17 @@ local function run()
     return #lines > 0 and vim.deep_equal(lines, gap_lines)
   end)
   results.diagnostics = diagnostics_of(requirements_file)
+
+  step = 'buffer maps and :help'
+  local function buffer_map(lhs)
+    local map = vim.fn.maparg(lhs, 'n', false, true)
+    return map.buffer == 1 and map.desc or false
+  end
+  results.buffer_maps = { K = buffer_map('K'), gd = buffer_map('gd'), gr = buffer_map('gr'), trace = buffer_map('<leader>tt') }
+  local help_ok, help_error = pcall(vim.cmd, 'help tandem')
+  results.help = { ok = help_ok, file = vim.fn.expand('%:t') }
+  if not help_ok then results.help.error = tostring(help_error) end
+  if help_ok then vim.cmd('close') end
 
   step = ':TandemRequirements'
   vim.cmd('TandemRequirements')
@@ -230,6 +246,34 @@ local function run()
   end)
   results.diagnostics_after_edit = diagnostics_of(requirements_file)
 
+  step = 'the trace lens opens :TandemTrace'
+  local requirements_buffer = vim.fn.bufnr(requirements_file)
+  vim.api.nvim_set_current_buf(requirements_buffer)
+  vim.lsp.codelens.refresh()
+  wait_for('code lenses on docs/requirements.md', 10000, function() return #vim.lsp.codelens.get(requirements_buffer) > 0 end)
+  cursor_to('CART-1')
+  local line_lenses = vim.tbl_filter(function(lens) return lens.range.start.line == vim.api.nvim_win_get_cursor(0)[1] - 1 end, vim.lsp.codelens.get(requirements_buffer))
+  results.lens_commands = vim.tbl_map(function(lens) return lens.command and lens.command.command end, line_lenses)
+  -- With more than one lens on the line Neovim asks which to run: pick the trace lens.
+  local default_select = vim.ui.select
+  vim.ui.select = function(items, opts, on_choice)
+    for index, item in ipairs(items) do
+      local command = item.command or (item.lens and item.lens.command) or item
+      if type(command) == 'table' and command.command == 'tandem.showTrace' then return on_choice(item, index) end
+      if type(opts.format_item) == 'function' and tostring(opts.format_item(item)):match('implement') then return on_choice(item, index) end
+    end
+    return on_choice(items[1], 1)
+  end
+  vim.lsp.codelens.run()
+  wait_for('the trace lens to fill the location list', 10000, function()
+    for _, winid in ipairs(vim.api.nvim_list_wins()) do
+      if vim.fn.getloclist(winid, { title = 0 }).title == 'Tandem: trace of CART-1' then return true end
+    end
+    return false
+  end)
+  vim.ui.select = default_select
+  results.lens_opened_trace = true
+
   step = ':TandemRestart'
   local old_id = first_client.id
   vim.api.nvim_set_current_win(source_window)
@@ -268,8 +312,10 @@ local function run()
   results.generate_ms = math.floor((vim.loop.hrtime() - started) / 1e6)
   results.generate_message = report_message()
   results.message_requests = message_requests
-  results.generation_progress = vim.tbl_filter(function(line) return line:match('^Tandem: Implement CART%-3') ~= nil end, echoed)
+  results.generation_progress = vim.tbl_filter(function(line) return (line:match('^Tandem: Implement CART%-3') or line:match('^Tandem: Add tests for CART%-3')) ~= nil end, echoed)
   results.generated_files = vim.fn.glob(root .. '/src/*.js', false, true)
+
+
 end
 
 local ok, err = pcall(run)

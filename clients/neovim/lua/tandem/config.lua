@@ -28,6 +28,21 @@ M.defaults = {
   progress = true,
   -- Open the quickfix / location list window after a view fills it.
   open_lists = true,
+  -- Called as on_attach(client, bufnr) when the server attaches to a buffer (after the maps below).
+  on_attach = nil,
+  -- Buffer-local maps set on attach (Neovim before 0.11 maps none of these itself); false sets
+  -- none, a table replaces the defaults ({ lhs = false } drops one).
+  keymaps = true,
+}
+
+-- The buffer-local maps `keymaps = true` sets: lhs → { what, description }.
+M.default_keymaps = {
+  K = { 'hover', 'Tandem: hover' },
+  gd = { 'definition', 'Tandem: go to definition' },
+  gr = { 'references', 'Tandem: references' },
+  ['<leader>ca'] = { 'code_action', 'Tandem: code actions' },
+  ['<leader>cl'] = { 'codelens', 'Tandem: run the code lens on this line' },
+  ['<leader>tt'] = { 'trace', 'Tandem: trace of the requirement at the cursor' },
 }
 
 M.options = vim.deepcopy(M.defaults)
@@ -37,6 +52,7 @@ function M.set(opts)
   M.options = vim.tbl_deep_extend('force', vim.deepcopy(M.defaults), opts or {})
   if opts and opts.filetypes then M.options.filetypes = opts.filetypes end
   if opts and opts.root_markers then M.options.root_markers = opts.root_markers end
+  if opts and type(opts.keymaps) == 'table' then M.options.keymaps = opts.keymaps end
   return M.options
 end
 

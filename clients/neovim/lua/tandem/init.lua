@@ -109,12 +109,80 @@ local function on_show_message_request(err, params, ctx, handler_config)
   return vim.lsp.handlers['window/showMessageRequest'](err, params, ctx, handler_config)
 end
 
+-- Runs started by :TandemGenerate, with what to call when each ends.
+local generation_runs = {}
+
+-- The end of a generation run: the outcome of :TandemGenerate's runs is said here (the server's
+-- own message says it for runs started from a code action), and the views are filled again.
+local function on_generation_did_finish(_, report, ctx)
+  vim.schedule(function()
+    if type(report) ~= 'table' then return end
+    local waiting = generation_runs[report.runId]
+    if waiting then
+      generation_runs[report.runId] = nil
+      notify(string.format('%s: %s', report.status or 'done', report.message or ''))
+      if waiting.on_report then waiting.on_report(report) end
+    end
+    M.refresh(ctx and ctx.client_id)
+  end)
+end
+
+-- New test results change statuses: fill the views again.
+local function on_test_results(_, _, ctx)
+  vim.schedule(function() M.refresh(ctx and ctx.client_id) end)
+end
+
 -- The handlers every Tandem client gets.
 M.handlers = {
   ['tandem/traceDidChange'] = on_trace_did_change,
+  ['tandem/testResults'] = on_test_results,
+  ['tandem/generationDidFinish'] = on_generation_did_finish,
   ['$/progress'] = on_progress,
   ['window/showMessageRequest'] = on_show_message_request,
 }
+
+-- The trace lens ("2 implementations, 1 test") opens :TandemTrace for its requirement instead of
+-- the server's one-line message; Neovim runs a client-side command before asking the server.
+vim.lsp.commands['tandem.showTrace'] = function(command)
+  local id = command.arguments and command.arguments[1]
+  if type(id) == 'string' then M.trace(id) end
+end
+
+local function map_what(what)
+  if what == 'hover' then return vim.lsp.buf.hover end
+  if what == 'definition' then return vim.lsp.buf.definition end
+  if what == 'references' then return function() vim.lsp.buf.references() end end
+  if what == 'code_action' then return vim.lsp.buf.code_action end
+  if what == 'codelens' then return vim.lsp.codelens.run end
+  if what == 'trace' then return function() M.trace() end end
+end
+
+-- Sets the buffer-local maps of `keymaps` (see config.default_keymaps) on `bufnr`.
+function M.set_keymaps(bufnr, keymaps)
+  if keymaps == false or keymaps == nil then return end
+  local maps = keymaps == true and config.default_keymaps or keymaps
+  for lhs, entry in pairs(maps) do
+    if entry then
+      local what = type(entry) == 'table' and entry[1] or entry
+      local rhs = type(what) == 'function' and what or map_what(what)
+      local description = type(entry) == 'table' and entry[2] or ('Tandem: ' .. tostring(what))
+      if rhs then vim.keymap.set('n', lhs, rhs, { buffer = bufnr, silent = true, desc = description }) end
+    end
+  end
+end
+
+-- What happens when the server attaches to a buffer: the maps, code lenses kept fresh, then the
+-- user's own on_attach.
+function M.on_attach(client, bufnr)
+  M.set_keymaps(bufnr, config.options.keymaps)
+  local group = vim.api.nvim_create_augroup('tandem_codelens_' .. bufnr, { clear = true })
+  vim.api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'BufWritePost' }, {
+    group = group,
+    buffer = bufnr,
+    callback = function() pcall(vim.lsp.codelens.refresh) end,
+  })
+  if type(config.options.on_attach) == 'function' then config.options.on_attach(client, bufnr) end
+end
 
 -- The client configuration for a workspace root (shared by every start path).
 function M.client_config(root)
@@ -131,6 +199,7 @@ function M.client_config(root)
     init_options = { tandem = settings },
     settings = { tandem = settings },
     handlers = M.handlers,
+    on_attach = M.on_attach,
     on_exit = function()
       vim.schedule(function()
         if clients_by_root[root] then clients_by_root[root] = nil end
@@ -369,11 +438,15 @@ end
 function M.generate(id, on_report)
   local function run(requirement)
     notify('generating ' .. requirement .. '…')
+    -- The server answers at once with the run's id; the edit and the outcome follow
+    -- (tandem/generationDidFinish).
     M.execute('tandem.generate', { { kind = 'requirement', requirementId = requirement } }, function(report)
-      if type(report) == 'table' and report.message then
-        notify(string.format('%s: %s', report.status or 'done', report.message))
+      if type(report) == 'table' and report.runId then
+        generation_runs[report.runId] = { on_report = on_report }
+        notify(string.format('%s: %s', report.title or requirement, report.message or 'running'))
+      elseif on_report then
+        on_report(report)
       end
-      if on_report then on_report(report) end
     end)
   end
   if id and id ~= '' then return run(id) end

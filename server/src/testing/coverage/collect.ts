@@ -2,8 +2,8 @@
  * Coverage on Tandem's own test runs, per framework:
  * - mocha: Node's V8 coverage, per test — the reporter writes V8's counters out when each test
  *   starts and ends (mocha runs tests one at a time in one process), so each test's lines are its own;
- * - `node:test`: Node's V8 coverage of each test file's process, per run (the runner's reporter
- *   lives in another process than the tests and cannot mark where one test ends);
+ * - `node:test`: Node's V8 coverage, per test — a module preloaded into each test file's process
+ *   (`reporters/nodeTestCoverage.ts`) writes V8's counters out around each test from root hooks;
  * - jest: jest's own V8 provider (`--coverage --coverageProvider=v8`), per run, as LCOV;
  * - vitest: `@vitest/coverage-v8` when the package has it installed, per run, as LCOV; without
  *   it there is no coverage, and the run says so.
@@ -24,8 +24,8 @@ export type { RunCoverage };
 export interface CoverageSetup {
   env: Record<string, string>;
   args: string[];
-  /** Reads what the run measured; `perTest` are the coverage files each test reported. */
-  collect(perTest: { file: string; titles: string[]; coverageFiles: string[] }[]): RunCoverage;
+  /** Reads what the run measured. */
+  collect(): RunCoverage;
   dispose(): void;
 }
 
@@ -47,6 +47,29 @@ function jsonFiles(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** The tests measured one by one: the `.meta` files the framework's process wrote beside their coverage. */
+function perTestEntries(testsDir: string): { file: string; titles: string[]; coverageFiles: string[] }[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(testsDir).filter((name) => name.endsWith('.meta'));
+  } catch {
+    return [];
+  }
+  const entries: { file: string; titles: string[]; coverageFiles: string[] }[] = [];
+  for (const name of names) {
+    try {
+      const meta = JSON.parse(fs.readFileSync(path.join(testsDir, name), 'utf8')) as { file?: unknown; titles?: unknown; coverageFiles?: unknown };
+      if (typeof meta.file !== 'string' || !Array.isArray(meta.titles) || !Array.isArray(meta.coverageFiles)) continue;
+      // Only files inside this run's own folder are read.
+      const files = meta.coverageFiles.map(String).filter((file) => path.dirname(path.resolve(file)) === testsDir);
+      entries.push({ file: meta.file, titles: meta.titles.map(String), coverageFiles: files });
+    } catch {
+      // A test whose record is unreadable counts for the run only.
+    }
+  }
+  return entries;
 }
 
 /** Prepares coverage for a plan; undefined when the framework cannot measure it (the reason in `note`). */
@@ -81,12 +104,13 @@ export function coverageSetup(plan: RunPlan): CoverageSetup | { note: string } {
         dispose,
       };
     default: {
-      const perTest = framework === 'mocha';
       return {
-        env: { NODE_V8_COVERAGE: dir, ...(perTest ? { TANDEM_COVERAGE_PER_TEST: '1' } : {}) },
-        args: [],
-        collect: (reported) => {
+        env: { NODE_V8_COVERAGE: dir, TANDEM_COVERAGE_PER_TEST: '1' },
+        // node:test runs each file in its own process, without the result channel: a preload marks its tests.
+        args: framework === 'node' ? ['--require', path.join(__dirname, '..', 'reporters', 'nodeTestCoverage.js')] : [],
+        collect: () => {
           const texts = new TextCache();
+          const reported = perTestEntries(path.join(dir, 'tests'));
           // Each coverage file is read once: a test's files count for it and for the run.
           const tests: RunCoverage['tests'] = [];
           const problems: string[] = [];
@@ -107,7 +131,7 @@ export function coverageSetup(plan: RunPlan): CoverageSetup | { note: string } {
           const rest = readV8Coverage(jsonFiles(dir), keep, texts);
           problems.push(...rest.problems);
           add(rest.lines);
-          const scope = perTest && tests.length > 0 ? 'tests' : 'run';
+          const scope = tests.length > 0 ? 'tests' : 'run';
           return { framework, scope, lines, tests, problems };
         },
         dispose,

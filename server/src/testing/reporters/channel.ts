@@ -34,15 +34,7 @@ export interface ChannelFileError {
   stack?: string;
 }
 
-/** The V8 coverage files written while one test ran (per-test coverage). */
-export interface ChannelCoverage {
-  type: 'coverage';
-  file: string;
-  titles: string[];
-  coverageFiles: string[];
-}
-
-export type ChannelMessage = ChannelResult | ChannelFileError | ChannelCoverage;
+export type ChannelMessage = ChannelResult | ChannelFileError;
 
 let channelOpen = true;
 

@@ -35,13 +35,10 @@ class TandemMochaReporter {
       // test (loading the files) belongs to no test.
       let first = true;
       runner.on('test', () => {
-        if (first) takeCoverage('between');
+        if (first) takeCoverage();
         first = false;
       });
-      runner.on('test end', (test: MochaRunnable) => {
-        const coverageFiles = takeCoverage('test');
-        if (coverageFiles.length > 0) sendToRunner({ type: 'coverage', file: test.file ?? '', titles: titlesOf(test), coverageFiles });
-      });
+      runner.on('test end', (test: MochaRunnable) => takeCoverage({ file: test.file ?? '', titles: titlesOf(test) }));
     }
     runner.on('pass', (test: MochaRunnable) =>
       sendToRunner({ type: 'result', file: test.file ?? '', titles: titlesOf(test), outcome: 'passed', durationMs: test.duration }),
