@@ -42,7 +42,7 @@ function valid(text: string): any {
 
 const workspace = {
   'docs/reqs.md': '## REQ-1: Parse\n\nParse it.\n\n## REQ-2: Total\n\nAdd it up.\n\n## REQ-2: Total again\n\nA duplicate.\n\n## REQ-3: Untouched\n\nNothing serves it.\n',
-  'src/a.ts': '/** @implements REQ-1 */\nexport function parse(label: string) { const now = new Date(); return label + now.toISOString(); }\n/** @implements REQ-2 */\nexport function total() {}\n// @implements REQ-77\nexport function ghost() {}\n',
+  'src/a.ts': '/** @implements REQ-1 */\nexport function parse(start) { return Date.now() - start; }\n/** @implements REQ-2 */\nexport function total() {}\n// @implements REQ-77\nexport function ghost() {}\n',
   'test/a.test.ts': "it('REQ-1 parses', () => {});\n",
 };
 
