@@ -151,11 +151,13 @@ describe('generation loop over a scripted OpenAI-compatible endpoint', function 
 
   it('aborts a hung request when cancelled', async () => {
     const controller = new AbortController();
-    const started = Date.now();
-    setTimeout(() => controller.abort(), 300);
-    const run = await generate(root, implementSlugify(root), [{ hang: true }], {}, controller.signal);
+    // Cancel once the request is in flight: gathering the context first can take seconds on a loaded machine.
+    let cancelled = 0;
+    const arrive = () => setTimeout(() => ((cancelled = Date.now()), controller.abort()), 300);
+    const run = await generate(root, implementSlugify(root), [{ hang: true, onArrive: arrive }], {}, controller.signal);
     assert.equal(run.result.loop!.status, 'cancelled');
-    assert.ok(Date.now() - started < 5000, `cancellation should be prompt, took ${Date.now() - started} ms`);
+    assert.ok(cancelled > 0, 'the request reached the model before the run ended');
+    assert.ok(Date.now() - cancelled < 5000, `cancellation should be prompt, took ${Date.now() - cancelled} ms`);
     const deadline = Date.now() + 2000;
     while (!run.model.requests[0].aborted && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.equal(run.model.requests[0].aborted, true, 'the HTTP request itself must be aborted');

@@ -17,6 +17,8 @@ export interface ScriptStep {
   delayMs?: number;
   /** Never answer; the response stays open until the client aborts. */
   hang?: boolean;
+  /** Called when the request this step answers has arrived, before anything is sent. */
+  onArrive?: () => void;
   usage?: { prompt_tokens: number; completion_tokens: number };
 }
 
@@ -71,6 +73,7 @@ export class ScriptedModel {
         this.open.delete(res);
       });
       const step = this.script.shift() ?? this.fallback;
+      step.onArrive?.();
       if (step.hang) return;
       setTimeout(() => this.respond(step, body, res), step.delayMs ?? 0);
     });
