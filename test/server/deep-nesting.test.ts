@@ -12,9 +12,10 @@ describe('deeply nested source in the trace', function () {
   it('answers trace and traceAt for tags in files nested thousands deep', async () => {
     const files = {
       'reqs.md': '## REQ-1: One\n\n## REQ-2: Two\n\n## REQ-3: Three\n',
-      'src/parens.ts': `/** @implements REQ-1 */\nexport const x = ${'('.repeat(4000)}1${')'.repeat(4000)};\n`,
-      'src/blocks.ts': `// @implements REQ-2\nexport function f(a: boolean) {${'if (a) {'.repeat(4000)}${'}'.repeat(4000)}}\n`,
-      'src/chain.ts': `// @implements REQ-3\nexport const y = [1]${'.map((v) => v)'.repeat(3000)};\n`,
+      // One level per line, so that no minified-file rule leaves the files out.
+      'src/parens.ts': `/** @implements REQ-1 */\nexport const x = ${'(\n'.repeat(4000)}1${')\n'.repeat(4000)};\n`,
+      'src/blocks.ts': `// @implements REQ-2\nexport function f(a: boolean) {\n${'if (a) {\n'.repeat(4000)}${'}\n'.repeat(4000)}}\n`,
+      'src/chain.ts': `// @implements REQ-3\nexport const y = [1]${'\n  .map((v) => v)'.repeat(3000)};\n`,
     };
     const root = writeWorkspace(files);
     const client = await startServer(root);
