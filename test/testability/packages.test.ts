@@ -21,6 +21,13 @@ function filesOf(root: string): string[] {
 }
 
 describe('testability workspace rules in packages', () => {
+  it('places findings by LSP lines in a whole-workspace analysis (U+2028 inside a string is no line break)', () => {
+    const text = 'const sep = "a\u2028b";\nexport function stamp(start: number): string {\n  return sep + (Date.now() - start);\n}\n';
+    const results = analyzeWorkspace({ files: [{ path: '/virtual/src/stamp.ts', text, role: 'source' }], settingsFor: () => testabilitySettingsDefaults });
+    const clock = results.get('/virtual/src/stamp.ts')?.find((finding) => finding.code === 'hidden-clock');
+    assert.deepEqual(clock?.span.start, { line: 2, character: 16 });
+  });
+
   for (const name of ['selfpkg', 'cjspkg']) {
     it(`resolves what the tests of ${name} use`, () => {
       const root = path.join(fixturesRoot, 'packages', name);

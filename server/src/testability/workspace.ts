@@ -8,6 +8,7 @@ import type { TestabilityFinding } from './model';
 import type { TestabilitySettings } from './settings';
 import { TestReferenceIndex } from './testIndex';
 import { isAnalyzablePath, loadTypeScript, type TypeScript } from './typescript';
+import { lineMapOf } from './lines';
 
 export interface WorkspaceFile {
   path: string;
@@ -39,12 +40,13 @@ export function analyzeWorkspace(input: WorkspaceAnalysisInput): Map<string, Tes
   for (const file of scripts) {
     const settings = input.settingsFor(file.path);
     if (!settings.enabled || (file.role === 'test' && !settings.analyzeTests)) continue;
-    const { sourceFile, ...analysis } = analyzeFile(ts, file.path, file.text, settings);
+    const { sourceFile: _sourceFile, ...analysis } = analyzeFile(ts, file.path, file.text, settings);
     const starts = new Map(analysis.exports.map((declaration) => [declaration.localName, declaration.start]));
     const requirements = input.requirementsOf?.(file.path, starts) ?? new Map<string, readonly string[]>();
     const names = analysis.exports.flatMap((declaration) => [declaration.exportedName, declaration.localName]);
     const facts = analysis.exports.length > 0 ? index.factsFor(file.path, requirements, names) : undefined;
-    const findings = completeFindings(analysis, sourceFile, settings, facts);
+    // Spans by LSP's line rules, not TypeScript's (which also break lines at U+2028/U+2029).
+    const findings = completeFindings(analysis, lineMapOf(file.text), settings, facts);
     if (findings.length > 0) results.set(file.path, findings);
   }
   return results;
