@@ -394,7 +394,7 @@ async function runToEnd(ctx: ServerContext, run: Run): Promise<void> {
       Object.assign(
         report,
         applied.applied
-          ? { status: 'applied', message: report.provider === 'offline' ? `Pending tests per acceptance criterion and a stub ${where}. No model is configured (generation.model).` : `${loop.message} ${passedTests} new test(s) pass; the edit is ${where}.` }
+          ? { status: 'applied', message: report.provider === 'offline' ? `Pending tests${loop.planned.some((f) => !f.isTest) ? ' and a stub' : ''} ${where}. No model is configured (generation.model).` : `${loop.message} ${passedTests} new test(s) pass; the edit is ${where}.` }
           : { status: 'notApplied', message: `The editor did not apply the edit${applied.failureReason ? `: ${applied.failureReason}` : ''}.` },
       );
       ctx.client.showMessage(applied.applied ? 'info' : 'warning', `${title}: ${report.message}`);
