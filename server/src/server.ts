@@ -109,7 +109,8 @@ const editorSettingsWaitMs = 1500;
 
 export function createServer(connection: Connection): void {
   let capabilities: ClientCapabilities = {};
-  const client = new ConnectionClient(connection, () => capabilities);
+  // Edits sent to the editor pass the same position edge as results (see `inside` below).
+  const client = new ConnectionClient(connection, () => capabilities, (edit) => inside(undefined, edit));
   const workspace = new Workspace({ toUri: pathToUri, log: (level, message) => client.log(level, message) });
   const documents = new TextDocuments(clampingDocuments((message) => client.log('warning', message)));
   let watcherKind: 'client' | 'server' | 'none' = 'none';

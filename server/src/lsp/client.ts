@@ -17,6 +17,8 @@ export class ConnectionClient implements ClientSeam {
   constructor(
     private readonly connection: Connection,
     private readonly capabilities: () => ClientCapabilities,
+    /** Moves every position of an edit inside the document it edits (the server's position edge). */
+    private readonly inside: (edit: WorkspaceEdit) => WorkspaceEdit = (edit) => edit,
   ) {}
 
   publishDiagnostics(uri: string, diagnostics: import('vscode-languageserver').Diagnostic[], version?: number): void {
@@ -27,7 +29,7 @@ export class ConnectionClient implements ClientSeam {
     if (!this.capabilities().workspace?.applyEdit) {
       return { applied: false, failureReason: 'the editor cannot apply edits from the server (workspace.applyEdit)' };
     }
-    const result = await this.connection.workspace.applyEdit({ label, edit: adaptEdit(edit, this.capabilities()) });
+    const result = await this.connection.workspace.applyEdit({ label, edit: adaptEdit(this.inside(edit), this.capabilities()) });
     return { applied: result.applied, failureReason: result.failureReason };
   }
 
