@@ -233,7 +233,11 @@ export interface RunOptions {
 /** Runs the operations on a fresh copy of the workspace; returns the first property that failed, or undefined. */
 export async function runOps(makeRoot: () => string, ops: Op[], options: RunOptions = {}): Promise<string | undefined> {
   const root = makeRoot();
-  const client = await startServer(root, { capabilities: { workspace: { applyEdit: true, configuration: false, workspaceFolders: true, didChangeWatchedFiles: { dynamicRegistration: false } }, textDocument: { diagnostic: {} } } });
+  // The editor's settings point the server at the hostile JUnit report, whatever tandem.json the run writes.
+  const client = await startServer(root, {
+    capabilities: { workspace: { applyEdit: true, configuration: false, workspaceFolders: true, didChangeWatchedFiles: { dynamicRegistration: false } }, textDocument: { diagnostic: {} } },
+    initializationOptions: { tandem: { testing: { junitReports: ['reports/*.xml'] } } },
+  });
   const versions = new Map<string, number>();
   let failure: string | undefined;
   try {
