@@ -21,8 +21,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { SaxesParser } from 'saxes';
+import { streamTextFile } from '../text/read';
 import type { TestResultRecord } from '../trace/model';
 
 /** Where a JUnit test case came from, before it is matched to a workspace file. */
@@ -347,19 +347,7 @@ function recordsOf(
 /** Reads a report file in pieces through the streaming reader, so a large report is never one string. */
 function readReportFile(file: string, at: string): { cases: JUnitCase[]; problems: string[] } {
   const reader = new JUnitReader(file, at);
-  const decoder = new StringDecoder('utf8');
-  const buffer = Buffer.alloc(1 << 20);
-  const fd = fs.openSync(file, 'r');
-  try {
-    for (;;) {
-      const n = fs.readSync(fd, buffer, 0, buffer.length, null);
-      if (n === 0) break;
-      reader.write(decoder.write(buffer.subarray(0, n)));
-    }
-    reader.write(decoder.end());
-  } finally {
-    fs.closeSync(fd);
-  }
+  streamTextFile(file, (text) => reader.write(text));
   return reader.close();
 }
 

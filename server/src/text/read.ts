@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 
 /** The kernel's own file systems: their files report size 0 or block, and are never workspace text. */
 const systemFolders = ['/proc', '/sys', '/dev'];
@@ -72,4 +73,24 @@ export function readTextFile(filePath: string, maxBytes: number): ReadResult {
   // NUL decodes to U+0000, so the text answers "a NUL near the start?" as the bytes would.
   if (looksBinary(text)) return { ok: false, reason: 'binary', detail: `${filePath} looks binary (it has NUL bytes)` };
   return { ok: true, text };
+}
+
+/**
+ * Hands a file to `write` as UTF-8 text in pieces of about 1 MB, so that a streaming reader never
+ * holds the whole file as one string. A character split between two pieces arrives whole.
+ */
+export function streamTextFile(file: string, write: (text: string) => void): void {
+  const decoder = new StringDecoder('utf8');
+  const buffer = Buffer.alloc(1 << 20);
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (;;) {
+      const n = fs.readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      write(decoder.write(buffer.subarray(0, n)));
+    }
+    write(decoder.end());
+  } finally {
+    fs.closeSync(fd);
+  }
 }

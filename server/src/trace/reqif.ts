@@ -23,6 +23,7 @@ import * as fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import * as zlib from 'node:zlib';
 import { SaxesParser } from 'saxes';
+import { streamTextFile } from '../text/read';
 import type { FileFacts, Problem, RequirementDef, Span } from './model';
 
 export const defaultReqifIdAttribute = 'ReqIF.ForeignID';
@@ -386,19 +387,7 @@ export function readReqifFile(path: string, options: ReqifOptions = {}): Pick<Fi
     if (stat.size > maxReqifBytes) return factsOf(path, { requirements: [], problems: [`the file has ${stat.size} bytes, over the limit of ${maxReqifBytes}`] });
     if (/\.reqifz$/i.test(path)) return readArchive(path, fs.readFileSync(path), options);
     const reader = new ReqifReader(options);
-    const decoder = new StringDecoder('utf8');
-    const buffer = Buffer.alloc(1 << 20);
-    const fd = fs.openSync(path, 'r');
-    try {
-      for (;;) {
-        const n = fs.readSync(fd, buffer, 0, buffer.length, null);
-        if (n === 0) break;
-        reader.write(decoder.write(buffer.subarray(0, n)));
-      }
-      reader.write(decoder.end());
-    } finally {
-      fs.closeSync(fd);
-    }
+    streamTextFile(path, (text) => reader.write(text));
     return factsOf(path, reader.close(path));
   } catch (error) {
     return factsOf(path, { requirements: [], problems: [`the file could not be read: ${(error as Error).message}`] });
