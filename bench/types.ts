@@ -22,7 +22,8 @@ export function printRows(title: string, rows: BenchRow[]): void {
   process.stdout.write(`\n${title}\n`);
   const width = Math.max(...rows.map((row) => row.name.length), 10);
   for (const row of rows) {
-    const value = Number.isInteger(row.value) ? String(row.value) : row.value.toFixed(row.value < 10 ? 2 : 1);
+    // NaN is a figure that could not be measured (nothing to measure, skipped, over its limit): a dash, not "NaN".
+    const value = Number.isNaN(row.value) ? '—' : Number.isInteger(row.value) ? String(row.value) : row.value.toFixed(row.value < 10 ? 2 : 1);
     process.stdout.write(`  ${row.name.padEnd(width)}  ${value.padStart(10)} ${row.unit.padEnd(6)} ${row.note ?? ''}\n`);
   }
 }
