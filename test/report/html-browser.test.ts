@@ -102,7 +102,10 @@ describe('report: HTML in a browser', function () {
     await page.selectOption('#f-status', 'verified');
     await page.emulateMedia({ media: 'print' });
     assert.equal(await page.evaluate("getComputedStyle(document.getElementById('filters')).display"), 'none');
-    assert.equal(await page.evaluate("[...document.querySelectorAll('#matrix-table tbody tr')].filter((r) => getComputedStyle(r).display !== 'none').length"), coverage.total);
+    // The page redraws every row on the print media query's change event, which arrives after emulateMedia returns.
+    const visibleRows = "[...document.querySelectorAll('#matrix-table tbody tr')].filter((r) => getComputedStyle(r).display !== 'none').length";
+    await page.waitForFunction(`${visibleRows} === ${coverage.total}`, undefined, { timeout: 5000 }).catch(() => undefined);
+    assert.equal(await page.evaluate(visibleRows), coverage.total);
     if (process.env.TANDEM_PDF) await page.pdf({ path: process.env.TANDEM_PDF, format: 'A4' });
     await page.emulateMedia({ media: 'screen' });
 
